@@ -1,0 +1,248 @@
+/**
+ * Every public type of `@vectorcache/auth-core` lives here, so adapters and stores share one
+ * source of truth.
+ */
+
+/** Derived state of a key record. */
+export type KeyStatus = 'active' | 'revoked' | 'expired';
+
+/**
+ * A key record as a store keeps it. The plaintext key is never part of it: only its hash.
+ * Dates are ISO-8601 strings.
+ */
+export interface StoredKeyRecord {
+  /** `key_` + 24 hex characters; not secret. */
+  id: string;
+  projectId: string;
+  name: string;
+  /** Display prefix, `vc_` + the first 4 hex characters of the key (7 characters). */
+  prefix: string;
+  /** Hex SHA-256 of the key, or hex HMAC-SHA256 with the server pepper. */
+  hash: string;
+  scopes: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  requestCount: number;
+  revokedAt: string | null;
+  expiresAt: string | null;
+}
+
+/** A key record as the key manager returns it: the stored fields plus the derived `status`. */
+export interface ApiKeyRecord extends StoredKeyRecord {
+  status: KeyStatus;
+}
+
+/** The fields of a record that may change after creation. */
+export type KeyRecordPatch = Partial<
+  Pick<StoredKeyRecord, 'name' | 'scopes' | 'revokedAt' | 'expiresAt'>
+>;
+
+/** Usage of one key aggregated in memory between two flushes. */
+export interface UsageEntry {
+  id: string;
+  /** Requests counted since the last flush. */
+  count: number;
+  /** ISO-8601 time of the latest of those requests. */
+  lastUsedAt: string;
+}
+
+/**
+ * What a store's change feed tells its listeners.
+ * - `changed`: the record with this id and hash changed (revoked, expiry set or moved, created,
+ *   deleted); any cached copy must be dropped.
+ * - `feed_lost`: the feed may be missing messages from now on; cached records must not be trusted.
+ * - `feed_restored`: the feed is back; everything cached before must be cleared.
+ */
+export type StoreChange =
+  | { type: 'changed'; id: string; hash: string }
+  | { type: 'feed_lost' }
+  | { type: 'feed_restored' };
+
+/** A listener registered with {@link KeyStore.subscribe}. */
+export type StoreChangeListener = (change: StoreChange) => void;
+
+/**
+ * Where key records live. `findByHash` is the only read on the verify path: one call per cache
+ * miss, returning the whole record (revocation and expiry included) or `null`.
+ */
+export interface KeyStore {
+  /** The record whose `hash` is `hash`, or `null`. */
+  findByHash(hash: string): Promise<StoredKeyRecord | null>;
+  /** Adds a new record; rejects when the id or the hash already exists. */
+  insert(record: StoredKeyRecord): Promise<void>;
+  /** The record with this id, or `null`. */
+  get(id: string): Promise<StoredKeyRecord | null>;
+  /** Every record, or those of one project. */
+  list(filter?: { projectId?: string }): Promise<StoredKeyRecord[]>;
+  /** Applies `patch` and returns the updated record, or `null` when the id is unknown. */
+  update(id: string, patch: KeyRecordPatch): Promise<StoredKeyRecord | null>;
+  /** Adds the counts and keeps the latest `lastUsedAt`, for many keys in one call. */
+  recordUsage(batch: UsageEntry[]): Promise<void>;
+  /** Optional change feed; returns a function that unsubscribes. */
+  subscribe?(listener: StoreChangeListener): () => void;
+  /** Releases connections, watchers and timers. */
+  close(): Promise<void>;
+}
+
+/** The authenticated caller, as adapters expose it (`req.vectorcache`). */
+export interface Principal {
+  keyId: string;
+  projectId: string;
+  name: string;
+  /** `vc_1234` */
+  prefix: string;
+  scopes: string[];
+}
+
+/** Why a request was refused. */
+export type RejectReason =
+  | 'missing'
+  | 'malformed'
+  | 'invalid_format'
+  | 'unknown'
+  | 'revoked'
+  | 'expired'
+  | 'wrong_project'
+  | 'insufficient_scope'
+  | 'store_unavailable';
+
+/** How several required scopes combine: every one of them (`all`) or at least one (`any`). */
+export type ScopeMode = 'all' | 'any';
+
+/** Response headers of a refusal, lower-case names. */
+export interface AuthHeaders {
+  'content-type': 'application/json';
+  'www-authenticate'?: string;
+  'retry-after'?: string;
+}
+
+/** A refusal, ready to send: status, exact JSON body text and headers. */
+export interface AuthFailure {
+  ok: false;
+  status: 401 | 403 | 503;
+  /** The exact JSON text to send, e.g. `{"detail":"Invalid or missing API key"}`. */
+  body: string;
+  headers: Readonly<AuthHeaders>;
+  reason: RejectReason;
+}
+
+/** A successful verification. */
+export interface AuthSuccess {
+  ok: true;
+  principal: Principal;
+}
+
+/** The result of {@link Verifier.verify}. An invalid key is a result, never an exception. */
+export type VerifyResult = AuthSuccess | AuthFailure;
+
+/** What a route requires of a key. */
+export interface VerifyRequirements {
+  /** The project the key must belong to. */
+  projectId?: string;
+  /** Scopes the key must grant. */
+  scopes?: readonly string[];
+  /** @default 'all' */
+  scopeMode?: ScopeMode;
+}
+
+/** Emitted for every decision; never carries the key itself. */
+export interface AuthEvent {
+  type: 'verified' | 'rejected';
+  reason?: RejectReason;
+  keyId?: string;
+  /** Display prefix of the presented key (`vc_1234`), when it was of key format. */
+  prefix?: string;
+  projectId?: string;
+}
+
+/** Bounds of the verifier's caches. Every cache is an LRU with a `max`, so memory is bounded. */
+export interface CacheOptions {
+  /** Verified keys (hash -> record snapshot). @default 10000 */
+  max?: number;
+  /** How long a verified record is trusted without re-reading the store. @default 60000 */
+  ttlMs?: number;
+  /** Revoked and expired hashes. @default 10000 */
+  revokedMax?: number;
+  /** Unknown hashes, so repeated bad keys do not reach the store. @default 10000 */
+  unknownMax?: number;
+  /** @default 10000 */
+  unknownTtlMs?: number;
+}
+
+/** How usage is aggregated before it is written. */
+export interface UsageOptions {
+  /** Flush interval. @default 1000 */
+  flushIntervalMs?: number;
+  /** Keys tracked between flushes; reaching it triggers an early flush. @default 10000 */
+  maxPendingKeys?: number;
+  /** Set to false to disable usage tracking entirely. @default true */
+  enabled?: boolean;
+}
+
+/** Options of {@link createVerifier}. */
+export interface VerifierOptions {
+  store: KeyStore;
+  /** HMAC pepper; must match the one the keys were created with. */
+  pepper?: string;
+  cache?: CacheOptions;
+  usage?: UsageOptions;
+  /** A store call never holds a request longer than this. @default 500 */
+  timeoutMs?: number;
+  /**
+   * While the store fails, a key verified less than `ttl + staleIfErrorMs` ago is still served.
+   * Off by default: a store failure answers 503.
+   * @default 0
+   */
+  staleIfErrorMs?: number;
+  onEvent?: (event: AuthEvent) => void;
+  /** Clock in epoch milliseconds; injectable for tests. @default Date.now */
+  now?: () => number;
+}
+
+/** A configured verifier; build one per process and share it. */
+export interface Verifier {
+  /** Checks an `Authorization` header value (or the list of values when it was sent twice). */
+  verify(
+    authorization: string | readonly string[] | undefined,
+    requirements?: VerifyRequirements,
+  ): Promise<VerifyResult>;
+  /** Checks an already verified principal against further requirements (route guards). */
+  authorize(principal: Principal, requirements: VerifyRequirements): VerifyResult;
+  /** Writes pending usage to the store. */
+  flush(): Promise<void>;
+  /** Flushes usage, stops timers and releases the store's change feed. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createKeyManager}. */
+export interface KeyManagerOptions {
+  store: KeyStore;
+  pepper?: string;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/** Input of {@link KeyManager.create}. */
+export interface CreateKeyInput {
+  projectId: string;
+  name: string;
+  /** @default ['cache:*', 'analytics:read'] */
+  scopes?: readonly string[];
+  /** A `Date`, an ISO-8601 string or epoch milliseconds; `null` or absent means never. */
+  expiresAt?: Date | string | number | null;
+}
+
+/** A key as issued: the plaintext (shown once) and its record. */
+export interface IssuedKey {
+  key: string;
+  record: ApiKeyRecord;
+}
+
+/** Creates, lists, revokes and rotates keys. */
+export interface KeyManager {
+  create(input: CreateKeyInput): Promise<IssuedKey>;
+  list(filter?: { projectId?: string }): Promise<ApiKeyRecord[]>;
+  get(id: string): Promise<ApiKeyRecord | null>;
+  revoke(id: string): Promise<ApiKeyRecord>;
+  rotate(id: string, options?: { gracePeriodMs?: number }): Promise<IssuedKey>;
+}
