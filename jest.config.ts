@@ -10,6 +10,8 @@ const config: Config = {
     '^@vectorcache/auth-(core|express|koa|fastify|redis|cli)$': '<rootDir>/packages/$1/src/index.ts',
   },
   testTimeout: 20000,
+  globalSetup: '<rootDir>/test-utils/global-setup.ts',
+  reporters: ['default', '<rootDir>/test-utils/summary-reporter.cjs'],
 };
 
 export default config;

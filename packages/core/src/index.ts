@@ -1,1 +1,75 @@
-export const x = 1;
+export {
+  API_KEY_LENGTH,
+  generateApiKey,
+  hashApiKey,
+  isApiKeyFormat,
+  keyPrefix,
+} from './key-format';
+export {
+  DEFAULT_SCOPES,
+  KNOWN_SCOPES,
+  isValidScope,
+  missingScopes,
+  scopeGranted,
+  validateScopes,
+} from './scopes';
+export { VectorcacheAuthError } from './errors';
+export type { VectorcacheAuthErrorCode } from './errors';
+export {
+  INVALID_KEY_DETAIL,
+  UNAVAILABLE_DETAIL,
+  WRONG_PROJECT_DETAIL,
+  failureFor,
+  insufficientScope,
+} from './answers';
+export { MAX_AUTHORIZATION_LENGTH, parseAuthorization } from './parse';
+export type { ParsedAuthorization } from './parse';
+export { keyStatus, withStatus } from './records';
+export { MemoryKeyStore } from './stores/memory-store';
+export { FileKeyStore } from './stores/file-store';
+export type { FileKeyStoreOptions } from './stores/file-store';
+export { createKeyManager } from './key-manager';
+export { createVerifier } from './verifier';
+export {
+  DEFAULT_KEYS_FILE,
+  createVerifierFromEnv,
+  pepperFromEnv,
+  projectIdFromEnv,
+  storeFromEnv,
+} from './env';
+export { createAuthHandler, createScopeGuard, readAuthorizationHeader } from './auth-handler';
+export type {
+  AuthHandler,
+  AuthOptions,
+  AuthOutcome,
+  FailureHook,
+  FailureOverride,
+  RequestHeadersLike,
+} from './auth-handler';
+export type {
+  ApiKeyRecord,
+  AuthEvent,
+  AuthFailure,
+  AuthHeaders,
+  AuthSuccess,
+  CacheOptions,
+  CreateKeyInput,
+  IssuedKey,
+  KeyManager,
+  KeyManagerOptions,
+  KeyRecordPatch,
+  KeyStatus,
+  KeyStore,
+  Principal,
+  RejectReason,
+  ScopeMode,
+  StoreChange,
+  StoreChangeListener,
+  StoredKeyRecord,
+  UsageEntry,
+  UsageOptions,
+  Verifier,
+  VerifierOptions,
+  VerifyRequirements,
+  VerifyResult,
+} from './types';

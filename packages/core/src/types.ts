@@ -54,9 +54,7 @@ export interface UsageEntry {
  * - `feed_restored`: the feed is back; everything cached before must be cleared.
  */
 export type StoreChange =
-  | { type: 'changed'; id: string; hash: string }
-  | { type: 'feed_lost' }
-  | { type: 'feed_restored' };
+  { type: 'changed'; id: string; hash: string } | { type: 'feed_lost' } | { type: 'feed_restored' };
 
 /** A listener registered with {@link KeyStore.subscribe}. */
 export type StoreChangeListener = (change: StoreChange) => void;

@@ -1,0 +1,266 @@
+import { failureFor, insufficientScope } from './answers';
+import { createVerifierFromEnv, projectIdFromEnv } from './env';
+import { VectorcacheAuthError } from './errors';
+import { missingScopes, validateScopes } from './scopes';
+import type {
+  AuthEvent,
+  AuthFailure,
+  CacheOptions,
+  KeyStore,
+  Principal,
+  ScopeMode,
+  Verifier,
+} from './types';
+
+/** A replacement for the default refusal, returned by an `onFailure` hook. */
+export interface FailureOverride {
+  status?: number;
+  /** A string is sent as is; anything else is sent as JSON. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Customises a refusal; return nothing to keep the default answer. */
+export type FailureHook<Req> = (failure: AuthFailure, req: Req) => FailureOverride | void;
+
+/** Options shared by every adapter's `vectorcacheAuth(options)`. */
+export interface AuthOptions<Req> {
+  /** The project every key must belong to, or a function of the request (multi-tenant). Default: `VECTORCACHE_PROJECT_ID`. */
+  projectId?: string | ((req: Req) => string | undefined | Promise<string | undefined>);
+  /** Scopes every request must carry. */
+  scopes?: readonly string[];
+  /** @default 'all' */
+  scopeMode?: ScopeMode;
+  /** The key store; default from the environment (Redis or the file store). */
+  store?: KeyStore;
+  /** A verifier to share between several apps; excludes `store`. */
+  verifier?: Verifier;
+  /** HMAC pepper; default `VECTORCACHE_KEY_PEPPER`. */
+  pepper?: string;
+  /** Requests for which this returns true pass unauthenticated (health checks). */
+  skip?: (req: Req) => boolean | Promise<boolean>;
+  /** Customises the error answer. */
+  onFailure?: FailureHook<Req>;
+  /** Store timeout of the verifier built here. @default 500 */
+  timeoutMs?: number;
+  /** @default 0 (fail closed) */
+  staleIfErrorMs?: number;
+  cache?: CacheOptions;
+  onEvent?: (event: AuthEvent) => void;
+}
+
+/** What an adapter must do with a request. */
+export type AuthOutcome =
+  | { action: 'skip' }
+  | { action: 'allow'; principal: Principal }
+  | {
+      action: 'deny';
+      status: number;
+      body: string;
+      headers: Readonly<Record<string, string>>;
+    };
+
+/** The per-app engine behind every adapter. */
+export interface AuthHandler<Req> {
+  readonly verifier: Verifier;
+  /** Decides what to do with a request, given its `Authorization` value(s). */
+  authenticate(
+    req: Req,
+    authorization: string | readonly string[] | undefined,
+  ): Promise<AuthOutcome>;
+  /** Closes the verifier (and its store) when this handler built them. */
+  close(): Promise<void>;
+}
+
+const SKIP: AuthOutcome = Object.freeze({ action: 'skip' });
+
+function invalid(message: string): VectorcacheAuthError {
+  return new VectorcacheAuthError('invalid_option', message);
+}
+
+function checkFunction(value: unknown, name: string, example: string): void {
+  if (value !== undefined && typeof value !== 'function') {
+    throw invalid(`${name} must be a function, e.g. ${example} (got ${typeof value}).`);
+  }
+}
+
+function checkScopeMode(mode: unknown): ScopeMode {
+  if (mode === undefined) return 'all';
+  if (mode !== 'all' && mode !== 'any') {
+    throw invalid(`scopeMode must be "all" or "any" (got ${JSON.stringify(mode)}).`);
+  }
+  return mode;
+}
+
+function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = String(value);
+  return out;
+}
+
+/** Turns a refusal into a deny outcome, through the user's hook when there is one. */
+function denial<Req>(
+  failure: AuthFailure,
+  req: Req,
+  hook: FailureHook<Req> | undefined,
+): AuthOutcome {
+  if (hook) {
+    let override: FailureOverride | void;
+    try {
+      override = hook(failure, req);
+    } catch {
+      override = undefined; // a broken hook must not turn a refusal into a crash
+    }
+    if (override) {
+      const status = override.status ?? failure.status;
+      const body =
+        override.body === undefined
+          ? failure.body
+          : typeof override.body === 'string'
+            ? override.body
+            : JSON.stringify(override.body);
+      const headers = { ...failure.headers, ...lowerCaseHeaders(override.headers ?? {}) };
+      return { action: 'deny', status, body, headers };
+    }
+  }
+  return { action: 'deny', status: failure.status, body: failure.body, headers: failure.headers };
+}
+
+/**
+ * Builds the engine of an adapter's middleware: validates the options once, builds (or reuses)
+ * the verifier, and decides per request whether to skip, allow or deny, with the exact answer.
+ * @example
+ * const handler = createAuthHandler<Request>({ scopes: ['cache:read'] });
+ * const outcome = await handler.authenticate(req, readAuthorizationHeader(req));
+ */
+export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<Req> {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw invalid(
+      'vectorcacheAuth(options) takes an object, e.g. vectorcacheAuth({ scopes: ["cache:read"] }).',
+    );
+  }
+  const o: AuthOptions<Req> = { ...options };
+  if (o.store !== undefined && o.verifier !== undefined) {
+    throw invalid(
+      'Pass either `store` or `verifier`, not both: a shared verifier already has its store.',
+    );
+  }
+  if (o.verifier !== undefined && typeof o.verifier?.verify !== 'function') {
+    throw invalid('`verifier` must come from createVerifier(...).');
+  }
+  if (o.store !== undefined && typeof o.store?.findByHash !== 'function') {
+    throw invalid(
+      '`store` must implement KeyStore, e.g. new FileKeyStore({ path: ".vectorcache/keys.json" }).',
+    );
+  }
+  const projectOption = o.projectId ?? projectIdFromEnv();
+  if (
+    projectOption !== undefined &&
+    typeof projectOption !== 'function' &&
+    (typeof projectOption !== 'string' || projectOption.length === 0)
+  ) {
+    throw invalid(
+      'projectId must be a non-empty string or a function of the request, e.g. (req) => req.params.projectId.',
+    );
+  }
+  let scopes: readonly string[] | undefined;
+  try {
+    scopes = o.scopes === undefined ? undefined : Object.freeze(validateScopes(o.scopes));
+  } catch (err) {
+    throw invalid(`Invalid \`scopes\` option: ${(err as Error).message}`);
+  }
+  const scopeMode = checkScopeMode(o.scopeMode);
+  checkFunction(o.skip, 'skip', "(req) => req.url === '/health'");
+  checkFunction(o.onFailure, 'onFailure', '(failure) => ({ body: { error: "unauthorized" } })');
+
+  const ownsVerifier = o.verifier === undefined;
+  const verifier =
+    o.verifier ??
+    createVerifierFromEnv({
+      store: o.store,
+      pepper: o.pepper,
+      timeoutMs: o.timeoutMs,
+      staleIfErrorMs: o.staleIfErrorMs,
+      cache: o.cache,
+      onEvent: o.onEvent,
+    });
+  const { skip, onFailure } = o;
+  const fixedProject = typeof projectOption === 'string' ? projectOption : undefined;
+  const projectOf = typeof projectOption === 'function' ? projectOption : undefined;
+  const requirements = { projectId: fixedProject, scopes, scopeMode };
+
+  return {
+    verifier,
+    async authenticate(req, authorization) {
+      if (skip && (await skip(req))) return SKIP;
+      const result = await verifier.verify(
+        authorization,
+        projectOf ? { ...requirements, projectId: await projectOf(req) } : requirements,
+      );
+      if (result.ok) return { action: 'allow', principal: result.principal };
+      return denial(result, req, onFailure);
+    },
+    async close() {
+      if (ownsVerifier) await verifier.close();
+    },
+  };
+}
+
+/**
+ * Builds a route guard that requires scopes of an already authenticated principal: the 403 of
+ * DESIGN.md when one is missing, the 401 when the request was not authenticated at all.
+ * @example const guard = createScopeGuard(['cache:write']);
+ */
+export function createScopeGuard<Req>(
+  required: readonly string[],
+  options: { mode?: ScopeMode; onFailure?: FailureHook<Req> } = {},
+): (req: Req, principal: Principal | undefined) => AuthOutcome {
+  let scopes: string[];
+  try {
+    scopes = validateScopes(required);
+  } catch (err) {
+    throw invalid(`requireScopes(...): ${(err as Error).message}`);
+  }
+  if (scopes.length === 0)
+    throw invalid(
+      'requireScopes(...) needs at least one scope, e.g. requireScopes("cache:write").',
+    );
+  const mode = checkScopeMode(options.mode);
+  checkFunction(options.onFailure, 'onFailure', '(failure) => ({ body: { error: "forbidden" } })');
+  const { onFailure } = options;
+  return (req, principal) => {
+    if (!principal) return denial(failureFor('missing'), req, onFailure);
+    const missing = missingScopes(principal.scopes, scopes, mode);
+    if (missing.length > 0) return denial(insufficientScope(missing), req, onFailure);
+    return { action: 'allow', principal };
+  };
+}
+
+/** The shape of a Node request that {@link readAuthorizationHeader} reads. */
+export interface RequestHeadersLike {
+  headers: Record<string, string | string[] | undefined>;
+  rawHeaders?: readonly string[];
+}
+
+/**
+ * The `Authorization` value of a Node request, or every value when the header was sent more than
+ * once (Node keeps only the first in `headers`), so the verifier answers `invalid_request`.
+ * @example const header = readAuthorizationHeader(req);
+ */
+export function readAuthorizationHeader(req: RequestHeadersLike): string | string[] | undefined {
+  const raw = req.rawHeaders;
+  if (raw) {
+    let first: string | undefined;
+    let all: string[] | undefined;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (name.length === 13 && name.toLowerCase() === 'authorization') {
+        if (first === undefined) first = raw[i + 1]!;
+        else (all ??= [first]).push(raw[i + 1]!);
+      }
+    }
+    if (all) return all;
+  }
+  const value = req.headers.authorization;
+  return value;
+}

@@ -1,0 +1,78 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { VectorcacheAuthError } from './errors';
+import { FileKeyStore } from './stores/file-store';
+import type { KeyStore, Verifier, VerifierOptions } from './types';
+import { OWNS_STORE, createVerifier } from './verifier';
+
+/** Default location of the embedded key file, relative to the working directory. */
+export const DEFAULT_KEYS_FILE = '.vectorcache/keys.json';
+
+type Env = Record<string, string | undefined>;
+
+const REDIS_PACKAGE = '@vectorcache/auth-redis';
+
+function loadRedisPackage(): { RedisKeyStore: new (...args: unknown[]) => KeyStore } {
+  const loaders: Array<() => unknown> = [];
+  // The CommonJS build (and Jest) have `require`; the ESM build resolves from the app's folder.
+  if (typeof require === 'function') loaders.push(() => require(REDIS_PACKAGE));
+  loaders.push(() => createRequire(join(process.cwd(), 'index.js'))(REDIS_PACKAGE));
+  for (const load of loaders) {
+    try {
+      const mod = load() as { RedisKeyStore?: new (...args: unknown[]) => KeyStore };
+      if (typeof mod?.RedisKeyStore === 'function') {
+        return mod as { RedisKeyStore: new (...args: unknown[]) => KeyStore };
+      }
+    } catch {
+      // try the next way to resolve it
+    }
+  }
+  throw new VectorcacheAuthError(
+    'invalid_option',
+    'VECTORCACHE_REDIS_URL is set but @vectorcache/auth-redis cannot be loaded: run `npm install @vectorcache/auth-redis ioredis`, or unset VECTORCACHE_REDIS_URL to use the file store.',
+  );
+}
+
+/**
+ * The key store the environment asks for: Redis when `VECTORCACHE_REDIS_URL` is set (with
+ * `VECTORCACHE_REDIS_PREFIX`, default `vc:`), else the file store at `VECTORCACHE_KEYS_FILE`
+ * (default `.vectorcache/keys.json` in the working directory).
+ * @example const store = storeFromEnv();
+ */
+export function storeFromEnv(env: Env = process.env): KeyStore {
+  const redisUrl = env.VECTORCACHE_REDIS_URL?.trim();
+  if (redisUrl) {
+    const { RedisKeyStore } = loadRedisPackage();
+    const prefix = env.VECTORCACHE_REDIS_PREFIX?.trim();
+    return new RedisKeyStore({ url: redisUrl }, prefix ? { keyPrefix: prefix } : {});
+  }
+  return new FileKeyStore({ path: env.VECTORCACHE_KEYS_FILE?.trim() || DEFAULT_KEYS_FILE });
+}
+
+/** The HMAC pepper from `VECTORCACHE_KEY_PEPPER`, if any. */
+export function pepperFromEnv(env: Env = process.env): string | undefined {
+  return env.VECTORCACHE_KEY_PEPPER || undefined;
+}
+
+/** The required project from `VECTORCACHE_PROJECT_ID`, if any. */
+export function projectIdFromEnv(env: Env = process.env): string | undefined {
+  return env.VECTORCACHE_PROJECT_ID?.trim() || undefined;
+}
+
+/**
+ * A verifier configured from the environment (store and pepper), unless given explicitly. When
+ * it builds the store itself, `close()` closes that store too.
+ * @example const verifier = createVerifierFromEnv({ timeoutMs: 300 });
+ */
+export function createVerifierFromEnv(
+  options: Partial<VerifierOptions> & { env?: Env } = {},
+): Verifier {
+  const { env = process.env, ...rest } = options;
+  const store = rest.store ?? storeFromEnv(env);
+  return createVerifier({
+    ...rest,
+    store,
+    pepper: rest.pepper ?? pepperFromEnv(env),
+    [OWNS_STORE]: rest.store === undefined,
+  } as VerifierOptions);
+}

@@ -1,0 +1,59 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Length of a key: `vc_` + 32 hex characters. */
+export const API_KEY_LENGTH = 35;
+
+const API_KEY_PATTERN = /^vc_[0-9a-f]{32}$/;
+const HASH_PATTERN = /^[0-9a-f]{64}$/;
+
+/**
+ * Generates a new API key from 16 random bytes.
+ * @example generateApiKey() // 'vc_3f9c…' (35 characters)
+ */
+export function generateApiKey(): string {
+  return `vc_${randomBytes(16).toString('hex')}`;
+}
+
+/**
+ * Tells whether `value` has the key format `vc_` + 32 lowercase hex. The length is checked
+ * before the pattern runs, so a huge input costs nothing.
+ * @example isApiKeyFormat('vc_0123456789abcdef0123456789abcdef') // true
+ */
+export function isApiKeyFormat(value: unknown): value is string {
+  return (
+    typeof value === 'string' && value.length === API_KEY_LENGTH && API_KEY_PATTERN.test(value)
+  );
+}
+
+/**
+ * Hashes a key for storage and lookup: hex SHA-256, or hex HMAC-SHA256 keyed by `pepper`.
+ * @example hashApiKey(key, { pepper: process.env.VECTORCACHE_KEY_PEPPER })
+ */
+export function hashApiKey(key: string, options: { pepper?: string } = {}): string {
+  if (options.pepper) return createHmac('sha256', options.pepper).update(key).digest('hex');
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/**
+ * The display prefix of a key: `vc_` + its first 4 hex characters (`vc_1234`). Shown as `vc_1234...`.
+ * @example keyPrefix('vc_1234567890abcdef1234567890abcdef') // 'vc_1234'
+ */
+export function keyPrefix(key: string): string {
+  return key.slice(0, 7);
+}
+
+/** A new record id: `key_` + 24 hex characters (not secret). */
+export function generateKeyId(): string {
+  return `key_${randomBytes(12).toString('hex')}`;
+}
+
+/** Whether `value` looks like a stored hash (64 lowercase hex). */
+export function isHashFormat(value: unknown): value is string {
+  return typeof value === 'string' && value.length === 64 && HASH_PATTERN.test(value);
+}
+
+/** Constant-time comparison of two hex hashes of the same length. */
+export function hashesEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  return timingSafeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}

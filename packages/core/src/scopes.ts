@@ -1,0 +1,78 @@
+import { VectorcacheAuthError } from './errors';
+import type { ScopeMode } from './types';
+
+/** Scopes given to a key created without any: full cache access and analytics, never `keys:manage`. */
+export const DEFAULT_SCOPES: readonly string[] = Object.freeze(['cache:*', 'analytics:read']);
+
+/** The scopes known today (any scope matching the grammar is accepted). */
+export const KNOWN_SCOPES: readonly string[] = Object.freeze([
+  'cache:read',
+  'cache:write',
+  'cache:*',
+  'analytics:read',
+  'keys:manage',
+]);
+
+const SCOPE_PATTERN = /^(?:\*|[a-z0-9_-]+:(?:\*|[a-z0-9_-]+))$/;
+const MAX_SCOPE_LENGTH = 128;
+
+/**
+ * Whether `scope` follows the grammar `resource:action` (lowercase letters, digits, `_`, `-`),
+ * `resource:*` or `*`.
+ * @example isValidScope('cache:read') // true
+ */
+export function isValidScope(scope: unknown): scope is string {
+  return typeof scope === 'string' && scope.length <= MAX_SCOPE_LENGTH && SCOPE_PATTERN.test(scope);
+}
+
+/**
+ * Validates a list of scopes and returns a de-duplicated copy; throws a `VectorcacheAuthError`
+ * (`invalid_scope`) that quotes the first bad scope.
+ * @example validateScopes(['cache:read', 'analytics:read'])
+ */
+export function validateScopes(scopes: unknown): string[] {
+  if (!Array.isArray(scopes)) {
+    throw new VectorcacheAuthError(
+      'invalid_scope',
+      'Scopes must be an array of strings such as ["cache:read", "analytics:read"].',
+    );
+  }
+  for (const scope of scopes) {
+    if (!isValidScope(scope)) {
+      throw new VectorcacheAuthError(
+        'invalid_scope',
+        `Invalid scope ${JSON.stringify(scope)}: use "resource:action" with lowercase letters, digits, "_" or "-" (e.g. "cache:read"), "resource:*" or "*".`,
+      );
+    }
+  }
+  return [...new Set(scopes as string[])];
+}
+
+/**
+ * Whether the granted scopes cover `required`: an exact match, `resource:*` for the same
+ * resource, or `*`. Matching is case-sensitive.
+ * @example scopeGranted(['cache:*'], 'cache:read') // true
+ */
+export function scopeGranted(granted: readonly string[], required: string): boolean {
+  const colon = required.indexOf(':');
+  const resourceWildcard = colon > 0 ? `${required.slice(0, colon)}:*` : undefined;
+  for (const scope of granted) {
+    if (scope === required || scope === '*' || scope === resourceWildcard) return true;
+  }
+  return false;
+}
+
+/**
+ * The required scopes that the granted ones do not cover; empty when access is allowed.
+ * In `any` mode one covered scope is enough.
+ */
+export function missingScopes(
+  granted: readonly string[],
+  required: readonly string[],
+  mode: ScopeMode = 'all',
+): string[] {
+  if (required.length === 0) return [];
+  const missing = required.filter((scope) => !scopeGranted(granted, scope));
+  if (mode === 'any' && missing.length < required.length) return [];
+  return missing;
+}

@@ -1,0 +1,28 @@
+import { VectorcacheAuthError } from './errors';
+
+/**
+ * Resolves like `promise`, or rejects with `store_timeout` after `ms`. The late outcome of the
+ * original promise is swallowed so it can never become an unhandled rejection.
+ */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(
+        new VectorcacheAuthError(
+          'store_timeout',
+          `The key store did not answer ${what} within ${ms} ms; check that it is reachable or raise timeoutMs.`,
+        ),
+      );
+    }, ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
