@@ -1,7 +1,11 @@
+import * as crypto from 'node:crypto';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Length of a key: `vc_` + 32 hex characters. */
 export const API_KEY_LENGTH = 35;
+
+// crypto.hash (Node >= 20.12) hashes in one call, markedly faster than createHash for short input.
+const oneShotSha256 = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
 
 const API_KEY_PATTERN = /^vc_[0-9a-f]{32}$/;
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
@@ -31,7 +35,9 @@ export function isApiKeyFormat(value: unknown): value is string {
  */
 export function hashApiKey(key: string, options: { pepper?: string } = {}): string {
   if (options.pepper) return createHmac('sha256', options.pepper).update(key).digest('hex');
-  return createHash('sha256').update(key).digest('hex');
+  return oneShotSha256
+    ? oneShotSha256('sha256', key, 'hex')
+    : createHash('sha256').update(key).digest('hex');
 }
 
 /**

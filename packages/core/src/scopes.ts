@@ -55,11 +55,40 @@ export function validateScopes(scopes: unknown): string[] {
  */
 export function scopeGranted(granted: readonly string[], required: string): boolean {
   const colon = required.indexOf(':');
-  const resourceWildcard = colon > 0 ? `${required.slice(0, colon)}:*` : undefined;
   for (const scope of granted) {
-    if (scope === required || scope === '*' || scope === resourceWildcard) return true;
+    if (scope === required || scope === '*') return true;
+    // `resource:*` with the same resource: compare in place, no allocation on the hot path.
+    if (
+      colon > 0 &&
+      scope.length === colon + 2 &&
+      scope.charCodeAt(colon + 1) === 0x2a &&
+      scope.charCodeAt(colon) === 0x3a &&
+      sameResource(scope, required, colon)
+    ) {
+      return true;
+    }
   }
   return false;
+}
+
+function sameResource(scope: string, required: string, colon: number): boolean {
+  for (let i = 0; i < colon; i++) if (scope.charCodeAt(i) !== required.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Whether the granted scopes satisfy `required` in `mode`; allocation-free (hot path). */
+export function scopesSatisfied(
+  granted: readonly string[],
+  required: readonly string[],
+  mode: ScopeMode = 'all',
+): boolean {
+  if (required.length === 0) return true;
+  if (mode === 'any') {
+    for (const scope of required) if (scopeGranted(granted, scope)) return true;
+    return false;
+  }
+  for (const scope of required) if (!scopeGranted(granted, scope)) return false;
+  return true;
 }
 
 /**

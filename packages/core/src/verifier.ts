@@ -4,11 +4,12 @@ import { VectorcacheAuthError } from './errors';
 import { hashApiKey, hashesEqual, isApiKeyFormat, keyPrefix } from './key-format';
 import { parseAuthorization } from './parse';
 import { isUsableRecord, keyStatus } from './records';
-import { missingScopes } from './scopes';
+import { missingScopes, scopesSatisfied } from './scopes';
 import { withTimeout } from './timeout';
 import type {
   AuthEvent,
   AuthFailure,
+  AuthSuccess,
   KeyStore,
   Principal,
   RejectReason,
@@ -21,12 +22,17 @@ import type {
 } from './types';
 import { UsageAggregator } from './usage';
 
+const FAST_HEADER_LENGTH = 'Bearer '.length + 35;
+
 /** Internal: lets the zero-config builder hand the store's lifetime to the verifier. */
 export const OWNS_STORE = Symbol('vectorcache.ownsStore');
 
 interface VerifiedEntry {
   record: StoredKeyRecord;
   principal: Principal;
+  /** The success result, built once per cached record. */
+  success: AuthSuccess;
+  expiresAtMs: number;
   fetchedAt: number;
 }
 
@@ -100,12 +106,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const staleMs = nonNegative(options.staleIfErrorMs, 0, 'staleIfErrorMs');
   const onEvent = options.onEvent;
   const ownsStore = (options as { [OWNS_STORE]?: boolean })[OWNS_STORE] === true;
+  // ttlResolution 0: lru-cache must ask the (injectable) clock every time, not a cached reading.
   const perf = { now };
 
   const verified = new LRUCache<string, VerifiedEntry>({
     max: positiveInteger(cacheOptions.max, 10_000, 'cache.max'),
-    ttl: ttl + staleMs,
-    perf,
   });
   const negative = new LRUCache<string, NegativeEntry>({
     max: positiveInteger(cacheOptions.revokedMax, 10_000, 'cache.revokedMax'),
@@ -113,6 +118,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const unknown = new LRUCache<string, true>({
     max: positiveInteger(cacheOptions.unknownMax, 10_000, 'cache.unknownMax'),
     ttl: positiveInteger(cacheOptions.unknownTtlMs, 10_000, 'cache.unknownTtlMs'),
+    ttlResolution: 0,
     perf,
   });
   const inflight = new Map<string, InflightRead>();
@@ -194,29 +200,27 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return slot.promise;
   }
 
-  function check(principal: Principal, requirements: VerifyRequirements | undefined): VerifyResult {
+  function check(
+    principal: Principal,
+    requirements: VerifyRequirements | undefined,
+    success?: AuthSuccess,
+  ): VerifyResult {
     if (requirements) {
       if (requirements.projectId !== undefined && principal.projectId !== requirements.projectId) {
         return reject('wrong_project', principal.prefix, principal.keyId, principal.projectId);
       }
-      if (requirements.scopes && requirements.scopes.length > 0) {
-        const missing = missingScopes(
-          principal.scopes,
-          requirements.scopes,
-          requirements.scopeMode,
-        );
-        if (missing.length > 0) {
-          if (onEvent) {
-            emit({
-              type: 'rejected',
-              reason: 'insufficient_scope',
-              prefix: principal.prefix,
-              keyId: principal.keyId,
-              projectId: principal.projectId,
-            });
-          }
-          return insufficientScope(missing);
+      const required = requirements.scopes;
+      if (required && !scopesSatisfied(principal.scopes, required, requirements.scopeMode)) {
+        if (onEvent) {
+          emit({
+            type: 'rejected',
+            reason: 'insufficient_scope',
+            prefix: principal.prefix,
+            keyId: principal.keyId,
+            projectId: principal.projectId,
+          });
         }
+        return insufficientScope(missingScopes(principal.scopes, required, requirements.scopeMode));
       }
     }
     if (onEvent) {
@@ -227,27 +231,39 @@ export function createVerifier(options: VerifierOptions): Verifier {
         projectId: principal.projectId,
       });
     }
-    return { ok: true, principal };
+    return success ?? { ok: true, principal };
   }
 
   async function verify(
     authorization: string | readonly string[] | undefined,
     requirements?: VerifyRequirements,
   ): Promise<VerifyResult> {
-    const parsed = parseAuthorization(authorization);
-    if (parsed.kind !== 'token') return reject(parsed.kind);
-    const token = parsed.token;
-    if (!isApiKeyFormat(token)) return reject('invalid_format');
-    const prefix = keyPrefix(token);
+    let token: string;
+    if (
+      typeof authorization === 'string' &&
+      authorization.length === FAST_HEADER_LENGTH &&
+      authorization.startsWith('Bearer ') &&
+      isApiKeyFormat((token = authorization.slice(7)))
+    ) {
+      // The exact common form; anything else takes the full parser below.
+    } else {
+      const parsed = parseAuthorization(authorization);
+      if (parsed.kind !== 'token') return reject(parsed.kind);
+      token = parsed.token;
+      if (!isApiKeyFormat(token)) return reject('invalid_format');
+    }
     const hash = hashApiKey(token, { pepper });
 
-    const dead = negative.get(hash);
-    if (dead) return reject(dead.reason, prefix, dead.keyId, dead.projectId);
-    if (unknown.has(hash)) return reject('unknown', prefix);
-
     const at = now();
+    // A hash is never both verified and dead (revocation evicts it), so the hot path looks here first.
     let entry = verified.get(hash);
     if (!entry || !feedUp || at - entry.fetchedAt >= ttl) {
+      const prefix = keyPrefix(token);
+      if (!entry) {
+        const dead = negative.get(hash);
+        if (dead) return reject(dead.reason, prefix, dead.keyId, dead.projectId);
+        if (unknown.has(hash)) return reject('unknown', prefix);
+      }
       let lookup: Lookup;
       try {
         lookup = await read(hash);
@@ -265,25 +281,33 @@ export function createVerifier(options: VerifierOptions): Verifier {
         return reject('unknown', prefix);
       }
       if (entry?.record !== record) {
-        entry = { record, principal: toPrincipal(record), fetchedAt: now() };
+        const principal = toPrincipal(record);
+        entry = {
+          record,
+          principal,
+          success: Object.freeze({ ok: true, principal }),
+          expiresAtMs: record.expiresAt === null ? Infinity : Date.parse(record.expiresAt),
+          fetchedAt: now(),
+        };
         if (lookup.cacheable) verified.set(hash, entry);
       }
     }
 
     const record = entry.record;
-    const status = keyStatus(record, at);
+    const status =
+      record.revokedAt === null && entry.expiresAtMs > at ? 'active' : keyStatus(record, at);
     if (status !== 'active') {
       verified.delete(hash);
       negative.set(hash, { reason: status, keyId: record.id, projectId: record.projectId });
-      return reject(status, prefix, record.id, record.projectId);
+      return reject(status, record.prefix, record.id, record.projectId);
     }
     usage?.record(record.id, at);
-    return check(entry.principal, requirements);
+    return check(entry.principal, requirements, entry.success);
   }
 
   return {
     verify,
-    authorize: check,
+    authorize: (principal, requirements) => check(principal, requirements),
     async flush(): Promise<void> {
       await usage?.flush();
     },

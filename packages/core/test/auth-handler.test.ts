@@ -1,0 +1,167 @@
+import { createAuthHandler, createScopeGuard, readAuthorizationHeader } from '../src/auth-handler';
+import { createKeyManager } from '../src/key-manager';
+import { MemoryKeyStore } from '../src/stores/memory-store';
+import { createVerifier } from '../src/verifier';
+
+interface FakeReq {
+  url: string;
+  tenant?: string;
+}
+
+describe('createAuthHandler', () => {
+  const store = new MemoryKeyStore();
+  const keys = createKeyManager({ store });
+  let key: string;
+  beforeAll(async () => {
+    key = (await keys.create({ projectId: 'acme', name: 'n', scopes: ['cache:read'] })).key;
+  });
+
+  it('allows, skips and denies with the exact answer', async () => {
+    const handler = createAuthHandler<FakeReq>({ store, skip: (req) => req.url === '/health' });
+    expect(await handler.authenticate({ url: '/health' }, undefined)).toEqual({ action: 'skip' });
+    const allowed = await handler.authenticate({ url: '/x' }, `Bearer ${key}`);
+    expect(allowed).toMatchObject({ action: 'allow', principal: { projectId: 'acme' } });
+    expect(await handler.authenticate({ url: '/x' }, undefined)).toEqual({
+      action: 'deny',
+      status: 401,
+      body: '{"detail":"Invalid or missing API key"}',
+      headers: {
+        'content-type': 'application/json',
+        'www-authenticate': 'Bearer realm="vectorcache"',
+      },
+    });
+    await handler.close();
+  });
+
+  it('resolves the project from a function of the request', async () => {
+    const handler = createAuthHandler<FakeReq>({ store, projectId: (req) => req.tenant });
+    expect((await handler.authenticate({ url: '/', tenant: 'acme' }, `Bearer ${key}`)).action).toBe(
+      'allow',
+    );
+    const denied = await handler.authenticate({ url: '/', tenant: 'other' }, `Bearer ${key}`);
+    expect(denied).toMatchObject({ action: 'deny', status: 403 });
+  });
+
+  it('requires the configured scopes', async () => {
+    const handler = createAuthHandler<FakeReq>({ store, scopes: ['cache:write'] });
+    expect(await handler.authenticate({ url: '/' }, `Bearer ${key}`)).toMatchObject({
+      action: 'deny',
+      status: 403,
+      body: '{"detail":"API key does not have the required scope: cache:write"}',
+    });
+  });
+
+  it('lets onFailure customise the answer, and keeps the default when the hook throws', async () => {
+    const custom = createAuthHandler<FakeReq>({
+      store,
+      onFailure: (failure) => ({
+        status: 418,
+        body: { error: failure.reason },
+        headers: { 'X-Why': 'test' },
+      }),
+    });
+    expect(await custom.authenticate({ url: '/' }, 'Basic x')).toEqual({
+      action: 'deny',
+      status: 418,
+      body: '{"error":"malformed"}',
+      headers: {
+        'content-type': 'application/json',
+        'www-authenticate': 'Bearer realm="vectorcache", error="invalid_request"',
+        'x-why': 'test',
+      },
+    });
+    const broken = createAuthHandler<FakeReq>({
+      store,
+      onFailure: () => {
+        throw new Error('hook bug');
+      },
+    });
+    expect(await broken.authenticate({ url: '/' }, 'Basic x')).toMatchObject({ status: 401 });
+  });
+
+  it('shares a verifier and does not close it', async () => {
+    const verifier = createVerifier({ store });
+    const a = createAuthHandler<FakeReq>({ verifier });
+    const b = createAuthHandler<FakeReq>({ verifier });
+    expect(a.verifier).toBe(b.verifier);
+    await a.close();
+    expect((await b.authenticate({ url: '/' }, `Bearer ${key}`)).action).toBe('allow');
+    await verifier.close();
+  });
+
+  it.each([
+    [
+      { store: new MemoryKeyStore(), verifier: createVerifier({ store: new MemoryKeyStore() }) },
+      /either `store` or `verifier`/,
+    ],
+    [{ projectId: 42 }, /projectId must be/],
+    [{ projectId: '' }, /projectId must be/],
+    [{ scopes: ['Cache:Read'] }, /Invalid `scopes` option.*"Cache:Read"/],
+    [{ scopeMode: 'some' }, /scopeMode must be "all" or "any"/],
+    [{ skip: true }, /skip must be a function/],
+    [{ onFailure: 'x' }, /onFailure must be a function/],
+    [{ store: {} }, /`store` must implement KeyStore/],
+    ['nope', /takes an object/],
+  ])('validates options up front: %p', (options, message) => {
+    expect(() => createAuthHandler(options as never)).toThrow(message);
+  });
+
+  it('never mutates the caller options', () => {
+    const options = Object.freeze({ store, scopes: Object.freeze(['cache:read']) });
+    const copy = JSON.stringify(options);
+    createAuthHandler(options);
+    expect(JSON.stringify(options)).toBe(copy);
+  });
+});
+
+describe('createScopeGuard', () => {
+  const principal = {
+    keyId: 'key_1',
+    projectId: 'p',
+    name: 'n',
+    prefix: 'vc_1234',
+    scopes: ['cache:read'],
+  };
+
+  it('allows, denies with the missing scopes, and answers 401 without a principal', () => {
+    const guard = createScopeGuard<unknown>(['cache:read']);
+    expect(guard({}, principal)).toEqual({ action: 'allow', principal });
+    const write = createScopeGuard<unknown>(['cache:write', 'keys:manage']);
+    expect(write({}, principal)).toMatchObject({
+      action: 'deny',
+      status: 403,
+      headers: {
+        'www-authenticate':
+          'Bearer realm="vectorcache", error="insufficient_scope", scope="cache:write keys:manage"',
+      },
+    });
+    expect(write({}, undefined)).toMatchObject({ action: 'deny', status: 401 });
+    expect(
+      createScopeGuard<unknown>(['cache:write', 'cache:read'], { mode: 'any' })({}, principal)
+        .action,
+    ).toBe('allow');
+  });
+
+  it('refuses bad scopes when built', () => {
+    expect(() => createScopeGuard(['cache'])).toThrow(/"cache"/);
+    expect(() => createScopeGuard([])).toThrow(/at least one scope/);
+  });
+});
+
+describe('readAuthorizationHeader', () => {
+  it('returns the header, or every value when it was sent twice', () => {
+    expect(
+      readAuthorizationHeader({
+        headers: { authorization: 'Bearer a' },
+        rawHeaders: ['Authorization', 'Bearer a'],
+      }),
+    ).toBe('Bearer a');
+    expect(
+      readAuthorizationHeader({
+        headers: { authorization: 'Bearer a' },
+        rawHeaders: ['authorization', 'Bearer a', 'Host', 'x', 'AUTHORIZATION', 'Bearer b'],
+      }),
+    ).toEqual(['Bearer a', 'Bearer b']);
+    expect(readAuthorizationHeader({ headers: {} })).toBeUndefined();
+  });
+});

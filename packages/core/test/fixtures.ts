@@ -1,0 +1,42 @@
+import { MemoryKeyStore } from '../src/stores/memory-store';
+import type { StoredKeyRecord } from '../src/types';
+
+/** Matches any plaintext key. */
+export const PLAINTEXT_KEY = /vc_[0-9a-f]{32}/;
+
+/** A clock the test moves by hand. */
+export function manualClock(start = Date.parse('2026-01-01T00:00:00Z')): {
+  now: () => number;
+  advance: (ms: number) => void;
+} {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
+/**
+ * A memory store with fault injection and read counting: `mode` switches findByHash between
+ * answering, throwing (with a message that contains `secret`) and never answering.
+ */
+export class FaultyStore extends MemoryKeyStore {
+  reads = 0;
+  usageCalls = 0;
+  mode: 'ok' | 'throw' | 'hang' | 'corrupt' = 'ok';
+  secret = '';
+  /** Holds every findByHash until released (to test in-flight races). */
+  gate: Promise<void> | undefined;
+
+  override async findByHash(hash: string): Promise<StoredKeyRecord | null> {
+    this.reads++;
+    if (this.mode === 'throw') throw new Error(`connection refused while reading ${this.secret}`);
+    if (this.mode === 'hang') return new Promise<never>(() => undefined);
+    if (this.mode === 'corrupt') return { projectId: 'x' } as unknown as StoredKeyRecord;
+    const value = await super.findByHash(hash);
+    if (this.gate) await this.gate;
+    return value;
+  }
+
+  override async recordUsage(batch: Parameters<MemoryKeyStore['recordUsage']>[0]): Promise<void> {
+    this.usageCalls++;
+    return super.recordUsage(batch);
+  }
+}
