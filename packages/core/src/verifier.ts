@@ -101,6 +101,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const usageOptions = options.usage ?? {};
   const now = options.now ?? Date.now;
   const pepper = options.pepper || undefined;
+  const pepperOption = { pepper };
   const timeoutMs = positiveInteger(options.timeoutMs, 500, 'timeoutMs');
   const ttl = positiveInteger(cacheOptions.ttlMs, 60_000, 'cache.ttlMs');
   const staleMs = nonNegative(options.staleIfErrorMs, 0, 'staleIfErrorMs');
@@ -234,7 +235,72 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return success ?? { ok: true, principal };
   }
 
-  async function verify(
+  /** Checks a record found (in the cache or the store) and builds the answer. */
+  function settle(
+    hash: string,
+    entry: VerifiedEntry,
+    at: number,
+    requirements: VerifyRequirements | undefined,
+  ): VerifyResult {
+    const record = entry.record;
+    const status =
+      record.revokedAt === null && entry.expiresAtMs > at ? 'active' : keyStatus(record, at);
+    if (status !== 'active') {
+      verified.delete(hash);
+      negative.set(hash, { reason: status, keyId: record.id, projectId: record.projectId });
+      return reject(status, record.prefix, record.id, record.projectId);
+    }
+    usage?.record(record.id, at);
+    return check(entry.principal, requirements, entry.success);
+  }
+
+  /** The cache-miss path: negative caches, then one coalesced store read. */
+  async function verifyFromStore(
+    token: string,
+    hash: string,
+    cached: VerifiedEntry | undefined,
+    at: number,
+    requirements: VerifyRequirements | undefined,
+  ): Promise<VerifyResult> {
+    const prefix = keyPrefix(token);
+    if (!cached) {
+      const dead = negative.get(hash);
+      if (dead) return reject(dead.reason, prefix, dead.keyId, dead.projectId);
+      if (unknown.has(hash)) return reject('unknown', prefix);
+    }
+    let lookup: Lookup;
+    try {
+      lookup = await read(hash);
+    } catch {
+      if (cached && staleMs > 0 && at - cached.fetchedAt < ttl + staleMs) {
+        lookup = { record: cached.record, cacheable: false };
+      } else {
+        return reject('store_unavailable', prefix);
+      }
+    }
+    const record = lookup.record;
+    if (record === null || !hashesEqual(record.hash, hash)) {
+      if (lookup.cacheable) unknown.set(hash, true);
+      verified.delete(hash);
+      return reject('unknown', prefix);
+    }
+    let entry = cached;
+    if (entry?.record !== record) {
+      const principal = toPrincipal(record);
+      entry = {
+        record,
+        principal,
+        success: Object.freeze({ ok: true, principal }),
+        expiresAtMs: record.expiresAt === null ? Infinity : Date.parse(record.expiresAt),
+        fetchedAt: now(),
+      };
+      if (lookup.cacheable) verified.set(hash, entry);
+    }
+    return settle(hash, entry, at, requirements);
+  }
+
+  // Not `async`: the cached path does no await, so it settles with one resolved promise.
+  function verify(
     authorization: string | readonly string[] | undefined,
     requirements?: VerifyRequirements,
   ): Promise<VerifyResult> {
@@ -248,61 +314,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
       // The exact common form; anything else takes the full parser below.
     } else {
       const parsed = parseAuthorization(authorization);
-      if (parsed.kind !== 'token') return reject(parsed.kind);
+      if (parsed.kind !== 'token') return Promise.resolve(reject(parsed.kind));
       token = parsed.token;
-      if (!isApiKeyFormat(token)) return reject('invalid_format');
+      if (!isApiKeyFormat(token)) return Promise.resolve(reject('invalid_format'));
     }
-    const hash = hashApiKey(token, { pepper });
-
+    const hash = hashApiKey(token, pepperOption);
     const at = now();
     // A hash is never both verified and dead (revocation evicts it), so the hot path looks here first.
-    let entry = verified.get(hash);
-    if (!entry || !feedUp || at - entry.fetchedAt >= ttl) {
-      const prefix = keyPrefix(token);
-      if (!entry) {
-        const dead = negative.get(hash);
-        if (dead) return reject(dead.reason, prefix, dead.keyId, dead.projectId);
-        if (unknown.has(hash)) return reject('unknown', prefix);
-      }
-      let lookup: Lookup;
-      try {
-        lookup = await read(hash);
-      } catch {
-        if (entry && staleMs > 0 && at - entry.fetchedAt < ttl + staleMs) {
-          lookup = { record: entry.record, cacheable: false };
-        } else {
-          return reject('store_unavailable', prefix);
-        }
-      }
-      const record = lookup.record;
-      if (record === null || !hashesEqual(record.hash, hash)) {
-        if (lookup.cacheable) unknown.set(hash, true);
-        verified.delete(hash);
-        return reject('unknown', prefix);
-      }
-      if (entry?.record !== record) {
-        const principal = toPrincipal(record);
-        entry = {
-          record,
-          principal,
-          success: Object.freeze({ ok: true, principal }),
-          expiresAtMs: record.expiresAt === null ? Infinity : Date.parse(record.expiresAt),
-          fetchedAt: now(),
-        };
-        if (lookup.cacheable) verified.set(hash, entry);
-      }
+    const entry = verified.get(hash);
+    if (entry && feedUp && at - entry.fetchedAt < ttl) {
+      return Promise.resolve(settle(hash, entry, at, requirements));
     }
-
-    const record = entry.record;
-    const status =
-      record.revokedAt === null && entry.expiresAtMs > at ? 'active' : keyStatus(record, at);
-    if (status !== 'active') {
-      verified.delete(hash);
-      negative.set(hash, { reason: status, keyId: record.id, projectId: record.projectId });
-      return reject(status, record.prefix, record.id, record.projectId);
-    }
-    usage?.record(record.id, at);
-    return check(entry.principal, requirements, entry.success);
+    return verifyFromStore(token, hash, entry, at, requirements);
   }
 
   return {
