@@ -10,18 +10,24 @@ export const DEFAULT_KEYS_FILE = '.vectorcache/keys.json';
 
 type Env = Record<string, string | undefined>;
 
+/** The constructor of `RedisKeyStore`, for callers that depend on `@vectorcache/auth-redis` themselves. */
+export type RedisKeyStoreConstructor = new (
+  connection: { url: string },
+  options: { keyPrefix?: string },
+) => KeyStore;
+
 const REDIS_PACKAGE = '@vectorcache/auth-redis';
 
-function loadRedisPackage(): { RedisKeyStore: new (...args: unknown[]) => KeyStore } {
+function loadRedisPackage(): { RedisKeyStore: RedisKeyStoreConstructor } {
   const loaders: Array<() => unknown> = [];
   // The CommonJS build (and Jest) have `require`; the ESM build resolves from the app's folder.
   if (typeof require === 'function') loaders.push(() => require(REDIS_PACKAGE));
   loaders.push(() => createRequire(join(process.cwd(), 'index.js'))(REDIS_PACKAGE));
   for (const load of loaders) {
     try {
-      const mod = load() as { RedisKeyStore?: new (...args: unknown[]) => KeyStore };
+      const mod = load() as { RedisKeyStore?: RedisKeyStoreConstructor };
       if (typeof mod?.RedisKeyStore === 'function') {
-        return mod as { RedisKeyStore: new (...args: unknown[]) => KeyStore };
+        return mod as { RedisKeyStore: RedisKeyStoreConstructor };
       }
     } catch {
       // try the next way to resolve it
@@ -36,13 +42,17 @@ function loadRedisPackage(): { RedisKeyStore: new (...args: unknown[]) => KeySto
 /**
  * The key store the environment asks for: Redis when `VECTORCACHE_REDIS_URL` is set (with
  * `VECTORCACHE_REDIS_PREFIX`, default `vc:`), else the file store at `VECTORCACHE_KEYS_FILE`
- * (default `.vectorcache/keys.json` in the working directory).
+ * (default `.vectorcache/keys.json` in the working directory). Pass `RedisKeyStore` when the caller
+ * depends on `@vectorcache/auth-redis` itself, so it need not be found from here.
  * @example const store = storeFromEnv();
  */
-export function storeFromEnv(env: Env = process.env): KeyStore {
+export function storeFromEnv(
+  env: Env = process.env,
+  options: { RedisKeyStore?: RedisKeyStoreConstructor } = {},
+): KeyStore {
   const redisUrl = env.VECTORCACHE_REDIS_URL?.trim();
   if (redisUrl) {
-    const { RedisKeyStore } = loadRedisPackage();
+    const RedisKeyStore = options.RedisKeyStore ?? loadRedisPackage().RedisKeyStore;
     const prefix = env.VECTORCACHE_REDIS_PREFIX?.trim();
     return new RedisKeyStore({ url: redisUrl }, prefix ? { keyPrefix: prefix } : {});
   }

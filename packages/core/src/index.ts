@@ -30,6 +30,10 @@ export { FileKeyStore } from './stores/file-store';
 export type { FileKeyStoreOptions } from './stores/file-store';
 export { createKeyManager } from './key-manager';
 export { createVerifier } from './verifier';
+export { createTokenIssuer } from './jwt';
+export { createTokenExchange, isJwtPrincipal } from './token-exchange';
+export type { TokenExchangeAnswer } from './token-exchange';
+export type { IssuedToken, JwtAlgorithm, JwtOptions, TokenIssuer, TokenIssuerOptions } from './jwt';
 export {
   DEFAULT_KEYS_FILE,
   createVerifierFromEnv,
@@ -37,6 +41,7 @@ export {
   projectIdFromEnv,
   storeFromEnv,
 } from './env';
+export type { RedisKeyStoreConstructor } from './env';
 export { createAuthHandler, createScopeGuard, readAuthorizationHeader } from './auth-handler';
 export type {
   AuthHandler,

@@ -1,3 +1,5 @@
+import type { JwtOptions } from './jwt';
+
 /**
  * Every public type of `@vectorcache/auth-core` lives here, so adapters and stores share one
  * source of truth.
@@ -195,6 +197,12 @@ export interface VerifierOptions {
   onEvent?: (event: AuthEvent) => void;
   /** Clock in epoch milliseconds; injectable for tests. @default Date.now */
   now?: () => number;
+  /**
+   * Also accept JWTs (your identity provider's, or those of `createTokenIssuer`) with the same
+   * scopes, projects and answers. A token whose `sub` is a key id is refused once that key is
+   * revoked or expired.
+   */
+  jwt?: JwtOptions;
 }
 
 /** A configured verifier; build one per process and share it. */

@@ -6,11 +6,12 @@ import { parseAuthorization } from './parse';
 import { isUsableRecord, keyStatus } from './records';
 import { missingScopes, scopesSatisfied } from './scopes';
 import { withTimeout } from './timeout';
+import { CoalescedReads } from './coalesce';
+import { createJwtChecker, looksLikeJwt } from './jwt';
 import type {
   AuthEvent,
   AuthFailure,
   AuthSuccess,
-  KeyStore,
   Principal,
   RejectReason,
   StoreChange,
@@ -21,11 +22,11 @@ import type {
   VerifyResult,
 } from './types';
 import { UsageAggregator } from './usage';
+import { resolveVerifierSettings, toPrincipal } from './verifier-settings';
+
+export { OWNS_STORE } from './verifier-settings';
 
 const FAST_HEADER_LENGTH = 'Bearer '.length + 35;
-
-/** Internal: lets the zero-config builder hand the store's lifetime to the verifier. */
-export const OWNS_STORE = Symbol('vectorcache.ownsStore');
 
 interface VerifiedEntry {
   record: StoredKeyRecord;
@@ -44,43 +45,6 @@ interface NegativeEntry {
 
 type Lookup = { record: StoredKeyRecord | null; cacheable: boolean };
 
-interface InflightRead {
-  promise: Promise<Lookup>;
-  stale: boolean;
-}
-
-function positiveInteger(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new VectorcacheAuthError(
-      'invalid_option',
-      `${name} must be a positive integer (got ${String(value)}); leave it out for the default ${fallback}.`,
-    );
-  }
-  return value;
-}
-
-function nonNegative(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new VectorcacheAuthError(
-      'invalid_option',
-      `${name} must be a number of milliseconds >= 0 (got ${String(value)}); leave it out for the default ${fallback}.`,
-    );
-  }
-  return value;
-}
-
-function toPrincipal(record: StoredKeyRecord): Principal {
-  return Object.freeze({
-    keyId: record.id,
-    projectId: record.projectId,
-    name: record.name,
-    prefix: record.prefix,
-    scopes: Object.freeze([...record.scopes]) as string[],
-  });
-}
-
 /**
  * Creates the verifier: parses the `Authorization` header, checks the key against bounded caches
  * and the store, and returns the ready-to-send answer. Build one per process and share it.
@@ -90,49 +54,47 @@ function toPrincipal(record: StoredKeyRecord): Principal {
  * if (!result.ok) res.writeHead(result.status, result.headers).end(result.body);
  */
 export function createVerifier(options: VerifierOptions): Verifier {
-  const store: KeyStore | undefined = options?.store;
-  if (!store || typeof store.findByHash !== 'function') {
-    throw new VectorcacheAuthError(
-      'invalid_option',
-      'createVerifier needs a store, e.g. createVerifier({ store: new FileKeyStore({ path: ".vectorcache/keys.json" }) }).',
-    );
-  }
-  const cacheOptions = options.cache ?? {};
-  const usageOptions = options.usage ?? {};
-  const now = options.now ?? Date.now;
-  const pepper = options.pepper || undefined;
-  const pepperOption = { pepper };
-  const timeoutMs = positiveInteger(options.timeoutMs, 500, 'timeoutMs');
-  const ttl = positiveInteger(cacheOptions.ttlMs, 60_000, 'cache.ttlMs');
-  const staleMs = nonNegative(options.staleIfErrorMs, 0, 'staleIfErrorMs');
-  const onEvent = options.onEvent;
-  const ownsStore = (options as { [OWNS_STORE]?: boolean })[OWNS_STORE] === true;
+  const {
+    store,
+    now,
+    pepperOption,
+    timeoutMs,
+    ttl,
+    staleMs,
+    onEvent,
+    ownsStore,
+    cacheMax,
+    revokedMax,
+    unknownMax,
+    unknownTtlMs,
+    usage: usageSettings,
+  } = resolveVerifierSettings(options);
+
+  const verified = new LRUCache<string, VerifiedEntry>({ max: cacheMax });
+  const negative = new LRUCache<string, NegativeEntry>({ max: revokedMax });
   // ttlResolution 0: lru-cache must ask the (injectable) clock every time, not a cached reading.
-  const perf = { now };
-
-  const verified = new LRUCache<string, VerifiedEntry>({
-    max: positiveInteger(cacheOptions.max, 10_000, 'cache.max'),
-  });
-  const negative = new LRUCache<string, NegativeEntry>({
-    max: positiveInteger(cacheOptions.revokedMax, 10_000, 'cache.revokedMax'),
-  });
   const unknown = new LRUCache<string, true>({
-    max: positiveInteger(cacheOptions.unknownMax, 10_000, 'cache.unknownMax'),
-    ttl: positiveInteger(cacheOptions.unknownTtlMs, 10_000, 'cache.unknownTtlMs'),
+    max: unknownMax,
+    ttl: unknownTtlMs,
     ttlResolution: 0,
-    perf,
+    perf: { now },
   });
-  const inflight = new Map<string, InflightRead>();
+  const hashReads = new CoalescedReads<StoredKeyRecord | null>();
+  // Tokens name their key by id: its state is cached by id, evicted by the same change feed.
+  const jwtCheck = options.jwt ? createJwtChecker(options.jwt) : undefined;
+  const idReads = new CoalescedReads<StoredKeyRecord | null>();
+  const byId = new LRUCache<string, { record: StoredKeyRecord; fetchedAt: number }>({
+    max: cacheMax,
+  });
 
-  const usage =
-    usageOptions.enabled === false
-      ? undefined
-      : new UsageAggregator(
-          store,
-          positiveInteger(usageOptions.maxPendingKeys, 10_000, 'usage.maxPendingKeys'),
-          positiveInteger(usageOptions.flushIntervalMs, 1000, 'usage.flushIntervalMs'),
-          (s, batch) => withTimeout(s.recordUsage(batch), timeoutMs * 4, 'a usage write'),
-        );
+  const usage = usageSettings
+    ? new UsageAggregator(
+        store,
+        usageSettings.maxPendingKeys,
+        usageSettings.flushIntervalMs,
+        (s, batch) => withTimeout(s.recordUsage(batch), timeoutMs * 4, 'a usage write'),
+      )
+    : undefined;
 
   // Without a change feed, staleness is bounded by the ttl; with one, the cache is trusted only
   // while the feed is up.
@@ -141,15 +103,19 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (change.type === 'changed') {
       verified.delete(change.hash);
       unknown.delete(change.hash);
-      const read = inflight.get(change.hash);
-      if (read) read.stale = true;
+      hashReads.invalidate(change.hash);
+      byId.delete(change.id);
+      idReads.invalidate(change.id);
     } else if (change.type === 'feed_lost') {
       feedUp = false;
-      for (const read of inflight.values()) read.stale = true;
+      hashReads.invalidateAll();
+      idReads.invalidateAll();
     } else {
       verified.clear();
       unknown.clear();
-      for (const read of inflight.values()) read.stale = true;
+      byId.clear();
+      idReads.invalidateAll();
+      hashReads.invalidateAll();
       feedUp = true;
     }
   };
@@ -174,31 +140,30 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return failureFor(reason);
   }
 
-  /** One store read per hash in flight; a change during the read discards and repeats it. */
+  /** Reads a record with the store timeout; a corrupt record is a store failure (503). */
+  async function fetchRecord(
+    what: 'findByHash' | 'get',
+    key: string,
+  ): Promise<StoredKeyRecord | null> {
+    const value = await withTimeout(
+      what === 'findByHash' ? store!.findByHash(key) : store!.get(key),
+      timeoutMs,
+      'a key lookup',
+    );
+    if (value !== null && !isUsableRecord(value)) {
+      throw new VectorcacheAuthError(
+        'corrupt_record',
+        'The key store returned a corrupt record; check the data the store holds.',
+      );
+    }
+    return value;
+  }
+
+  /** One store read per hash in flight. */
   function read(hash: string): Promise<Lookup> {
-    const existing = inflight.get(hash);
-    if (existing) return existing.promise;
-    const slot: InflightRead = { stale: false, promise: undefined as unknown as Promise<Lookup> };
-    slot.promise = (async (): Promise<Lookup> => {
-      try {
-        for (let attempt = 0; ; attempt++) {
-          const value = await withTimeout(store!.findByHash(hash), timeoutMs, 'a key lookup');
-          if (value !== null && !isUsableRecord(value)) {
-            throw new VectorcacheAuthError(
-              'corrupt_record',
-              'The key store returned a corrupt record; check the data the store holds.',
-            );
-          }
-          if (!slot.stale) return { record: value, cacheable: true };
-          if (attempt >= 1) return { record: value, cacheable: false };
-          slot.stale = false;
-        }
-      } finally {
-        inflight.delete(hash);
-      }
-    })();
-    inflight.set(hash, slot);
-    return slot.promise;
+    return hashReads
+      .run(hash, () => fetchRecord('findByHash', hash))
+      .then(({ value, cacheable }) => ({ record: value, cacheable }));
   }
 
   function check(
@@ -299,6 +264,40 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return settle(hash, entry, at, requirements);
   }
 
+  /** A JWT: signature and claims by jose, then the state of the key it was issued for. */
+  async function verifyJwt(
+    token: string,
+    requirements: VerifyRequirements | undefined,
+  ): Promise<VerifyResult> {
+    const checked = await jwtCheck!(token);
+    if (!checked.ok) return reject(checked.reason);
+    const { principal, keyId } = checked;
+    if (keyId !== undefined) {
+      const at = now();
+      const cached = byId.get(keyId);
+      let record: StoredKeyRecord | null;
+      if (cached && feedUp && at - cached.fetchedAt < ttl) {
+        record = cached.record;
+      } else {
+        try {
+          const { value, cacheable } = await idReads.run(keyId, () => fetchRecord('get', keyId));
+          record = value;
+          if (value && cacheable) byId.set(keyId, { record: value, fetchedAt: now() });
+        } catch {
+          if (!cached || staleMs === 0 || at - cached.fetchedAt >= ttl + staleMs) {
+            return reject('store_unavailable', principal.prefix || undefined, keyId);
+          }
+          record = cached.record;
+        }
+      }
+      if (!record) return reject('unknown', principal.prefix || undefined, keyId);
+      const status = keyStatus(record, at);
+      if (status !== 'active') return reject(status, record.prefix, record.id, record.projectId);
+      usage?.record(record.id, at);
+    }
+    return check(principal, requirements);
+  }
+
   // Not `async`: the cached path does no await, so it settles with one resolved promise.
   function verify(
     authorization: string | readonly string[] | undefined,
@@ -316,7 +315,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
       const parsed = parseAuthorization(authorization);
       if (parsed.kind !== 'token') return Promise.resolve(reject(parsed.kind));
       token = parsed.token;
-      if (!isApiKeyFormat(token)) return Promise.resolve(reject('invalid_format'));
+      if (!isApiKeyFormat(token)) {
+        if (jwtCheck && looksLikeJwt(token)) return verifyJwt(token, requirements);
+        return Promise.resolve(reject('invalid_format'));
+      }
     }
     const hash = hashApiKey(token, pepperOption);
     const at = now();

@@ -1,0 +1,339 @@
+import { Command, CommanderError } from 'commander';
+import {
+  createKeyManager,
+  pepperFromEnv,
+  storeFromEnv,
+  validateScopes,
+  VectorcacheAuthError,
+} from '@vectorcache/auth-core';
+import type { ApiKeyRecord, KeyManager, KeyStore } from '@vectorcache/auth-core';
+import { RedisKeyStore } from '@vectorcache/auth-redis';
+import { parseDuration } from './duration';
+import { CliUsageError } from './errors';
+import { displayPrefix, formatDate, formatIssuedKey, formatRecord, formatTable } from './format';
+
+/** Anything with a `write(text)` method: `process.stdout`, or a collector in tests. */
+export interface CliWritable {
+  write(chunk: string): unknown;
+}
+
+/** Where the CLI reads its environment and writes its output; every field defaults to `process`. */
+export interface CliIo {
+  /** Environment read for the store (`VECTORCACHE_KEYS_FILE`, `VECTORCACHE_REDIS_URL`, ...). @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** @default process.stdout */
+  stdout?: CliWritable;
+  /** @default process.stderr */
+  stderr?: CliWritable;
+  /** Clock in epoch milliseconds, used for `--expires-in`. @default Date.now */
+  now?: () => number;
+  /** Longest wait for the key store, per command and again for closing it. @default 10000 */
+  storeTimeoutMs?: number;
+}
+
+/** Exit code of a successful command. */
+export const EXIT_OK = 0;
+/** Exit code of an unexpected internal failure (a bug): one line on stderr. */
+export const EXIT_FAILURE = 1;
+/** Exit code of bad input: unknown command or option, invalid scope, unknown id, unreadable store. */
+export const EXIT_USAGE = 2;
+
+const PROGRAM = 'vectorcache-keys';
+/** Kept equal to package.json's version by a test. */
+export const VERSION = '0.1.0';
+const PLAINTEXT_KEY = /vc_[0-9a-f]{32}/g;
+
+const ENVIRONMENT_HELP = `
+Environment (the same variables as the middleware):
+  VECTORCACHE_KEYS_FILE     key file of the embedded store (default: .vectorcache/keys.json)
+  VECTORCACHE_REDIS_URL     use Redis instead of the file (e.g. redis://127.0.0.1:6379)
+  VECTORCACHE_REDIS_PREFIX  key-name prefix in Redis (default: vc:)
+  VECTORCACHE_KEY_PEPPER    HMAC pepper for key hashes; must match the servers'
+
+Exit codes: 0 success, 2 bad input or unusable store, 1 internal error.`;
+
+interface Context {
+  env: NodeJS.ProcessEnv;
+  out: (text: string) => void;
+  now: () => number;
+  storeTimeoutMs: number;
+}
+
+/** One line, no control characters, and never a plaintext key, whatever the message was. */
+function oneLine(message: string): string {
+  return message
+    .replace(PLAINTEXT_KEY, 'vc_[redacted]')
+    .replace(/^error:\s*/i, '')
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    .trim();
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new VectorcacheAuthError(
+            'store_timeout',
+            `the key store did not answer within ${ms} ms while ${what}; check that it is reachable`,
+          ),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The store the environment asks for, read exactly as the middleware reads it; the Redis store
+ * class comes from the CLI's own dependency, since a globally installed CLI's core would not find it.
+ */
+function openStore(env: NodeJS.ProcessEnv): KeyStore {
+  return storeFromEnv(env, { RedisKeyStore });
+}
+
+/** Opens the store from the environment, runs `work` with a key manager, and always closes it. */
+async function withKeys<T>(ctx: Context, work: (keys: KeyManager) => Promise<T>): Promise<T> {
+  const store = openStore(ctx.env);
+  try {
+    const keys = createKeyManager({ store, pepper: pepperFromEnv(ctx.env), now: ctx.now });
+    return await withDeadline(work(keys), ctx.storeTimeoutMs, 'running the command');
+  } catch (err) {
+    if (err instanceof VectorcacheAuthError || err instanceof CliUsageError) throw err;
+    // A driver's own error (e.g. ioredis while Redis is down) is a store failure, not a CLI bug.
+    const which = ctx.env.VECTORCACHE_REDIS_URL?.trim()
+      ? 'the Redis key store (VECTORCACHE_REDIS_URL)'
+      : 'the key file';
+    throw new VectorcacheAuthError(
+      'store_unavailable',
+      `${which} failed: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  } finally {
+    await withDeadline(store.close(), ctx.storeTimeoutMs, 'closing it').catch(() => undefined);
+  }
+}
+
+function printJson(ctx: Context, value: unknown): void {
+  ctx.out(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function requireText(value: string, option: string): string {
+  if (value.trim().length === 0) throw new CliUsageError(`${option} must not be empty`);
+  return value;
+}
+
+function parseScopes(text: string): string[] {
+  const scopes = text.split(',').map((scope) => scope.trim());
+  if (scopes.some((scope) => scope.length === 0)) {
+    throw new CliUsageError(
+      `invalid --scopes ${JSON.stringify(text)}: give a comma-separated list such as cache:read,cache:write`,
+    );
+  }
+  return validateScopes(scopes);
+}
+
+function statusLine(record: ApiKeyRecord): string {
+  if (record.revokedAt !== null) return `revoked at ${formatDate(record.revokedAt)}`;
+  if (record.expiresAt === null) return 'valid until revoked';
+  return record.status === 'expired'
+    ? `expired at ${formatDate(record.expiresAt)}`
+    : `valid until ${formatDate(record.expiresAt)}`;
+}
+
+function addCreate(program: Command, ctx: Context): void {
+  program
+    .command('create')
+    .description('Create a key (printed once, never stored).')
+    .requiredOption('--project <id>', 'project the key belongs to')
+    .requiredOption('--name <name>', 'a name to recognise the key by (e.g. "ci", "backend")')
+    .option('--scopes <list>', 'comma-separated scopes (default: cache:*,analytics:read)')
+    .option('--expires-in <duration>', 'expire after a duration such as 90s, 15m, 24h or 30d')
+    .option('--json', 'print { "key", "record" } as JSON')
+    .addHelpText(
+      'after',
+      `\nExample:\n  $ ${PROGRAM} create --project proj_1 --name backend --scopes cache:read,cache:write --expires-in 90d`,
+    )
+    .action(
+      async (options: {
+        project: string;
+        name: string;
+        scopes?: string;
+        expiresIn?: string;
+        json?: boolean;
+      }) => {
+        const projectId = requireText(options.project, '--project');
+        const name = requireText(options.name, '--name');
+        const scopes = options.scopes === undefined ? undefined : parseScopes(options.scopes);
+        const expiresAt =
+          options.expiresIn === undefined
+            ? null
+            : new Date(ctx.now() + parseDuration(options.expiresIn, '--expires-in', false));
+        const issued = await withKeys(ctx, (keys) =>
+          keys.create({ projectId, name, scopes, expiresAt }),
+        );
+        if (options.json === true) return printJson(ctx, issued);
+        ctx.out(
+          `Created key ${issued.record.id} (${displayPrefix(issued.record.prefix)}) in project ${issued.record.projectId}.\n` +
+            formatIssuedKey(issued.key) +
+            formatRecord(issued.record),
+        );
+      },
+    );
+}
+
+function addList(program: Command, ctx: Context): void {
+  program
+    .command('list')
+    .description('List keys with their status and usage.')
+    .option('--project <id>', 'only the keys of this project')
+    .option('--json', 'print an array of records as JSON')
+    .action(async (options: { project?: string; json?: boolean }) => {
+      const filter =
+        options.project === undefined
+          ? undefined
+          : { projectId: requireText(options.project, '--project') };
+      const records = await withKeys(ctx, (keys) => keys.list(filter));
+      if (options.json === true) return printJson(ctx, records);
+      if (records.length === 0) {
+        ctx.out(filter ? `No keys in project ${filter.projectId}.\n` : 'No keys.\n');
+        return;
+      }
+      ctx.out(formatTable(records));
+    });
+}
+
+function addRevoke(program: Command, ctx: Context): void {
+  program
+    .command('revoke')
+    .description('Revoke a key; running servers refuse it at once.')
+    .argument('<id>', 'id of the key (key_...), as shown by list')
+    .option('--json', 'print the record as JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const { before, record } = await withKeys(ctx, async (keys) => {
+        const current = await keys.get(id);
+        return { before: current, record: await keys.revoke(id) };
+      });
+      if (options.json === true) return printJson(ctx, record);
+      const already = before !== null && before.revokedAt !== null;
+      ctx.out(
+        `${already ? 'Key was already revoked' : 'Revoked key'} ${record.id} (${displayPrefix(record.prefix)}).\n` +
+          formatRecord(record),
+      );
+    });
+}
+
+function addRotate(program: Command, ctx: Context): void {
+  program
+    .command('rotate')
+    .description('Replace a key by a new one (same project, name, scopes).')
+    .argument('<id>', 'id of the key to rotate (key_...), as shown by list')
+    .option(
+      '--grace <duration>',
+      'keep the old key valid for a duration such as 15m or 24h (default: revoke it at once)',
+    )
+    .option('--json', 'print { "key", "record" } (the new key) as JSON')
+    .action(async (id: string, options: { grace?: string; json?: boolean }) => {
+      const gracePeriodMs =
+        options.grace === undefined ? 0 : parseDuration(options.grace, '--grace', true);
+      const { issued, old } = await withKeys(ctx, async (keys) => {
+        const rotated = await keys.rotate(id, { gracePeriodMs });
+        return { issued: rotated, old: await keys.get(id) };
+      });
+      if (options.json === true) return printJson(ctx, issued);
+      ctx.out(
+        `Rotated key ${id}: the new key is ${issued.record.id} (${displayPrefix(issued.record.prefix)}).\n` +
+          formatIssuedKey(issued.key) +
+          formatRecord(issued.record) +
+          (old ? `\nThe old key ${old.id} is ${statusLine(old)}.\n` : ''),
+      );
+    });
+}
+
+function buildProgram(ctx: Context): Command {
+  const program = new Command(PROGRAM)
+    .description('Create, list, revoke and rotate Vectorcache API keys.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.out(text),
+      // Help printed because of an error (no command) is replaced by one line in `reportError`.
+      writeErr: () => undefined,
+      outputError: () => undefined,
+    })
+    .showSuggestionAfterError(true)
+    .addHelpText('after', ENVIRONMENT_HELP);
+  addCreate(program, ctx);
+  addList(program, ctx);
+  addRevoke(program, ctx);
+  addRotate(program, ctx);
+  return program;
+}
+
+function reportError(err: unknown, argv: readonly string[], stderr: CliWritable): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
+    if (err.code === 'commander.help') {
+      if (err.exitCode === 0) return EXIT_OK;
+      // `help <unknown>` lands here too, as does a bare `vectorcache-keys`.
+      const asked = argv[0] === 'help' ? argv[1] : undefined;
+      stderr.write(
+        asked === undefined
+          ? `error: no command given; use one of create, list, revoke, rotate (see ${PROGRAM} --help)\n`
+          : `error: unknown command ${JSON.stringify(oneLine(asked))}; the commands are create, list, revoke, rotate\n`,
+      );
+      return EXIT_USAGE;
+    }
+    stderr.write(`error: ${oneLine(err.message)}\n`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof CliUsageError || err instanceof VectorcacheAuthError) {
+    stderr.write(`error: ${oneLine(err.message)}\n`);
+    return EXIT_USAGE;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  stderr.write(`error: unexpected failure: ${oneLine(message)}\n`);
+  return EXIT_FAILURE;
+}
+
+/**
+ * Runs `vectorcache-keys` with `argv` (the arguments after the program name) and resolves to its
+ * exit code, without ever calling `process.exit`: usable in-process (tests, scripts) as well as
+ * from the `vectorcache-keys` binary. Output goes to `io.stdout`; a failure is one line on
+ * `io.stderr` (exit 2 for bad input or an unusable store, 1 for an internal error).
+ *
+ * @example
+ * const code = await runCli(['list', '--json'], { env: { VECTORCACHE_KEYS_FILE: '/tmp/keys.json' } });
+ */
+export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const ctx: Context = {
+    env: io.env ?? process.env,
+    out: (text) => {
+      stdout.write(text);
+    },
+    now: io.now ?? Date.now,
+    storeTimeoutMs: io.storeTimeoutMs ?? 10_000,
+  };
+  try {
+    await buildProgram(ctx).parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    return reportError(err, argv, stderr);
+  }
+}
+
+/**
+ * The `vectorcache-keys` binary: runs {@link runCli} on the process's arguments and environment
+ * and sets `process.exitCode`.
+ *
+ * @example
+ * await main(process.argv.slice(2));
+ */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  const code = await runCli(argv);
+  process.exitCode = code;
+  return code;
+}

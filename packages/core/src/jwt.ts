@@ -1,0 +1,334 @@
+import {
+  KeyObject,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  randomBytes,
+} from 'node:crypto';
+import { SignJWT, createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { VectorcacheAuthError } from './errors';
+import { isValidScope } from './scopes';
+import { markJwtPrincipal } from './token-exchange';
+import type { Principal } from './types';
+
+/** Algorithms a token may be signed with. `none` is never accepted. */
+export type JwtAlgorithm =
+  | 'HS256'
+  | 'HS384'
+  | 'HS512'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA';
+
+const SYMMETRIC = new Set<string>(['HS256', 'HS384', 'HS512']);
+const ASYMMETRIC = new Set<string>([
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+]);
+
+/** Options for accepting JWTs beside API keys (`createVerifier({ jwt })`, `vectorcacheAuth({ jwt })`). */
+export interface JwtOptions {
+  /**
+   * How tokens are checked: a shared secret (string of at least 32 bytes, or bytes), a public key
+   * (PEM string or `KeyObject`), or the URL of a JWKS (a `URL`, or a string starting with https://
+   * or http://), fetched and cached with jose's `createRemoteJWKSet`.
+   */
+  key: string | Uint8Array | KeyObject | URL;
+  /** Accepted algorithms; required, never read from the token. */
+  algorithms: readonly JwtAlgorithm[];
+  /** Expected `iss`. */
+  issuer?: string | string[];
+  /** Expected `aud`. */
+  audience?: string | string[];
+  /** The claim holding the project. @default 'project_id' */
+  projectClaim?: string;
+  /** Allowed clock skew in seconds. @default 5 */
+  clockToleranceSec?: number;
+  /** How long a JWKS fetch may take, in ms. @default 2000 */
+  jwksTimeoutMs?: number;
+  /** Least time between two JWKS fetches (an unknown `kid` triggers one), in ms. @default 30000 */
+  jwksCooldownMs?: number;
+}
+
+/** The outcome of checking a token: the principal, or why it was refused. */
+export type JwtCheck =
+  | { ok: true; principal: Principal; keyId: string | undefined }
+  | { ok: false; reason: 'unknown' | 'expired' | 'store_unavailable' };
+
+type VerifyKey = KeyObject | ReturnType<typeof createRemoteJWKSet>;
+
+const KEY_ID = /^key_[0-9a-f]{24}$/;
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** Whether a bearer token has the shape of a compact JWS (three base64url parts). */
+export function looksLikeJwt(token: string): boolean {
+  return token.length >= 20 && token.length <= 4096 && JWT_SHAPE.test(token);
+}
+
+function invalid(message: string): VectorcacheAuthError {
+  return new VectorcacheAuthError('invalid_option', message);
+}
+
+function checkAlgorithms(algorithms: unknown): string[] {
+  if (!Array.isArray(algorithms) || algorithms.length === 0) {
+    throw invalid(
+      'jwt.algorithms is required, e.g. { algorithms: ["ES256"] }: it is never taken from the token.',
+    );
+  }
+  for (const alg of algorithms) {
+    if (!SYMMETRIC.has(alg) && !ASYMMETRIC.has(alg)) {
+      throw invalid(
+        `jwt.algorithms: ${JSON.stringify(alg)} is not supported; use HS256/384/512, RS*, PS*, ES* or EdDSA ("none" is never accepted).`,
+      );
+    }
+  }
+  return [...algorithms] as string[];
+}
+
+function secretFrom(key: string | Uint8Array): KeyObject {
+  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
+  if (bytes.length < 32) {
+    throw invalid(
+      'A JWT secret must be at least 32 bytes long; generate one with `openssl rand -hex 32`.',
+    );
+  }
+  return createSecretKey(bytes);
+}
+
+function isUrlString(key: unknown): boolean {
+  return typeof key === 'string' && /^https?:\/\//i.test(key);
+}
+
+/** Builds the key jose verifies with, refusing combinations that invite algorithm confusion. */
+function verificationKey(options: JwtOptions, algorithms: string[]): VerifyKey {
+  const { key } = options;
+  const symmetric = algorithms.some((a) => SYMMETRIC.has(a));
+  const asymmetric = algorithms.some((a) => ASYMMETRIC.has(a));
+  if (key instanceof URL || isUrlString(key)) {
+    if (symmetric)
+      throw invalid('A JWKS URL serves public keys: jwt.algorithms must not list HS* algorithms.');
+    return createRemoteJWKSet(key instanceof URL ? key : new URL(key as string), {
+      timeoutDuration: options.jwksTimeoutMs ?? 2000,
+      cooldownDuration: options.jwksCooldownMs ?? 30_000,
+    });
+  }
+  let keyObject: KeyObject;
+  if (key instanceof KeyObject) {
+    keyObject = key.type === 'private' ? createPublicKey(key) : key;
+  } else if (typeof key === 'string' && key.includes('-----BEGIN')) {
+    keyObject = createPublicKey(key);
+  } else if (typeof key === 'string' || key instanceof Uint8Array) {
+    keyObject = secretFrom(key);
+  } else {
+    throw invalid('jwt.key must be a secret, a public key (PEM or KeyObject) or a JWKS URL.');
+  }
+  if (keyObject.type === 'secret' && asymmetric) {
+    throw invalid(
+      'jwt.key is a shared secret: jwt.algorithms may list only HS256, HS384 or HS512.',
+    );
+  }
+  if (keyObject.type !== 'secret' && symmetric) {
+    throw invalid(
+      'jwt.key is a public key: jwt.algorithms must not list HS* algorithms (algorithm confusion).',
+    );
+  }
+  return keyObject;
+}
+
+function scopesOf(payload: JWTPayload): string[] {
+  const raw = payload.scope ?? payload.scp;
+  const list = typeof raw === 'string' ? raw.split(' ') : Array.isArray(raw) ? raw : [];
+  // A scope that breaks the grammar grants nothing.
+  return list.filter((s): s is string => isValidScope(s));
+}
+
+const EXPIRED_CODES = new Set(['ERR_JWT_EXPIRED']);
+// Failures of the token itself; anything else (JWKS unreachable or timing out) fails closed as 503.
+const TOKEN_CODES = new Set([
+  'ERR_JWT_CLAIM_VALIDATION_FAILED',
+  'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+  'ERR_JWS_INVALID',
+  'ERR_JWT_INVALID',
+  'ERR_JOSE_ALG_NOT_ALLOWED',
+  'ERR_JOSE_NOT_SUPPORTED',
+  'ERR_JWKS_NO_MATCHING_KEY',
+  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+  'ERR_JWK_INVALID',
+]);
+
+/**
+ * Builds the JWT checker used by the verifier: algorithms fixed by configuration, `exp` required,
+ * issuer and audience checked, claims mapped to the same principal as API keys.
+ */
+export function createJwtChecker(options: JwtOptions): (token: string) => Promise<JwtCheck> {
+  if (!options || typeof options !== 'object') {
+    throw invalid(
+      'jwt must be an object, e.g. { key: process.env.JWT_SECRET, algorithms: ["HS256"] }.',
+    );
+  }
+  const algorithms = checkAlgorithms(options.algorithms);
+  const key = verificationKey(options, algorithms);
+  const projectClaim = options.projectClaim ?? 'project_id';
+  const verifyOptions = {
+    algorithms,
+    issuer: options.issuer,
+    audience: options.audience,
+    clockTolerance: options.clockToleranceSec ?? 5,
+    requiredClaims: ['exp'],
+  };
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, key as KeyObject, verifyOptions));
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (EXPIRED_CODES.has(code)) return { ok: false, reason: 'expired' };
+      if (TOKEN_CODES.has(code)) return { ok: false, reason: 'unknown' };
+      return { ok: false, reason: 'store_unavailable' };
+    }
+    const projectId = payload[projectClaim];
+    const subject = payload.sub;
+    if (typeof projectId !== 'string' || projectId === '' || typeof subject !== 'string') {
+      return { ok: false, reason: 'unknown' };
+    }
+    const prefix = typeof payload.key_prefix === 'string' ? payload.key_prefix : '';
+    const name = typeof payload.name === 'string' ? payload.name : subject;
+    const principal: Principal = markJwtPrincipal(
+      Object.freeze({
+        keyId: subject,
+        projectId,
+        name,
+        prefix,
+        scopes: Object.freeze(scopesOf(payload)) as string[],
+      }),
+    );
+    return { ok: true, principal, keyId: KEY_ID.test(subject) ? subject : undefined };
+  };
+}
+
+/** Options of {@link createTokenIssuer}. */
+export interface TokenIssuerOptions {
+  /** A shared secret (at least 32 bytes) for HS256, or a private key (PEM or `KeyObject`). */
+  key: string | Uint8Array | KeyObject;
+  issuer: string;
+  audience: string | string[];
+  /** Lifetime in seconds. @default 300 */
+  ttl?: number;
+  /** @default 'project_id' */
+  projectClaim?: string;
+}
+
+/** A token handed out by {@link TokenIssuer.issue}. */
+export interface IssuedToken {
+  token: string;
+  tokenType: 'Bearer';
+  /** Seconds until the token expires. */
+  expiresIn: number;
+  scopes: string[];
+}
+
+/** Signs short-lived, down-scoped tokens for principals authenticated with an API key. */
+export interface TokenIssuer {
+  /** The verifier options that accept this issuer's tokens. */
+  readonly jwtOptions: JwtOptions;
+  /** Signs a token for `principal` with `scopes` (default: all of its scopes). */
+  issue(principal: Principal, scopes?: readonly string[]): Promise<IssuedToken>;
+}
+
+function signingKey(key: TokenIssuerOptions['key']): { key: KeyObject; alg: JwtAlgorithm } {
+  if (key instanceof KeyObject && key.type === 'private') {
+    return { key, alg: algorithmFor(key) };
+  }
+  if (typeof key === 'string' && key.includes('-----BEGIN')) {
+    const priv = createPrivateKey(key);
+    return { key: priv, alg: algorithmFor(priv) };
+  }
+  if (typeof key === 'string' || key instanceof Uint8Array)
+    return { key: secretFrom(key), alg: 'HS256' };
+  if (key instanceof KeyObject && key.type === 'secret') return { key, alg: 'HS256' };
+  throw invalid('createTokenIssuer needs a secret (>= 32 bytes) or a private key to sign with.');
+}
+
+function algorithmFor(key: KeyObject): JwtAlgorithm {
+  switch (key.asymmetricKeyType) {
+    case 'ec':
+      return key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'ES384' : 'ES256';
+    case 'rsa':
+      return 'RS256';
+    case 'ed25519':
+      return 'EdDSA';
+    default:
+      throw invalid(
+        `Unsupported signing key type ${String(key.asymmetricKeyType)}; use an EC P-256, RSA or Ed25519 key.`,
+      );
+  }
+}
+
+/**
+ * Creates the token issuer of the key-for-token exchange: a request authenticated with an API key
+ * receives a JWT (`sub` = the key id, the key's project, a subset of its scopes).
+ * @example
+ * const issuer = createTokenIssuer({ key: process.env.JWT_SECRET!, issuer: 'api', audience: 'api' });
+ * const verifier = createVerifier({ store, jwt: issuer.jwtOptions });
+ */
+export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
+  if (
+    !options ||
+    typeof options.issuer !== 'string' ||
+    options.issuer === '' ||
+    !options.audience
+  ) {
+    throw invalid(
+      'createTokenIssuer needs { key, issuer, audience }, e.g. { key: secret, issuer: "my-api", audience: "my-api" }.',
+    );
+  }
+  const ttl = options.ttl ?? 300;
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > 86_400) {
+    throw invalid('ttl is the token lifetime in seconds, from 1 to 86400 (default 300).');
+  }
+  const { key, alg } = signingKey(options.key);
+  const projectClaim = options.projectClaim ?? 'project_id';
+  const jwtOptions: JwtOptions = {
+    key: key.type === 'private' ? createPublicKey(key) : key,
+    algorithms: [alg],
+    issuer: options.issuer,
+    audience: options.audience,
+    projectClaim,
+  };
+  return {
+    jwtOptions,
+    async issue(principal, scopes = principal.scopes) {
+      const now = Math.floor(Date.now() / 1000);
+      const token = await new SignJWT({
+        [projectClaim]: principal.projectId,
+        scope: scopes.join(' '),
+        key_prefix: principal.prefix,
+        name: principal.name,
+      })
+        .setProtectedHeader({ alg, typ: 'JWT' })
+        .setSubject(principal.keyId)
+        .setIssuer(options.issuer)
+        .setAudience(options.audience)
+        .setIssuedAt(now)
+        .setExpirationTime(now + ttl)
+        .setJti(randomBytes(12).toString('hex'))
+        .sign(key);
+      return { token, tokenType: 'Bearer', expiresIn: ttl, scopes: [...scopes] };
+    },
+  };
+}

@@ -1,0 +1,274 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, exportJWK } from 'jose';
+import { createTokenIssuer } from '../src/jwt';
+import { createKeyManager } from '../src/key-manager';
+import { MemoryKeyStore } from '../src/stores/memory-store';
+import { createTokenExchange } from '../src/token-exchange';
+import type { Principal, VerifyResult } from '../src/types';
+import { createVerifier } from '../src/verifier';
+import { PLAINTEXT_KEY } from './fixtures';
+
+const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
+const ISS = 'https://issuer.test';
+const AUD = 'vectorcache-api';
+const now = (): number => Math.floor(Date.now() / 1000);
+
+const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+function sign(
+  key: KeyObject | Uint8Array,
+  alg: string,
+  claims: Record<string, unknown> = {},
+  options: { exp?: number | null; iss?: string; aud?: string; kid?: string } = {},
+): Promise<string> {
+  const jwt = new SignJWT({ project_id: 'proj_a', scope: 'cache:read', ...claims })
+    .setProtectedHeader({ alg, ...(options.kid ? { kid: options.kid } : {}) })
+    .setSubject('user_1')
+    .setIssuer(options.iss ?? ISS)
+    .setAudience(options.aud ?? AUD)
+    .setIssuedAt();
+  if (options.exp !== null) jwt.setExpirationTime(options.exp ?? now() + 60);
+  return jwt.sign(key);
+}
+
+const reasonOf = (r: VerifyResult): string => (r.ok ? 'ok' : r.reason);
+const secretBytes = new TextEncoder().encode(SECRET);
+
+describe('JWTs through the verifier', () => {
+  const store = new MemoryKeyStore();
+  const hsVerifier = createVerifier({
+    store,
+    jwt: { key: SECRET, algorithms: ['HS256'], issuer: ISS, audience: AUD },
+  });
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const rsVerifier = createVerifier({
+    store,
+    jwt: { key: rsa.publicKey, algorithms: ['RS256'], issuer: ISS, audience: AUD },
+  });
+  afterAll(async () => {
+    await hsVerifier.close();
+    await rsVerifier.close();
+  });
+
+  it('accepts a valid token and maps its claims to the principal', async () => {
+    const token = await sign(secretBytes, 'HS256', { scope: 'cache:read analytics:read' });
+    const result = await hsVerifier.verify(`Bearer ${token}`, {
+      projectId: 'proj_a',
+      scopes: ['cache:read'],
+    });
+    expect(result.ok && result.principal).toEqual({
+      keyId: 'user_1',
+      projectId: 'proj_a',
+      name: 'user_1',
+      prefix: '',
+      scopes: ['cache:read', 'analytics:read'],
+    });
+    const scp = await sign(secretBytes, 'HS256', { scope: undefined, scp: ['cache:write'] });
+    const viaScp = await hsVerifier.verify(`Bearer ${scp}`, { scopes: ['cache:write'] });
+    expect(viaScp.ok).toBe(true);
+  });
+
+  it('answers projects and scopes exactly as for keys', async () => {
+    const token = await sign(secretBytes, 'HS256');
+    const wrong = await hsVerifier.verify(`Bearer ${token}`, { projectId: 'proj_b' });
+    expect(!wrong.ok && [wrong.status, wrong.reason]).toEqual([403, 'wrong_project']);
+    const scope = await hsVerifier.verify(`Bearer ${token}`, { scopes: ['cache:write'] });
+    expect(!scope.ok && [scope.status, scope.body]).toEqual([
+      403,
+      '{"detail":"API key does not have the required scope: cache:write"}',
+    ]);
+  });
+
+  it('refuses alg "none", with or without a signature part', async () => {
+    const header = b64({ alg: 'none', typ: 'JWT' });
+    const payload = b64({ sub: 'x', project_id: 'proj_a', iss: ISS, aud: AUD, exp: now() + 60 });
+    for (const token of [`${header}.${payload}.`, `${header}.${payload}.c2ln`]) {
+      const result = await hsVerifier.verify(`Bearer ${token}`);
+      expect(!result.ok && [result.status, result.headers['www-authenticate']]).toEqual([
+        401,
+        'Bearer realm="vectorcache", error="invalid_token"',
+      ]);
+    }
+  });
+
+  it('refuses HS/RS algorithm confusion (the public key used as an HMAC secret)', async () => {
+    const pem = rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const forged = await sign(new TextEncoder().encode(pem), 'HS256');
+    expect(reasonOf(await rsVerifier.verify(`Bearer ${forged}`))).toBe('unknown');
+    const genuine = await sign(rsa.privateKey, 'RS256');
+    expect(reasonOf(await rsVerifier.verify(`Bearer ${genuine}`))).toBe('ok');
+    expect(() =>
+      createVerifier({ store, jwt: { key: pem, algorithms: ['RS256', 'HS256'] } }),
+    ).toThrow(/algorithm confusion/);
+    expect(() => createVerifier({ store, jwt: { key: SECRET, algorithms: ['RS256'] } })).toThrow(
+      /only HS256/,
+    );
+  });
+
+  it('refuses a token without exp, with the wrong issuer or audience, or expired', async () => {
+    const cases: Array<[string, Promise<string>, string]> = [
+      ['no exp', sign(secretBytes, 'HS256', {}, { exp: null }), 'unknown'],
+      ['wrong issuer', sign(secretBytes, 'HS256', {}, { iss: 'https://evil.test' }), 'unknown'],
+      ['wrong audience', sign(secretBytes, 'HS256', {}, { aud: 'other' }), 'unknown'],
+      ['expired', sign(secretBytes, 'HS256', {}, { exp: now() - 60 }), 'expired'],
+      ['wrong secret', sign(new TextEncoder().encode(`${SECRET}x`), 'HS256'), 'unknown'],
+      ['no project', sign(secretBytes, 'HS256', { project_id: undefined }), 'unknown'],
+    ];
+    for (const [name, token, reason] of cases) {
+      const result = await hsVerifier.verify(`Bearer ${await token}`);
+      expect([name, reasonOf(result)]).toEqual([name, reason]);
+      expect(!result.ok && result.body).toBe('{"detail":"Invalid or missing API key"}');
+    }
+  });
+
+  it('a bearer token that is neither a key nor a JWT gets the invalid_token answer', async () => {
+    const result = await hsVerifier.verify('Bearer not-a-key-nor-a-jwt');
+    expect(!result.ok && [result.status, result.reason]).toEqual([401, 'invalid_format']);
+  });
+
+  it.each([
+    [{ key: SECRET }, /algorithms is required/],
+    [{ key: SECRET, algorithms: ['none'] }, /"none" is not supported/],
+    [{ key: 'short', algorithms: ['HS256'] }, /at least 32 bytes/],
+    [{ key: 'https://idp.test/jwks', algorithms: ['HS256'] }, /must not list HS/],
+  ])('validates jwt options: %j', (jwt, message) => {
+    expect(() => createVerifier({ store, jwt: jwt as never })).toThrow(message);
+  });
+});
+
+describe('JWKS', () => {
+  let server: Server;
+  let url: string;
+  let served: object[] = [];
+  const a = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const b = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const stray = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = async (key: KeyObject, kid: string): Promise<object> => ({
+    ...(await exportJWK(key)),
+    kid,
+    alg: 'ES256',
+    use: 'sig',
+  });
+
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: served }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('accepts keys of the JWKS, refuses others, follows a rotation, and fails closed when it is down', async () => {
+    served = [await jwk(a.publicKey, 'a')];
+    const verifier = createVerifier({
+      store: new MemoryKeyStore(),
+      jwt: { key: url, algorithms: ['ES256'], issuer: ISS, audience: AUD, jwksCooldownMs: 1 },
+    });
+    const tokenA = await sign(a.privateKey, 'ES256', {}, { kid: 'a' });
+    expect(reasonOf(await verifier.verify(`Bearer ${tokenA}`))).toBe('ok');
+    const strayToken = await sign(stray.privateKey, 'ES256', {}, { kid: 'stray' });
+    expect(reasonOf(await verifier.verify(`Bearer ${strayToken}`))).toBe('unknown');
+    const impostor = await sign(stray.privateKey, 'ES256', {}, { kid: 'a' });
+    expect(reasonOf(await verifier.verify(`Bearer ${impostor}`))).toBe('unknown');
+
+    served = [await jwk(b.publicKey, 'b')]; // rotation: a retired, b introduced
+    await new Promise((r) => setTimeout(r, 5));
+    const tokenB = await sign(b.privateKey, 'ES256', {}, { kid: 'b' });
+    expect(reasonOf(await verifier.verify(`Bearer ${tokenB}`))).toBe('ok');
+    expect(reasonOf(await verifier.verify(`Bearer ${tokenA}`))).toBe('unknown');
+
+    const down = createVerifier({
+      store: new MemoryKeyStore(),
+      jwt: { key: 'http://127.0.0.1:1/jwks.json', algorithms: ['ES256'], jwksTimeoutMs: 500 },
+    });
+    expect(reasonOf(await down.verify(`Bearer ${tokenB}`))).toBe('store_unavailable');
+    await Promise.all([verifier.close(), down.close()]);
+  });
+});
+
+describe('key-for-token exchange', () => {
+  const store = new MemoryKeyStore();
+  const keys = createKeyManager({ store });
+  const issuer = createTokenIssuer({ key: SECRET, issuer: ISS, audience: AUD, ttl: 300 });
+  const verifier = createVerifier({ store, jwt: issuer.jwtOptions });
+  const exchange = createTokenExchange(issuer);
+  afterAll(() => verifier.close());
+
+  async function principalFor(
+    scopes: string[],
+  ): Promise<{ key: string; id: string; principal: Principal }> {
+    const { key, record } = await keys.create({ projectId: 'proj_a', name: 'svc', scopes });
+    const result = await verifier.verify(`Bearer ${key}`);
+    if (!result.ok) throw new Error('setup');
+    return { key, id: record.id, principal: result.principal };
+  }
+
+  it('key -> token -> 200 within its scopes, 403 outside, 401 once the key is revoked', async () => {
+    const { key, id, principal } = await principalFor(['cache:*', 'analytics:read']);
+    const answer = await exchange(principal, 'cache:read');
+    expect(answer.status).toBe(200);
+    expect(answer.headers['cache-control']).toBe('no-store');
+    const body = JSON.parse(answer.body) as {
+      access_token: string;
+      expires_in: number;
+      scope: string;
+      token_type: string;
+    };
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 300, scope: 'cache:read' });
+    expect(answer.body).not.toContain(key);
+    const bearer = `Bearer ${body.access_token}`;
+    const ok = await verifier.verify(bearer, { projectId: 'proj_a', scopes: ['cache:read'] });
+    expect(ok.ok && ok.principal).toMatchObject({
+      keyId: id,
+      projectId: 'proj_a',
+      prefix: key.slice(0, 7),
+    });
+    expect(reasonOf(await verifier.verify(bearer, { scopes: ['cache:write'] }))).toBe(
+      'insufficient_scope',
+    );
+    await keys.revoke(id);
+    const after = await verifier.verify(bearer);
+    expect(!after.ok && [after.status, after.reason]).toEqual([401, 'revoked']);
+  });
+
+  it('a revocation reaches another instance sharing the store through the feed', async () => {
+    const other = createVerifier({ store, jwt: issuer.jwtOptions });
+    const { id, principal } = await principalFor(['cache:read']);
+    const body = JSON.parse((await exchange(principal)).body) as { access_token: string };
+    expect(reasonOf(await other.verify(`Bearer ${body.access_token}`))).toBe('ok'); // cached
+    await keys.revoke(id);
+    expect(reasonOf(await other.verify(`Bearer ${body.access_token}`))).toBe('revoked');
+    await other.close();
+  });
+
+  it('asking for more scopes than the key has is 403; a bad scope is 400; a token cannot mint tokens', async () => {
+    const { principal } = await principalFor(['cache:read']);
+    const more = await exchange(principal, ['cache:read', 'keys:manage']);
+    expect([more.status, more.headers['www-authenticate']]).toEqual([
+      403,
+      'Bearer realm="vectorcache", error="insufficient_scope", scope="keys:manage"',
+    ]);
+    expect((await exchange(principal, ['Cache:Read'])).status).toBe(400);
+    expect((await exchange(principal, 42)).status).toBe(400);
+    const token = (JSON.parse((await exchange(principal)).body) as { access_token: string })
+      .access_token;
+    const viaToken = await verifier.verify(`Bearer ${token}`);
+    if (!viaToken.ok) throw new Error('setup');
+    expect((await exchange(viaToken.principal)).status).toBe(401);
+    expect((await exchange(undefined)).status).toBe(401);
+  });
+
+  it('the token carries no plaintext key', async () => {
+    const { key, principal } = await principalFor(['cache:read']);
+    const { access_token } = JSON.parse((await exchange(principal)).body) as {
+      access_token: string;
+    };
+    const decoded = Buffer.from(access_token.split('.')[1]!, 'base64url').toString();
+    expect(decoded).not.toMatch(PLAINTEXT_KEY);
+    expect(decoded).not.toContain(key);
+  });
+});
