@@ -1,0 +1,430 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hashApiKey } from '@vectorcache/auth-core';
+import type { ApiKeyRecord, IssuedKey } from '@vectorcache/auth-core';
+import { VERSION } from '../src/index';
+import {
+  PLAINTEXT_KEY,
+  expectUsageError,
+  makeTempDir,
+  readOrNull,
+  removeDir,
+  runInProcess,
+  type CliRun,
+} from './helpers';
+
+const NOW = Date.parse('2030-01-02T03:04:05.000Z');
+const DAY = 86_400_000;
+
+let dir: string;
+let keysFile: string;
+let env: NodeJS.ProcessEnv;
+
+const run = (...args: string[]): Promise<CliRun> => runInProcess(args, env, () => NOW);
+
+async function createKey(...extra: string[]): Promise<IssuedKey> {
+  const result = await run(
+    'create',
+    '--project',
+    'proj_a',
+    '--name',
+    'backend',
+    '--json',
+    ...extra,
+  );
+  expect(result).toMatchObject({ code: 0, stderr: '' });
+  return JSON.parse(result.stdout) as IssuedKey;
+}
+
+async function listJson(...extra: string[]): Promise<ApiKeyRecord[]> {
+  const result = await run('list', '--json', ...extra);
+  expect(result).toMatchObject({ code: 0, stderr: '' });
+  return JSON.parse(result.stdout) as ApiKeyRecord[];
+}
+
+beforeEach(async () => {
+  dir = await makeTempDir('inproc');
+  keysFile = join(dir, 'keys.json');
+  env = { VECTORCACHE_KEYS_FILE: keysFile };
+});
+
+afterEach(async () => {
+  await removeDir(dir);
+});
+
+describe('create', () => {
+  it('prints the key once with a warning, then the record, and stores only its hash', async () => {
+    const result = await run('create', '--project', 'proj_a', '--name', 'backend');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const keys = result.stdout.match(PLAINTEXT_KEY) ?? [];
+    expect(keys).toHaveLength(1);
+    const key = keys[0] as string;
+    expect(result.stdout).toMatch(/will not be shown again/);
+    expect(result.stdout).toContain(`${key.slice(0, 7)}...`);
+    expect(result.stdout).toMatch(/project\s+proj_a/);
+    expect(result.stdout).toMatch(/scopes\s+cache:\*, analytics:read/);
+    expect(result.stdout).toMatch(/status\s+active/);
+    // The warning comes after the key, the record after the warning.
+    expect(result.stdout.indexOf(key)).toBeLessThan(result.stdout.indexOf('will not be shown'));
+    expect(result.stdout.indexOf('will not be shown')).toBeLessThan(
+      result.stdout.indexOf('status'),
+    );
+
+    const stored = (await readOrNull(keysFile)) ?? '';
+    expect(stored).toContain(hashApiKey(key));
+    expect(stored).not.toContain(key.slice(3));
+  });
+
+  it('--json prints { key, record } with the default scopes and no expiry', async () => {
+    const { key, record, ...rest } = await createKey();
+    expect(rest).toEqual({});
+    expect(key).toMatch(/^vc_[0-9a-f]{32}$/);
+    expect(record).toEqual({
+      id: expect.stringMatching(/^key_[0-9a-f]{24}$/),
+      projectId: 'proj_a',
+      name: 'backend',
+      prefix: key.slice(0, 7),
+      hash: hashApiKey(key),
+      scopes: ['cache:*', 'analytics:read'],
+      createdAt: new Date(NOW).toISOString(),
+      lastUsedAt: null,
+      requestCount: 0,
+      revokedAt: null,
+      expiresAt: null,
+      status: 'active',
+    });
+  });
+
+  it('applies --scopes and --expires-in', async () => {
+    const { record } = await createKey(
+      '--scopes',
+      'cache:read, cache:write',
+      '--expires-in',
+      '30d',
+    );
+    expect(record.scopes).toEqual(['cache:read', 'cache:write']);
+    expect(record.expiresAt).toBe(new Date(NOW + 30 * DAY).toISOString());
+    for (const [text, ms] of [
+      ['90s', 90_000],
+      ['15m', 900_000],
+      ['24h', DAY],
+    ] as const) {
+      const issued = await createKey('--expires-in', text);
+      expect(issued.record.expiresAt).toBe(new Date(NOW + ms).toISOString());
+    }
+  });
+
+  it('hashes with VECTORCACHE_KEY_PEPPER when it is set', async () => {
+    env = { ...env, VECTORCACHE_KEY_PEPPER: 'pepper-1' };
+    const { key, record } = await createKey();
+    expect(record.hash).toBe(hashApiKey(key, { pepper: 'pepper-1' }));
+    expect(record.hash).not.toBe(hashApiKey(key));
+  });
+});
+
+describe('list', () => {
+  it('prints an aligned table with the display prefix and never the key', async () => {
+    const a = await createKey();
+    const b = await createKey('--scopes', 'cache:read');
+    await run('create', '--project', 'proj_b', '--name', 'a much longer key name', '--json');
+    await run('revoke', b.record.id);
+
+    const result = await run('list');
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).not.toMatch(PLAINTEXT_KEY);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    const header = lines[0] as string;
+    const titles = [
+      'ID',
+      'PREFIX',
+      'NAME',
+      'PROJECT',
+      'SCOPES',
+      'CREATED',
+      'LAST USED',
+      'REQUESTS',
+      'STATUS',
+    ];
+    const starts = titles.map((title) => header.indexOf(title));
+    expect(
+      starts.every((start, i) => start >= 0 && (i === 0 || start > (starts[i - 1] ?? 0))),
+    ).toBe(true);
+    const rowOf = (id: string): string => lines.find((line) => line.startsWith(id)) ?? '';
+    const rowA = rowOf(a.record.id);
+    const rowB = rowOf(b.record.id);
+    // Every left-aligned column starts at the header's position in every row.
+    for (const row of [rowA, rowB]) {
+      for (const title of ['PREFIX', 'NAME', 'PROJECT', 'SCOPES', 'CREATED', 'LAST USED']) {
+        const at = header.indexOf(title);
+        expect(row[at - 1]).toBe(' ');
+        expect(row[at]).not.toBe(' ');
+      }
+    }
+    expect(rowA.slice(header.indexOf('PREFIX'))).toMatch(
+      new RegExp(
+        `^${a.key.slice(0, 7)}\\.\\.\\.\\s+backend\\s+proj_a\\s+cache:\\*,analytics:read\\s`,
+      ),
+    );
+    expect(rowA).toMatch(/2030-01-02T03:04:05Z\s+never\s+0\s+active$/);
+    expect(rowB).toMatch(/\s+revoked$/);
+    // Right-aligned request counts end where the header's REQUESTS ends.
+    const requestsEnd = header.indexOf('REQUESTS') + 'REQUESTS'.length;
+    expect(rowA.slice(requestsEnd - 1, requestsEnd)).toBe('0');
+  });
+
+  it('filters by --project and says when there are no keys', async () => {
+    expect(await run('list')).toEqual({ code: 0, stdout: 'No keys.\n', stderr: '' });
+    const a = await createKey();
+    await run('create', '--project', 'proj_b', '--name', 'other', '--json');
+    const table = await run('list', '--project', 'proj_a');
+    expect(table.stdout.trimEnd().split('\n')).toHaveLength(2);
+    expect(table.stdout).toContain(a.record.id);
+    expect(await run('list', '--project', 'nope')).toEqual({
+      code: 0,
+      stdout: 'No keys in project nope.\n',
+      stderr: '',
+    });
+  });
+
+  it('--json prints the array of records, without any plaintext key', async () => {
+    expect(await listJson()).toEqual([]);
+    const a = await createKey();
+    const b = await createKey('--scopes', 'analytics:read');
+    const records = await listJson();
+    expect(records).toHaveLength(2);
+    expect(records).toEqual(expect.arrayContaining([a.record, b.record]));
+    expect(JSON.stringify(records)).not.toMatch(PLAINTEXT_KEY);
+    expect(await listJson('--project', 'other')).toEqual([]);
+  });
+
+  it('neutralises control characters in names', async () => {
+    await run('create', '--project', 'proj_a', '--name', 'evil\u001b[2Jname\nline', '--json');
+    const result = await run('list');
+    expect(result.stdout).not.toContain('\u001b');
+    expect(result.stdout).toContain('evil?[2Jname?line');
+    expect(result.stdout.trimEnd().split('\n')).toHaveLength(2);
+  });
+});
+
+describe('revoke', () => {
+  it('revokes a key and prints the record; --json prints the record', async () => {
+    const a = await createKey();
+    const b = await createKey();
+    const text = await run('revoke', a.record.id);
+    expect(text).toMatchObject({ code: 0, stderr: '' });
+    expect(text.stdout).toMatch(
+      new RegExp(`^Revoked key ${a.record.id} \\(vc_[0-9a-f]{4}\\.\\.\\.\\)`),
+    );
+    expect(text.stdout).toMatch(/status\s+revoked/);
+
+    const json = await run('revoke', b.record.id, '--json');
+    expect(json).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(json.stdout)).toEqual({
+      ...b.record,
+      revokedAt: new Date(NOW).toISOString(),
+      status: 'revoked',
+    });
+    const statuses = (await listJson()).map((record) => record.status);
+    expect(statuses).toEqual(['revoked', 'revoked']);
+  });
+
+  it('says so when the key was already revoked', async () => {
+    const a = await createKey();
+    await run('revoke', a.record.id);
+    const again = await run('revoke', a.record.id);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^Key was already revoked/);
+  });
+});
+
+describe('rotate', () => {
+  it('prints the new key once and revokes the old one at once without --grace', async () => {
+    const old = await createKey('--scopes', 'cache:read');
+    const result = await run('rotate', old.record.id);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const printed = result.stdout.match(PLAINTEXT_KEY) ?? [];
+    expect(printed).toHaveLength(1);
+    expect(printed[0]).not.toBe(old.key);
+    expect(result.stdout).toMatch(/will not be shown again/);
+    expect(result.stdout).toMatch(/The old key key_[0-9a-f]{24} is revoked at/);
+
+    const records = await listJson();
+    const fresh = records.find((record) => record.id !== old.record.id);
+    expect(records.find((record) => record.id === old.record.id)?.status).toBe('revoked');
+    expect(fresh).toMatchObject({
+      projectId: 'proj_a',
+      name: 'backend',
+      scopes: ['cache:read'],
+      status: 'active',
+      hash: hashApiKey(printed[0] as string),
+    });
+  });
+
+  it('--grace keeps the old key until the end of the grace period; --json prints { key, record }', async () => {
+    const old = await createKey();
+    const result = await run('rotate', old.record.id, '--grace', '24h', '--json');
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const issued = JSON.parse(result.stdout) as IssuedKey;
+    expect(Object.keys(issued).sort()).toEqual(['key', 'record']);
+    expect(issued.record.hash).toBe(hashApiKey(issued.key));
+    expect(issued.record.id).not.toBe(old.record.id);
+    const oldNow = (await listJson()).find((record) => record.id === old.record.id);
+    expect(oldNow).toMatchObject({
+      status: 'active',
+      revokedAt: null,
+      expiresAt: new Date(NOW + DAY).toISOString(),
+    });
+    const text = await run('rotate', issued.record.id, '--grace', '15m');
+    expect(text.stdout).toContain(
+      `is valid until ${new Date(NOW + 900_000).toISOString().replace('.000', '')}`,
+    );
+  });
+});
+
+describe('help', () => {
+  it('--help lists the commands and the environment, exit 0', async () => {
+    const result = await run('--help');
+    expect(result.code).toBe(0);
+    for (const word of ['create', 'list', 'revoke', 'rotate', 'VECTORCACHE_KEYS_FILE']) {
+      expect(result.stdout).toContain(word);
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(await readFile(join(__dirname, '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(VERSION).toBe(pkg.version);
+    expect(await run('--version')).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+  });
+
+  it('every command has its own --help', async () => {
+    const expected: Record<string, string[]> = {
+      create: [
+        '--project <id>',
+        '--name <name>',
+        '--scopes <list>',
+        '--expires-in <duration>',
+        '--json',
+      ],
+      list: ['--project <id>', '--json'],
+      revoke: ['<id>', '--json'],
+      rotate: ['<id>', '--grace <duration>', '--json'],
+    };
+    for (const [command, words] of Object.entries(expected)) {
+      for (const args of [
+        [command, '--help'],
+        ['help', command],
+      ]) {
+        const result = await run(...args);
+        expect(result).toMatchObject({ code: 0, stderr: '' });
+        expect(result.stdout).toContain(`Usage: vectorcache-keys ${command}`);
+        for (const word of words) expect(result.stdout).toContain(word);
+      }
+    }
+  });
+});
+
+describe('bad input: exit 2, one line on stderr, store untouched', () => {
+  const ID = 'key_000000000000000000000000';
+  const cases: Array<[string, string[], RegExp]> = [
+    ['no command', [], /no command given/],
+    ['unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
+    ['unknown command close to a real one', ['lst'], /unknown command 'lst'.*list/],
+    ['help for an unknown command', ['help', 'nope'], /unknown command "nope"/],
+    ['too many arguments', ['list', 'extra'], /too many arguments/],
+    ['unknown global option', ['--verbose'], /unknown option '--verbose'/],
+    ['unknown command option', ['list', '--bogus'], /unknown option '--bogus'/],
+    ['missing --name', ['create', '--project', 'p'], /--name/],
+    ['missing --project', ['create', '--name', 'n'], /--project/],
+    ['empty --name', ['create', '--project', 'p', '--name', '  '], /--name must not be empty/],
+    [
+      'invalid scope',
+      ['create', '--project', 'p', '--name', 'n', '--scopes', 'Cache:Read'],
+      /Cache:Read/,
+    ],
+    [
+      'invalid scope *:read',
+      ['create', '--project', 'p', '--name', 'n', '--scopes', 'cache:read,*:read'],
+      /\*:read/,
+    ],
+    [
+      'empty scope entry',
+      ['create', '--project', 'p', '--name', 'n', '--scopes', 'cache:read,'],
+      /--scopes/,
+    ],
+    [
+      'bad duration',
+      ['create', '--project', 'p', '--name', 'n', '--expires-in', '30x'],
+      /--expires-in/,
+    ],
+    [
+      'zero duration',
+      ['create', '--project', 'p', '--name', 'n', '--expires-in', '0d'],
+      /--expires-in/,
+    ],
+    [
+      'duration without unit',
+      ['create', '--project', 'p', '--name', 'n', '--expires-in', '30'],
+      /--expires-in/,
+    ],
+    [
+      'huge duration',
+      ['create', '--project', 'p', '--name', 'n', '--expires-in', '999999999d'],
+      /--expires-in/,
+    ],
+    ['unknown id (revoke)', ['revoke', ID], /key_000000000000000000000000/],
+    ['unknown id (rotate)', ['rotate', ID], /key_000000000000000000000000/],
+    ['revoke without id', ['revoke'], /missing required argument 'id'/],
+    ['revoke with two ids', ['revoke', ID, ID], /too many arguments/],
+    ['bad --grace', ['rotate', ID, '--grace', 'soon'], /--grace/],
+    ['option value missing', ['list', '--project'], /--project/],
+  ];
+
+  it.each(cases)('%s', async (_label, args, pattern) => {
+    const existing = await createKey();
+    const before = await readOrNull(keysFile);
+    const result = await run(...args);
+    expectUsageError(result, pattern);
+    expect(result.stderr).not.toContain(existing.key);
+    expect(await readOrNull(keysFile)).toBe(before);
+  });
+
+  it('refuses to rotate a revoked key', async () => {
+    const a = await createKey();
+    await run('revoke', a.record.id);
+    const before = await readOrNull(keysFile);
+    expectUsageError(await run('rotate', a.record.id), /revoked or expired/);
+    expect(await readOrNull(keysFile)).toBe(before);
+  });
+
+  it.each([
+    ['not JSON', '{"version":1,"keys":[{'],
+    ['not key records', '{"version":1,"keys":[{"id":1}]}'],
+  ])('a corrupt store file (%s) is reported, and left as it was', async (_label, content) => {
+    await writeFile(keysFile, content);
+    for (const args of [
+      ['list'],
+      ['list', '--json'],
+      ['create', '--project', 'p', '--name', 'n'],
+      ['revoke', 'key_000000000000000000000000'],
+    ]) {
+      expectUsageError(await run(...args), /key file/);
+      expect(await readOrNull(keysFile)).toBe(content);
+    }
+  });
+
+  it('an unreadable store path (a directory) is reported', async () => {
+    await mkdir(keysFile);
+    expectUsageError(await run('list'), /key file/);
+    expectUsageError(await run('create', '--project', 'p', '--name', 'n'));
+  });
+
+  it('does not create the store file when nothing was written', async () => {
+    expectUsageError(await run('create', '--project', 'p', '--name', 'n', '--scopes', 'nope'));
+    expect(await run('list')).toMatchObject({ code: 0 });
+    expect(await readOrNull(keysFile)).toBeNull();
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * `pnpm demo`: starts examples/express-server on the embedded file store, creates a demo key on
+ * the first run, checks the three answers itself and prints ready-to-paste curl lines.
+ *
+ * Environment: PORT (default 3000), VECTORCACHE_DEMO_DIR (default `.vectorcache/` of the repo:
+ * `keys.json` and the gitignored `demo-key`, mode 0600, which lets later runs show the key again).
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join, relative, resolve } from 'node:path';
+import {
+  FileKeyStore,
+  createKeyManager,
+  hashApiKey,
+  isApiKeyFormat,
+  keyStatus,
+  pepperFromEnv,
+} from '@vectorcache/auth-core';
+import { createApp } from '../examples/express-server/src/app';
+
+const REPO_ROOT = resolve(__dirname, '..');
+const DEMO_DIR = resolve(
+  process.env.VECTORCACHE_DEMO_DIR?.trim() || join(REPO_ROOT, '.vectorcache'),
+);
+const KEYS_FILE = join(DEMO_DIR, 'keys.json');
+const KEY_FILE = join(DEMO_DIR, 'demo-key');
+const DEMO_PROJECT = 'demo';
+const DEMO_SCOPES = ['cache:read'];
+
+const QUERY_BODY = '{"prompt":"hello"}';
+const WRITE_BODY = '{"prompt":"hello","response":"world"}';
+
+function fail(message: string): never {
+  process.stderr.write(`demo: ${message}\n`);
+  process.exit(1);
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535)
+    fail(`PORT must be a number from 0 to 65535, not "${text}"`);
+  return port;
+}
+
+/** The saved demo key if it is still active in the store; otherwise a new one, saved (0600). */
+async function demoKey(): Promise<{ key: string; created: boolean }> {
+  const pepper = pepperFromEnv();
+  const store = new FileKeyStore({ path: KEYS_FILE });
+  try {
+    const saved = (await readFile(KEY_FILE, 'utf8').catch(() => '')).trim();
+    if (isApiKeyFormat(saved)) {
+      const record = await store.findByHash(hashApiKey(saved, { pepper }));
+      if (record && keyStatus(record, Date.now()) === 'active')
+        return { key: saved, created: false };
+    }
+    const { key } = await createKeyManager({ store, pepper }).create({
+      projectId: DEMO_PROJECT,
+      name: 'pnpm demo',
+      scopes: DEMO_SCOPES,
+    });
+    await mkdir(DEMO_DIR, { recursive: true, mode: 0o700 });
+    // Removed and created anew, so the file never exists with wider permissions than 0600.
+    await rm(KEY_FILE, { force: true });
+    await writeFile(KEY_FILE, `${key}\n`, { mode: 0o600, flag: 'wx' });
+    return { key, created: true };
+  } finally {
+    await store.close();
+  }
+}
+
+async function status(url: string, key: string | undefined, body: string): Promise<number> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (key !== undefined) headers.authorization = `Bearer ${key}`;
+  const response = await fetch(url, { method: 'POST', headers, body });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+function display(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') || rel === '' ? path : rel;
+}
+
+async function main(): Promise<void> {
+  const port = parsePort(process.env.PORT?.trim() || '3000');
+  // The demo always runs on its own file store, whatever the shell says.
+  process.env.VECTORCACHE_KEYS_FILE = KEYS_FILE;
+  delete process.env.VECTORCACHE_REDIS_URL;
+  delete process.env.VECTORCACHE_PROJECT_ID;
+
+  const { key, created } = await demoKey();
+  const { app, close } = createApp();
+  const server = app.listen(port, '127.0.0.1');
+  await new Promise<void>((resolveListen, rejectListen) => {
+    server.once('listening', resolveListen);
+    server.once('error', rejectListen);
+  }).catch((err: NodeJS.ErrnoException) =>
+    fail(
+      err.code === 'EADDRINUSE'
+        ? `port ${port} is in use; run PORT=${port + 1} pnpm demo`
+        : `cannot listen on 127.0.0.1:${port}: ${err.message}`,
+    ),
+  );
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const checks = [
+    {
+      label: 'query with the key',
+      want: 200,
+      got: await status(`${base}/v1/cache/query`, key, QUERY_BODY),
+    },
+    {
+      label: 'query without a key',
+      want: 401,
+      got: await status(`${base}/v1/cache/query`, undefined, QUERY_BODY),
+    },
+    {
+      label: 'write with the key',
+      want: 403,
+      got: await status(`${base}/v1/cache/write`, key, WRITE_BODY),
+    },
+  ];
+  const allGood = checks.every((check) => check.got === check.want);
+
+  const auth = '-H "Authorization: Bearer $VECTORCACHE_API_KEY"';
+  const json = `-H "Content-Type: application/json"`;
+  process.stdout.write(
+    [
+      `Vectorcache auth demo: examples/express-server listening on ${base}`,
+      `Key store: ${display(KEYS_FILE)} (embedded file store)`,
+      created
+        ? `Demo key: created now (project ${DEMO_PROJECT}, scopes ${DEMO_SCOPES.join(',')}) and saved to ${display(KEY_FILE)} (mode 0600${DEMO_DIR === join(REPO_ROOT, '.vectorcache') ? ', gitignored' : ''}) so later runs can show it again.`
+        : `Demo key: the one saved in ${display(KEY_FILE)} (project ${DEMO_PROJECT}, scopes ${DEMO_SCOPES.join(',')}).`,
+      '',
+      `Self-check: ${checks.map((c) => `${c.label} -> ${c.got}${c.got === c.want ? '' : ` (expected ${c.want})`}`).join(', ')}`,
+      allGood ? 'Self-check passed.' : 'Self-check FAILED: see the statuses above.',
+      '',
+      'Try it from another terminal:',
+      '',
+      `  export VECTORCACHE_API_KEY=${key}`,
+      '',
+      '  # 200: the key grants cache:read',
+      `  curl -i -X POST ${base}/v1/cache/query ${auth} ${json} -d '${QUERY_BODY}'`,
+      '',
+      '  # 401: no key',
+      `  curl -i -X POST ${base}/v1/cache/query ${json} -d '${QUERY_BODY}'`,
+      '',
+      '  # 403: the key lacks cache:write',
+      `  curl -i -X POST ${base}/v1/cache/write ${auth} ${json} -d '${WRITE_BODY}'`,
+      '',
+      `Manage keys: VECTORCACHE_KEYS_FILE=${display(KEYS_FILE)} node ${display(join(REPO_ROOT, 'packages/cli/dist/bin.js'))} list`,
+      'Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  );
+
+  const stop = (): void => {
+    server.close();
+    server.closeAllConnections();
+    // close() flushes the pending usage counts, so `list` shows every request of the session.
+    void close().finally(() => process.exit(0));
+    setTimeout(() => process.exit(0), 3000).unref();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
