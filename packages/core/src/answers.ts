@@ -31,7 +31,10 @@ const invalidToken = (reason: RejectReason): AuthFailure =>
   });
 
 // Fixed answers are built once: a refusal allocates nothing per request.
-const FIXED: Readonly<Record<Exclude<RejectReason, 'insufficient_scope'>, AuthFailure>> = {
+/** Reasons whose answer never varies. */
+export type FixedReason = Exclude<RejectReason, 'insufficient_scope' | 'rate_limited'>;
+
+const FIXED: Readonly<Record<FixedReason, AuthFailure>> = {
   missing: failure(401, INVALID_KEY_DETAIL, 'missing', { 'www-authenticate': REALM }),
   malformed: failure(401, INVALID_KEY_DETAIL, 'malformed', {
     'www-authenticate': `${REALM}, error="invalid_request"`,
@@ -50,7 +53,7 @@ const FIXED: Readonly<Record<Exclude<RejectReason, 'insufficient_scope'>, AuthFa
  * The ready-to-send refusal for a reason, exactly as DESIGN.md's answers table gives it.
  * @example failureFor('unknown').status // 401
  */
-export function failureFor(reason: Exclude<RejectReason, 'insufficient_scope'>): AuthFailure {
+export function failureFor(reason: FixedReason): AuthFailure {
   return FIXED[reason];
 }
 
@@ -62,4 +65,14 @@ export function insufficientScope(missing: readonly string[]): AuthFailure {
     'insufficient_scope',
     { 'www-authenticate': `${REALM}, error="insufficient_scope", scope="${missing.join(' ')}"` },
   );
+}
+
+/** Body detail of the opt-in failed-attempt limit. */
+export const RATE_LIMITED_DETAIL = 'Too many failed authentication attempts';
+
+/** The 429 of the opt-in failed-attempt limit, with `Retry-After` in whole seconds. */
+export function tooManyAttempts(retryAfterMs: number): AuthFailure {
+  return failure(429, RATE_LIMITED_DETAIL, 'rate_limited', {
+    'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+  });
 }

@@ -17,11 +17,16 @@ export { VectorcacheAuthError } from './errors';
 export type { VectorcacheAuthErrorCode } from './errors';
 export {
   INVALID_KEY_DETAIL,
+  RATE_LIMITED_DETAIL,
   UNAVAILABLE_DETAIL,
   WRONG_PROJECT_DETAIL,
   failureFor,
   insufficientScope,
+  tooManyAttempts,
 } from './answers';
+export type { AttemptLimitOptions } from './attempt-limiter';
+export { clientAddress } from './client-address';
+export type { ClientAddressSource, TrustProxy } from './client-address';
 export { MAX_AUTHORIZATION_LENGTH, parseAuthorization } from './parse';
 export type { ParsedAuthorization } from './parse';
 export { keyStatus, withStatus } from './records';

@@ -1,3 +1,4 @@
+import type { AttemptLimitOptions } from './attempt-limiter';
 import type { JwtOptions } from './jwt';
 
 /**
@@ -78,6 +79,11 @@ export interface KeyStore {
   update(id: string, patch: KeyRecordPatch): Promise<StoredKeyRecord | null>;
   /** Adds the counts and keeps the latest `lastUsedAt`, for many keys in one call. */
   recordUsage(batch: UsageEntry[]): Promise<void>;
+  /**
+   * Optional: counts a failed verification of `client` in a window shared by every instance and
+   * returns the count so far (the Redis store implements it).
+   */
+  countFailedAttempt?(client: string, windowMs: number): Promise<number>;
   /** Optional change feed; returns a function that unsubscribes. */
   subscribe?(listener: StoreChangeListener): () => void;
   /** Releases connections, watchers and timers. */
@@ -104,7 +110,8 @@ export type RejectReason =
   | 'expired'
   | 'wrong_project'
   | 'insufficient_scope'
-  | 'store_unavailable';
+  | 'store_unavailable'
+  | 'rate_limited';
 
 /** How several required scopes combine: every one of them (`all`) or at least one (`any`). */
 export type ScopeMode = 'all' | 'any';
@@ -119,7 +126,7 @@ export interface AuthHeaders {
 /** A refusal, ready to send: status, exact JSON body text and headers. */
 export interface AuthFailure {
   ok: false;
-  status: 401 | 403 | 503;
+  status: 401 | 403 | 429 | 503;
   /** The exact JSON text to send, e.g. `{"detail":"Invalid or missing API key"}`. */
   body: string;
   headers: Readonly<AuthHeaders>;
@@ -143,6 +150,11 @@ export interface VerifyRequirements {
   scopes?: readonly string[];
   /** @default 'all' */
   scopeMode?: ScopeMode;
+  /**
+   * The client's address, for the opt-in failed-attempt limit. Adapters derive it from the socket
+   * (and from `X-Forwarded-For` only through trusted proxies).
+   */
+  client?: string;
 }
 
 /** Emitted for every decision; never carries the key itself. */
@@ -203,6 +215,8 @@ export interface VerifierOptions {
    * revoked or expired.
    */
   jwt?: JwtOptions;
+  /** Opt-in: answer 429 to a client after too many failed verifications, without reading the store. */
+  attemptLimit?: AttemptLimitOptions;
 }
 
 /** A configured verifier; build one per process and share it. */

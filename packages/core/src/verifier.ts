@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { failureFor, insufficientScope } from './answers';
+import { failureFor, insufficientScope, tooManyAttempts, type FixedReason } from './answers';
+import { AttemptLimiter } from './attempt-limiter';
 import { VectorcacheAuthError } from './errors';
 import { hashApiKey, hashesEqual, isApiKeyFormat, keyPrefix } from './key-format';
 import { parseAuthorization } from './parse';
@@ -27,6 +28,14 @@ import { resolveVerifierSettings, toPrincipal } from './verifier-settings';
 export { OWNS_STORE } from './verifier-settings';
 
 const FAST_HEADER_LENGTH = 'Bearer '.length + 35;
+
+const COUNTED_FAILURES = new Set<RejectReason>([
+  'malformed',
+  'invalid_format',
+  'unknown',
+  'revoked',
+  'expired',
+]);
 
 interface VerifiedEntry {
   record: StoredKeyRecord;
@@ -131,7 +140,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   function reject(
-    reason: Exclude<RejectReason, 'insufficient_scope'>,
+    reason: FixedReason,
     prefix?: string,
     keyId?: string,
     projectId?: string,
@@ -298,8 +307,30 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return check(principal, requirements);
   }
 
-  // Not `async`: the cached path does no await, so it settles with one resolved promise.
+  // Failures that may be guesses count towards the opt-in limit; a missing header does not.
+  const limiter = options.attemptLimit
+    ? new AttemptLimiter(options.attemptLimit, store, now, timeoutMs)
+    : undefined;
+
   function verify(
+    authorization: string | readonly string[] | undefined,
+    requirements?: VerifyRequirements,
+  ): Promise<VerifyResult> {
+    const client = limiter ? requirements?.client : undefined;
+    if (!client) return verifyKey(authorization, requirements);
+    const wait = limiter!.blockedFor(client);
+    if (wait > 0) {
+      if (onEvent) emit({ type: 'rejected', reason: 'rate_limited' });
+      return Promise.resolve(tooManyAttempts(wait));
+    }
+    return verifyKey(authorization, requirements).then((result) => {
+      if (!result.ok && COUNTED_FAILURES.has(result.reason)) limiter!.recordFailure(client);
+      return result;
+    });
+  }
+
+  // Not `async`: the cached path does no await, so it settles with one resolved promise.
+  function verifyKey(
     authorization: string | readonly string[] | undefined,
     requirements?: VerifyRequirements,
   ): Promise<VerifyResult> {

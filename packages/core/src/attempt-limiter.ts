@@ -1,0 +1,90 @@
+import { LRUCache } from 'lru-cache';
+import { VectorcacheAuthError } from './errors';
+import type { KeyStore } from './types';
+
+/** Opt-in limit of failed verifications per client address. */
+export interface AttemptLimitOptions {
+  /** Failed verifications a client may make within the window before it gets 429. @default 20 */
+  max?: number;
+  /** Length of the window in ms. @default 60000 */
+  windowMs?: number;
+  /** Clients tracked at once; the least recently seen are forgotten first. @default 10000 */
+  maxClients?: number;
+}
+
+interface ClientState {
+  count: number;
+  resetAt: number;
+}
+
+function positive(value: unknown, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new VectorcacheAuthError(
+      'invalid_option',
+      `attemptLimit.${name} must be a positive integer (got ${String(value)}).`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Counts failed verifications per client. Blocking decisions are local (no store call on the
+ * request path); each failure is also counted in the store when it offers
+ * `countFailedAttempt` (Redis does), so an attacker spreading guesses over many instances is
+ * stopped by the shared count.
+ */
+export class AttemptLimiter {
+  private readonly max: number;
+  private readonly windowMs: number;
+  private readonly clients: LRUCache<string, ClientState>;
+
+  constructor(
+    options: AttemptLimitOptions,
+    private readonly store: KeyStore,
+    private readonly now: () => number,
+    private readonly timeoutMs: number,
+  ) {
+    this.max = positive(options.max, 20, 'max');
+    this.windowMs = positive(options.windowMs, 60_000, 'windowMs');
+    this.clients = new LRUCache({ max: positive(options.maxClients, 10_000, 'maxClients') });
+  }
+
+  /** Milliseconds until the client may try again, or 0 when it is not blocked. */
+  blockedFor(client: string): number {
+    const state = this.clients.get(client);
+    if (!state) return 0;
+    const left = state.resetAt - this.now();
+    if (left <= 0) {
+      this.clients.delete(client);
+      return 0;
+    }
+    return state.count >= this.max ? left : 0;
+  }
+
+  /** Counts one failure of `client`, locally and (when the store shares counts) globally. */
+  recordFailure(client: string): void {
+    const at = this.now();
+    let state = this.clients.get(client);
+    if (!state || state.resetAt <= at) {
+      state = { count: 0, resetAt: at + this.windowMs };
+      this.clients.set(client, state);
+    }
+    state.count++;
+    const shared = this.store.countFailedAttempt?.bind(this.store);
+    if (!shared) return;
+    const local = state;
+    let timer: NodeJS.Timeout | undefined;
+    Promise.race([
+      shared(client, this.windowMs),
+      new Promise<number>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), this.timeoutMs);
+      }),
+    ])
+      .then((count) => {
+        if (count > local.count) local.count = count;
+      })
+      .catch(() => undefined) // the local count still holds when the store is down
+      .finally(() => clearTimeout(timer));
+  }
+}

@@ -1,0 +1,119 @@
+import { clientAddress, checkTrustProxy } from '../src/client-address';
+import { createKeyManager } from '../src/key-manager';
+import type { AuthEvent, VerifyResult } from '../src/types';
+import { createVerifier } from '../src/verifier';
+import { FaultyStore, manualClock } from './fixtures';
+
+const statusOf = (r: VerifyResult): number => (r.ok ? 200 : r.status);
+const bad = (i: number): string => `Bearer vc_${i.toString(16).padStart(32, '0')}`;
+
+describe('failed-attempt limiting (opt-in)', () => {
+  it('answers 429 with Retry-After after max failures in the window, without reading the store', async () => {
+    const clock = manualClock();
+    const store = new FaultyStore();
+    const { key } = await createKeyManager({ store }).create({ projectId: 'p', name: 'n' });
+    const events: AuthEvent[] = [];
+    const verifier = createVerifier({
+      store,
+      now: clock.now,
+      attemptLimit: { max: 5, windowMs: 60_000 },
+      onEvent: (e) => events.push(e),
+    });
+    const client = { client: '203.0.113.7' };
+    for (let i = 0; i < 5; i++) expect((await verifier.verify(bad(i), client)).ok).toBe(false);
+    const readsBefore = store.reads;
+    clock.advance(20_000);
+    const limited = await verifier.verify(`Bearer ${key}`, client); // even a good key waits
+    expect(limited).toEqual({
+      ok: false,
+      status: 429,
+      body: '{"detail":"Too many failed authentication attempts"}',
+      headers: { 'content-type': 'application/json', 'retry-after': '40' },
+      reason: 'rate_limited',
+    });
+    expect(store.reads).toBe(readsBefore);
+    expect(events.at(-1)).toEqual({ type: 'rejected', reason: 'rate_limited' });
+    // Another client is not affected.
+    expect((await verifier.verify(`Bearer ${key}`, { client: '198.51.100.1' })).ok).toBe(true);
+    clock.advance(40_000);
+    expect((await verifier.verify(`Bearer ${key}`, client)).ok).toBe(true);
+    await verifier.close();
+  });
+
+  it('a missing header and a valid key with a missing scope do not count', async () => {
+    const store = new FaultyStore();
+    const { key } = await createKeyManager({ store }).create({ projectId: 'p', name: 'n' });
+    const verifier = createVerifier({ store, attemptLimit: { max: 2 } });
+    const client = { client: '203.0.113.8' };
+    for (let i = 0; i < 5; i++) await verifier.verify(undefined, client);
+    for (let i = 0; i < 5; i++)
+      await verifier.verify(`Bearer ${key}`, { ...client, scopes: ['keys:manage'] });
+    expect((await verifier.verify(`Bearer ${key}`, client)).ok).toBe(true);
+    await verifier.close();
+  });
+
+  it('keeps memory bounded by maxClients', async () => {
+    const store = new FaultyStore();
+    const verifier = createVerifier({ store, attemptLimit: { max: 1, maxClients: 100 } });
+    for (let i = 0; i < 1000; i++)
+      await verifier.verify(bad(i), { client: `10.0.${i >> 8}.${i & 255}` });
+    // The first clients were forgotten (bounded), the last ones are still blocked.
+    expect(statusOf(await verifier.verify(bad(1), { client: '10.0.0.0' }))).toBe(401);
+    expect(statusOf(await verifier.verify(bad(1), { client: '10.0.3.231' }))).toBe(429);
+    await verifier.close();
+  });
+
+  it('shares the count through a store that offers countFailedAttempt', async () => {
+    const counts = new Map<string, number>();
+    class SharedCounts extends FaultyStore {
+      async countFailedAttempt(client: string): Promise<number> {
+        const n = (counts.get(client) ?? 0) + 1;
+        counts.set(client, n);
+        return n;
+      }
+    }
+    const a = createVerifier({ store: new SharedCounts(), attemptLimit: { max: 4 } });
+    const b = createVerifier({ store: new SharedCounts(), attemptLimit: { max: 4 } });
+    const client = { client: '203.0.113.9' };
+    await a.verify(bad(1), client);
+    await a.verify(bad(2), client);
+    await a.verify(bad(3), client);
+    await b.verify(bad(4), client); // the 4th failure overall, counted on b
+    await new Promise((r) => setImmediate(r));
+    expect(statusOf(await b.verify(bad(5), client))).toBe(429);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('refuses bad options', () => {
+    expect(() => createVerifier({ store: new FaultyStore(), attemptLimit: { max: 0 } })).toThrow(
+      /attemptLimit.max/,
+    );
+  });
+});
+
+describe('clientAddress', () => {
+  const req = (peer: string, xff?: string) => ({
+    socket: { remoteAddress: peer },
+    headers: xff === undefined ? {} : { 'x-forwarded-for': xff },
+  });
+
+  it('uses the socket peer and ignores X-Forwarded-For unless proxies are trusted', () => {
+    expect(clientAddress(req('::ffff:203.0.113.5', '1.2.3.4'), false)).toBe('203.0.113.5');
+  });
+
+  it('walks X-Forwarded-For right to left through trusted proxies only', () => {
+    const trusted = checkTrustProxy(['loopback', '10.0.0.2']);
+    expect(clientAddress(req('127.0.0.1', 'spoofed, 198.51.100.4, 10.0.0.2'), trusted)).toBe(
+      '198.51.100.4',
+    );
+    expect(clientAddress(req('203.0.113.5', '1.2.3.4'), trusted)).toBe('203.0.113.5');
+    expect(clientAddress(req('127.0.0.1', '198.51.100.4, 5.6.7.8'), 1)).toBe('5.6.7.8');
+    expect(clientAddress(req('127.0.0.1', '198.51.100.4, 5.6.7.8'), 2)).toBe('198.51.100.4');
+    expect(clientAddress(req('127.0.0.1'), 1)).toBe('127.0.0.1');
+  });
+
+  it('validates trustProxy', () => {
+    expect(() => checkTrustProxy(true)).toThrow(/trustProxy must be/);
+    expect(() => checkTrustProxy(-1)).toThrow(/trustProxy must be/);
+  });
+});
