@@ -9,7 +9,10 @@ function pingRedis(host: string, port: number, timeoutMs: number): Promise<strin
       socket.destroy();
       resolve(problem);
     };
-    const timer = setTimeout(() => done(`no answer from ${host}:${port} within ${timeoutMs} ms`), timeoutMs);
+    const timer = setTimeout(
+      () => done(`no answer from ${host}:${port} within ${timeoutMs} ms`),
+      timeoutMs,
+    );
     socket.once('error', (err) => done(`cannot connect to ${host}:${port} (${err.message})`));
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.once('data', (data) =>

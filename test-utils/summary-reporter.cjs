@@ -13,7 +13,12 @@ class SummaryReporter {
     const line = `${results.numPassedTests} passed, ${failed} failed, ${results.numPendingTests + results.numTodoTests} skipped`;
     fs.writeFileSync(
       path.join(this.rootDir, '.jest-results.json'),
-      JSON.stringify({ line, passed: results.numPassedTests, failed, skipped: results.numPendingTests }),
+      JSON.stringify({
+        line,
+        passed: results.numPassedTests,
+        failed,
+        skipped: results.numPendingTests,
+      }),
     );
     process.stdout.write(`\n${line}\n`);
   }

@@ -1,1 +1,6 @@
-export {};
+export { RedisKeyStore } from './redis-key-store';
+export { recommendedRedisOptions } from './connection';
+export type { RedisTimeouts } from './connection';
+export { keyLayout } from './key-layout';
+export type { KeyLayout } from './key-layout';
+export type { RedisConnection, RedisKeyStoreOptions } from './types';

@@ -1,0 +1,62 @@
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+
+/** Where a {@link RedisKeyStore} connects: a Redis URL, or an ioredis client you built. */
+export type RedisConnection =
+  | {
+      /** `redis://[user:password@]host:port[/db]` or `rediss://...` for TLS. */
+      url: string;
+      /** Extra ioredis options, applied over the recommended ones (see the README). */
+      redisOptions?: RedisOptions;
+    }
+  | {
+      /**
+       * Your ioredis client (standalone, Sentinel or Cluster), used as it is. Configure it with
+       * `recommendedRedisOptions(...)` so that no request waits on Redis longer than the
+       * verifier's timeout. It is not closed by `close()` unless `closeClient` is set.
+       */
+      client: Redis | Cluster;
+    };
+
+/** Options of {@link RedisKeyStore}. Every duration is in milliseconds. */
+export interface RedisKeyStoreOptions {
+  /**
+   * Prefix of every key name and of the change-feed channel. Give each environment its own
+   * (`vc:prod:`, `vc:test:`), so that stores sharing a Redis never see each other's keys.
+   * @default 'vc:'
+   */
+  keyPrefix?: string;
+  /**
+   * A command that gets no answer within this time is rejected (ioredis `commandTimeout`), so
+   * a hung Redis cannot pile up requests. Keep it at or below the verifier's `timeoutMs`.
+   * Applies to the connection the store builds from `url` only.
+   * @default 500
+   */
+  commandTimeoutMs?: number;
+  /**
+   * Bound on establishing a connection, and on how long a command issued before the very
+   * first connection is ready waits for it (there is no offline queue afterwards).
+   * @default 1000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * The subscriber connection is pinged this often; a PING left unanswered for
+   * `heartbeatTimeoutMs` declares the change feed lost (Redis hung without closing the socket).
+   * @default 250
+   */
+  heartbeatIntervalMs?: number;
+  /** @default 1000 */
+  heartbeatTimeoutMs?: number;
+  /** With `{ client }`: let `close()` quit your client too. @default false */
+  closeClient?: boolean;
+  /**
+   * Receives connection errors of the store's own connections (they are otherwise swallowed,
+   * so a Redis failure never crashes the process or floods the log; requests get 503).
+   */
+  onError?: (error: Error) => void;
+  /**
+   * Bound of the in-memory id -> hash map that lets usage flushes go out as one pipeline
+   * (ids never change their hash, so the map is never stale).
+   * @default 10000
+   */
+  idCacheMax?: number;
+}

@@ -1,0 +1,153 @@
+import { Redis } from 'ioredis';
+import { createKeyManager, type KeyManager } from '@vectorcache/auth-core';
+import { RedisKeyStore } from '@vectorcache/auth-redis';
+import { startPrivateRedis, type PrivateRedis } from '../../../test-utils/redis-server';
+import { findPlaintextKeys, pollUntil, startServerInstance, type ServerInstance } from './helpers';
+
+/** Time one verify through the instance: [status, milliseconds]. */
+async function timedVerify(instance: ServerInstance, key: string): Promise<[number, number]> {
+  const start = performance.now();
+  const status = await instance.verify(key);
+  return [status, performance.now() - start];
+}
+
+// A private redis-server that the tests kill, freeze and restart; one server instance (a child
+// process with the default verifier timeout, 500 ms) and a key manager with its own store.
+describe('RedisKeyStore when Redis fails (private redis-server)', () => {
+  const prefix = 'vc:';
+  let redis: PrivateRedis;
+  let admin: Redis;
+  let store: RedisKeyStore;
+  let keys: KeyManager;
+  let server: ServerInstance;
+  const figures: string[] = [];
+
+  const feedEvents = (): string[] =>
+    server.stdout
+      .map((line) => (JSON.parse(line) as { feed?: string }).feed)
+      .filter((feed): feed is string => feed !== undefined);
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    admin = new Redis(redis.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    admin.on('error', () => undefined);
+    store = new RedisKeyStore({ url: redis.url }, { keyPrefix: prefix });
+    keys = createKeyManager({ store });
+    server = await startServerInstance(redis.url, prefix);
+    await pollUntil(() => feedEvents().includes('feed_restored'), 10000, 'subscribed', 20);
+  }, 60000);
+
+  afterAll(async () => {
+    await server?.close();
+    await store?.close();
+    admin?.disconnect();
+    await redis?.stop();
+    if (figures.length > 0) console.log(figures.join('\n'));
+  });
+
+  it('rejects a key revoked while the subscriber connection was killed, within 1.5 s', async () => {
+    const { key, record } = await keys.create({ projectId: 'proj_f', name: 'pubsub' });
+    expect(await server.verify(key)).toBe(200); // cached by the instance
+    const lostBefore = feedEvents().filter((e) => e === 'feed_lost').length;
+    const killed = await admin.client('KILL', 'TYPE', 'pubsub');
+    expect(Number(killed)).toBeGreaterThanOrEqual(1);
+    const start = performance.now();
+    await keys.revoke(record.id); // published while the subscriber is gone
+    const elapsed = await pollUntil(
+      async () => (await server.verify(key)) === 401,
+      1500,
+      'revoked key rejected after CLIENT KILL TYPE pubsub',
+    );
+    figures.push(
+      `pubsub killed + revoke: rejected after ${(performance.now() - start).toFixed(1)} ms`,
+    );
+    expect(elapsed).toBeLessThanOrEqual(1500);
+    await pollUntil(
+      () => feedEvents().filter((e) => e === 'feed_lost').length > lostBefore,
+      1000,
+      'feed_lost reported',
+    );
+    await pollUntil(() => feedEvents().at(-1) === 'feed_restored', 2000, 'feed restored');
+  });
+
+  it('answers 503 at once when Redis is killed, and 200 again within 1 s of its restart', async () => {
+    const cached = await keys.create({ projectId: 'proj_f', name: 'cached' });
+    const uncached = await keys.create({ projectId: 'proj_f', name: 'uncached' });
+    expect(await server.verify(cached.key)).toBe(200);
+    await admin.save(); // so that the restarted server has the records back
+    redis.kill('SIGKILL');
+
+    const [status, ms] = await timedVerify(server, uncached.key);
+    expect(status).toBe(503);
+    expect(ms).toBeLessThan(500); // failed fast: did not wait for the 500 ms timeout
+    figures.push(`SIGKILL: uncached key answered 503 in ${ms.toFixed(1)} ms`);
+    const untrusted = await pollUntil(
+      async () => (await server.verify(cached.key)) === 503,
+      1000,
+      'cached key no longer trusted after the subscriber lost its connection',
+    );
+    figures.push(`SIGKILL: cached key answered 503 after ${untrusted.toFixed(1)} ms`);
+
+    await redis.restart();
+    const back = await pollUntil(
+      async () =>
+        (await server.verify(cached.key)) === 200 && (await server.verify(uncached.key)) === 200,
+      1000,
+      '200 again after the restart',
+    );
+    figures.push(`restart: 200 again after ${back.toFixed(1)} ms`);
+    expect(server.alive()).toBe(true);
+    expect(server.stderr()).toBe('');
+  });
+
+  it('answers 503 within the timeout + 100 ms when Redis hangs, and 200 within 1 s of thawing', async () => {
+    // After the previous test's restart, the key manager's own connection may still be
+    // reconnecting (there is no offline queue to hide that).
+    await pollUntil(
+      () =>
+        store.findByHash('0'.repeat(64)).then(
+          () => true,
+          () => false,
+        ),
+      2000,
+      'key manager store reconnected',
+      20,
+    );
+    const cached = await keys.create({ projectId: 'proj_f', name: 'cached2' });
+    const uncached = await keys.create({ projectId: 'proj_f', name: 'uncached2' });
+    await pollUntil(() => feedEvents().at(-1) === 'feed_restored', 2000, 'feed up');
+    expect(await server.verify(cached.key)).toBe(200);
+    redis.freeze();
+    try {
+      const [status, ms] = await timedVerify(server, uncached.key);
+      expect(status).toBe(503);
+      expect(ms).toBeLessThanOrEqual(600);
+      figures.push(`SIGSTOP: uncached key answered 503 in ${ms.toFixed(1)} ms`);
+      const untrusted = await pollUntil(
+        async () => (await server.verify(cached.key)) === 503,
+        3000,
+        'cached key no longer trusted once the heartbeat missed',
+      );
+      figures.push(`SIGSTOP: cached key answered 503 after ${untrusted.toFixed(1)} ms`);
+      await pollUntil(() => feedEvents().at(-1) === 'feed_lost', 1000, 'feed_lost reported');
+    } finally {
+      redis.thaw();
+    }
+    const back = await pollUntil(
+      async () =>
+        (await server.verify(cached.key)) === 200 && (await server.verify(uncached.key)) === 200,
+      1000,
+      '200 again after thawing',
+    );
+    figures.push(`SIGCONT: 200 again after ${back.toFixed(1)} ms`);
+    await pollUntil(() => feedEvents().at(-1) === 'feed_restored', 2000, 'feed restored');
+    expect(server.alive()).toBe(true);
+    expect(server.stderr()).toBe('');
+  });
+
+  it('leaves no plaintext key anywhere in the private Redis', async () => {
+    await pollUntil(async () => admin.status === 'ready', 2000, 'admin reconnected');
+    expect((await admin.keys('*')).length).toBeGreaterThan(3);
+    expect(await findPlaintextKeys(admin, '*')).toEqual([]);
+  });
+});

@@ -1,0 +1,166 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+/** The plaintext-key pattern that must never appear in Redis. */
+export const PLAINTEXT_KEY = /vc_[0-9a-f]{32}/;
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+/** One verifier-server child process (see fixtures/verifier-server.ts). */
+export interface ServerInstance {
+  url: string;
+  /** Lines the child printed to stdout (JSON feed events) and stderr text. */
+  stdout: string[];
+  stderr(): string;
+  alive(): boolean;
+  verify(key: string): Promise<number>;
+  revoke(id: string): Promise<number>;
+  /** Graceful close through the server (flushes usage), then waits for the exit. */
+  close(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+/** Starts a verifier-server child on `redisUrl` with `prefix`; resolves once it listens. */
+export async function startServerInstance(
+  redisUrl: string,
+  prefix: string,
+): Promise<ServerInstance> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, 'fixtures', 'verifier-server.ts')],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'),
+        VC_TEST_REDIS_URL: redisUrl,
+        VC_TEST_PREFIX: prefix,
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  const stdout: string[] = [];
+  let stderr = '';
+  let buffered = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 20000);
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${stderr}`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        stdout.push(line);
+        const parsed = JSON.parse(line) as { port?: number };
+        if (parsed.port) {
+          clearTimeout(timer);
+          resolve(parsed.port);
+        }
+      }
+    });
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  return {
+    url,
+    stdout,
+    stderr: () => stderr,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    async verify(key) {
+      const res = await fetch(`${url}/verify`, {
+        headers: { authorization: `Bearer ${key}` },
+        signal: AbortSignal.timeout(5000),
+      });
+      await res.arrayBuffer();
+      return res.status;
+    },
+    async revoke(id) {
+      const res = await fetch(`${url}/revoke/${id}`, {
+        method: 'POST',
+        signal: AbortSignal.timeout(5000),
+      });
+      await res.arrayBuffer();
+      return res.status;
+    },
+    async close() {
+      if (child.exitCode === null) {
+        await fetch(`${url}/close`, { method: 'POST', signal: AbortSignal.timeout(5000) })
+          .then((res) => res.arrayBuffer())
+          .catch(() => undefined);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Calls `probe` until it returns true or `deadlineMs` passes; resolves to the elapsed time, or
+ * throws with `what` when the deadline passes (polling, never a fixed sleep).
+ */
+export async function pollUntil(
+  probe: () => Promise<boolean> | boolean,
+  deadlineMs: number,
+  what: string,
+  intervalMs = 5,
+): Promise<number> {
+  const start = performance.now();
+  for (;;) {
+    if (await probe()) return performance.now() - start;
+    if (performance.now() - start > deadlineMs) {
+      throw new Error(`${what}: not within ${deadlineMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Every key name and value under `match` (SCAN + type-aware reads). */
+export async function dumpKeys(
+  client: Redis,
+  match: string,
+): Promise<Array<{ key: string; text: string }>> {
+  const out: Array<{ key: string; text: string }> = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', match, 'COUNT', 500);
+    cursor = next;
+    for (const key of keys) {
+      const type = await client.type(key);
+      let value: unknown;
+      if (type === 'hash') value = await client.hgetall(key);
+      else if (type === 'set') value = await client.smembers(key);
+      else if (type === 'string') value = await client.get(key);
+      else if (type === 'list') value = await client.lrange(key, 0, -1);
+      else if (type === 'zset') value = await client.zrange(key, 0, -1, 'WITHSCORES');
+      else value = type;
+      out.push({ key, text: JSON.stringify(value) });
+    }
+  } while (cursor !== '0');
+  return out;
+}
+
+/** Keys (under `match`) whose name or value contains a plaintext API key. */
+export async function findPlaintextKeys(client: Redis, match: string): Promise<string[]> {
+  const entries = await dumpKeys(client, match);
+  return entries
+    .filter((entry) => PLAINTEXT_KEY.test(entry.key) || PLAINTEXT_KEY.test(entry.text))
+    .map((entry) => entry.key);
+}
+
+/** Deletes every key under `match` (only ever a test's own prefix). */
+export async function deleteKeys(client: Redis, match: string): Promise<void> {
+  for (const { key } of await dumpKeys(client, match)) await client.del(key);
+}

@@ -1,0 +1,78 @@
+import type { StoredKeyRecord } from '@vectorcache/auth-core';
+import { decodeRecord, encodePatch, encodeRecord, fieldsFromArray } from '../src/record-codec';
+import { keyLayout } from '../src/key-layout';
+
+const record: StoredKeyRecord = {
+  id: 'key_0123456789abcdef01234567',
+  projectId: 'proj',
+  name: 'a name: with "quotes"',
+  prefix: 'vc_abcd',
+  hash: 'a'.repeat(64),
+  scopes: ['cache:read', 'my_res-1:do_it-2'],
+  createdAt: '2025-01-01T00:00:00.000Z',
+  lastUsedAt: null,
+  requestCount: 0,
+  revokedAt: '2025-02-01T00:00:00.000Z',
+  expiresAt: null,
+};
+
+describe('record codec', () => {
+  it('round-trips a record exactly, null fields stored as absent', () => {
+    const flat = encodeRecord(record);
+    expect(flat).not.toContain('lastUsedAt');
+    expect(flat).not.toContain('expiresAt');
+    expect(decodeRecord(fieldsFromArray(flat), { hash: record.hash, id: record.id })).toStrictEqual(
+      record,
+    );
+  });
+
+  it('answers null for an absent record (empty HGETALL)', () => {
+    expect(decodeRecord({})).toBeNull();
+  });
+
+  it('turns a patch into fields to set and fields to delete', () => {
+    expect(encodePatch({ revokedAt: 'x', expiresAt: null, scopes: ['a:b'] })).toEqual({
+      set: ['scopes', '["a:b"]', 'revokedAt', 'x'],
+      del: ['expiresAt'],
+    });
+    expect(encodePatch({})).toEqual({ set: [], del: [] });
+  });
+
+  it.each([
+    ['id', undefined],
+    ['projectId', ''],
+    ['scopes', '[1]'],
+    ['createdAt', 'not a date'],
+    ['requestCount', '-1'],
+    ['expiresAt', 'soon'],
+  ])('refuses a record whose %s is %p', (field, value) => {
+    const fields = fieldsFromArray(encodeRecord(record));
+    if (value === undefined) delete fields[field];
+    else fields[field] = value;
+    expect(() => decodeRecord(fields)).toThrow(expect.objectContaining({ code: 'corrupt_record' }));
+  });
+
+  it('refuses a record filed under another id', () => {
+    expect(() => decodeRecord(fieldsFromArray(encodeRecord(record)), { id: 'key_other' })).toThrow(
+      /does not match/,
+    );
+  });
+});
+
+describe('key layout', () => {
+  it('puts every name of a prefix under one hash tag', () => {
+    const layout = keyLayout('vc:prod:');
+    expect(layout.record('ab')).toBe('vc:prod:{vc:prod}:rec:ab');
+    expect(layout.ids).toBe('vc:prod:{vc:prod}:ids');
+    expect(layout.project('p}1')).toBe('vc:prod:{vc:prod}:project:p}1');
+    expect(layout.channel).toBe('vc:prod:{vc:prod}:changes');
+  });
+
+  it('keeps one tag for a prefix that holds braces itself', () => {
+    const layout = keyLayout('a{b}:');
+    const tagOf = (key: string): string | undefined => /\{([^}]*)\}/.exec(key)?.[1];
+    expect(new Set([layout.record('x'), layout.ids, layout.project('q')].map(tagOf))).toEqual(
+      new Set(['b']),
+    );
+  });
+});
