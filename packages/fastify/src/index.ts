@@ -1,1 +1,3 @@
-export {};
+export { requireScopes, vectorcacheAuth } from './plugin';
+export type { FastifyAuthOptions } from './types';
+export type { Principal } from '@vectorcache/auth-core';

@@ -1,1 +1,3 @@
-export {};
+export { requireScopes, vectorcacheAuth } from './middleware';
+export type { KoaAuthContext, KoaAuthOptions, VectorcacheMiddleware } from './types';
+export type { Principal } from '@vectorcache/auth-core';

@@ -1,0 +1,59 @@
+import { requireScopes, vectorcacheAuth, type ExpressAuthOptions } from '@vectorcache/auth-express';
+import express, { type Express, type Request } from 'express';
+import { createPromptCache, textField } from './cache';
+
+/** The example API and how to stop its authentication (flushes usage, closes the key store). */
+export interface ExampleApp {
+  app: Express;
+  close(): Promise<void>;
+}
+
+const isHealthCheck = (req: Request): boolean => req.method === 'GET' && req.path === '/health';
+
+/**
+ * Builds the example cache API: `GET /health` is public, `POST /v1/cache/query` needs
+ * `cache:read` and `POST /v1/cache/write` needs `cache:write`. Keys come from the environment
+ * (`VECTORCACHE_KEYS_FILE`, default `.vectorcache/keys.json`, or `VECTORCACHE_REDIS_URL`).
+ * @example
+ * const { app } = createApp();
+ * app.listen(3000, '127.0.0.1');
+ */
+export function createApp(options: Omit<ExpressAuthOptions, 'skip'> = {}): ExampleApp {
+  const auth = vectorcacheAuth({ ...options, skip: isHealthCheck });
+  const cache = createPromptCache();
+  const app = express();
+  app.disable('x-powered-by');
+
+  // Authentication comes first, so a request without a valid key is refused before its body is read.
+  app.use(auth);
+  app.use(express.json({ limit: '64kb' }));
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.post('/v1/cache/query', requireScopes('cache:read'), (req, res) => {
+    const projectId = req.vectorcache!.projectId;
+    const prompt = textField(req.body, 'prompt');
+    if (!prompt) {
+      res.status(400).json({ detail: 'prompt must be a non-empty string' });
+      return;
+    }
+    const response = cache.query(projectId, prompt);
+    res.json(response === undefined ? { hit: false } : { hit: true, response });
+  });
+
+  app.post('/v1/cache/write', requireScopes('cache:write'), (req, res) => {
+    const projectId = req.vectorcache!.projectId;
+    const prompt = textField(req.body, 'prompt');
+    const response = textField(req.body, 'response');
+    if (!prompt || !response) {
+      res.status(400).json({ detail: 'prompt and response must be non-empty strings' });
+      return;
+    }
+    cache.write(projectId, prompt, response);
+    res.status(201).json({ stored: true, projectId, by: req.vectorcache!.prefix });
+  });
+
+  return { app, close: () => auth.close() };
+}

@@ -1,0 +1,56 @@
+import { requireScopes, vectorcacheAuth, type FastifyAuthOptions } from '@vectorcache/auth-fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { createPromptCache, textField } from './cache';
+
+const isHealthCheck = (request: FastifyRequest): boolean =>
+  request.method === 'GET' && request.routeOptions.url === '/health';
+
+/**
+ * Builds the example cache API: `GET /health` is public, `POST /v1/cache/query` needs
+ * `cache:read` and `POST /v1/cache/write` needs `cache:write`. Keys come from the environment
+ * (`VECTORCACHE_KEYS_FILE`, default `.vectorcache/keys.json`, or `VECTORCACHE_REDIS_URL`);
+ * `app.close()` also flushes usage and closes the key store.
+ * @example
+ * const app = await createApp();
+ * await app.listen({ port: 3000, host: '127.0.0.1' });
+ */
+export async function createApp(
+  options: Omit<FastifyAuthOptions, 'skip'> = {},
+): Promise<FastifyInstance> {
+  const cache = createPromptCache();
+  const app = Fastify({ bodyLimit: 64 * 1024 });
+  // Keys are checked in onRequest, before the body is read.
+  await app.register(vectorcacheAuth, { ...options, skip: isHealthCheck });
+
+  app.get('/health', async () => ({ status: 'ok' }));
+
+  app.post(
+    '/v1/cache/query',
+    { preHandler: requireScopes('cache:read') },
+    async (request, reply) => {
+      const prompt = textField(request.body, 'prompt');
+      if (!prompt) return reply.code(400).send({ detail: 'prompt must be a non-empty string' });
+      const response = cache.query(request.vectorcache!.projectId, prompt);
+      return response === undefined ? { hit: false } : { hit: true, response };
+    },
+  );
+
+  app.post(
+    '/v1/cache/write',
+    { preHandler: requireScopes('cache:write') },
+    async (request, reply) => {
+      const principal = request.vectorcache!;
+      const prompt = textField(request.body, 'prompt');
+      const response = textField(request.body, 'response');
+      if (!prompt || !response) {
+        return reply.code(400).send({ detail: 'prompt and response must be non-empty strings' });
+      }
+      cache.write(principal.projectId, prompt, response);
+      return reply
+        .code(201)
+        .send({ stored: true, projectId: principal.projectId, by: principal.prefix });
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,19 @@
+import { createApp } from './app';
+
+const port = Number(process.env.PORT ?? 3000);
+const host = '127.0.0.1';
+
+async function main(): Promise<void> {
+  const app = await createApp();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    // app.close() also flushes pending usage counts and closes the key store.
+    process.once(signal, () => void app.close().finally(() => process.exit(0)));
+  }
+  await app.listen({ port, host });
+  console.log(`Vectorcache Fastify example listening on http://${host}:${port}`);
+}
+
+main().catch((error: Error) => {
+  console.error(`Cannot start the Fastify example on http://${host}:${port}: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,74 @@
+import {
+  createAuthHandler,
+  createScopeGuard,
+  readAuthorizationHeader,
+  type AuthOutcome,
+} from '@vectorcache/auth-core';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { ExpressAuthOptions, VectorcacheMiddleware } from './types';
+
+type Denial = Extract<AuthOutcome, { action: 'deny' }>;
+
+/**
+ * Writes core's refusal as is: `res.setHeader` and `res.end` rather than `res.set`/`res.send`,
+ * which would append a charset and an ETag, and never `next(err)`, so no error handler sees it.
+ */
+function sendDenial(res: Response, denial: Denial): void {
+  res.statusCode = denial.status;
+  for (const [name, value] of Object.entries(denial.headers)) res.setHeader(name, value);
+  res.end(denial.body);
+}
+
+/**
+ * Express middleware that requires `Authorization: Bearer vc_<32 hex>` on every request it
+ * sees and puts the caller at `req.vectorcache`. Without options it is configured from the
+ * environment (`VECTORCACHE_KEYS_FILE`, `VECTORCACHE_REDIS_URL`, `VECTORCACHE_PROJECT_ID`,
+ * `VECTORCACHE_KEY_PEPPER`). Options are checked here, once; a bad one throws a
+ * `VectorcacheAuthError` with code `invalid_option`.
+ *
+ * @example
+ * ```ts
+ * const app = express();
+ * app.use(vectorcacheAuth({ skip: (req) => req.path === '/health' }));
+ * app.get('/whoami', (req, res) => res.json({ project: req.vectorcache?.projectId }));
+ * ```
+ */
+export function vectorcacheAuth(options?: ExpressAuthOptions): VectorcacheMiddleware {
+  const handler = createAuthHandler<Request>(options);
+
+  function vectorcacheAuthMiddleware(req: Request, res: Response, next: NextFunction): void {
+    handler
+      .authenticate(req, readAuthorizationHeader(req))
+      .then((outcome) => {
+        if (outcome.action === 'deny') return sendDenial(res, outcome);
+        if (outcome.action === 'allow') req.vectorcache = outcome.principal;
+        next();
+      })
+      // Only programming errors land here (a throwing `skip` or `projectId`, a header value an
+      // `onFailure` hook made invalid): refusals are outcomes, and store failures are 503s.
+      .catch(next);
+  }
+
+  return Object.assign(vectorcacheAuthMiddleware, {
+    verifier: handler.verifier,
+    close: () => handler.close(),
+  });
+}
+
+/**
+ * Route middleware that requires every listed scope of the key `vectorcacheAuth()` verified
+ * (a request without one gets the 401 missing-key answer). The scopes are checked here, once.
+ *
+ * @example
+ * ```ts
+ * app.post('/v1/cache/write', requireScopes('cache:write'), (req, res) => res.json({ ok: true }));
+ * ```
+ */
+export function requireScopes(...scopes: string[]): RequestHandler {
+  const guard = createScopeGuard<Request>(scopes);
+  return function requireScopesMiddleware(req: Request, res: Response, next: NextFunction): void {
+    const outcome = guard(req, req.vectorcache);
+    if (outcome.action === 'deny') return sendDenial(res, outcome);
+    next();
+  };
+}

@@ -1,0 +1,55 @@
+// Compiled by `pnpm typecheck`, never run: proves `req.vectorcache` is typed without casts.
+import type { Principal, Verifier } from '@vectorcache/auth-core';
+import express, { type RequestHandler } from 'express';
+import {
+  requireScopes,
+  vectorcacheAuth,
+  type ExpressAuthOptions,
+  type VectorcacheMiddleware,
+} from '../src';
+
+type Equal<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function assertType<T extends true>(): T | void {}
+
+const app = express();
+const auth: VectorcacheMiddleware = vectorcacheAuth();
+app.use(auth);
+app.use(
+  vectorcacheAuth({
+    projectId: (req) => req.get('x-project'),
+    scopes: ['cache:read'],
+    scopeMode: 'any',
+    skip: (req) => req.path === '/health',
+    onFailure: (failure, req) => ({ body: { error: failure.reason, path: req.path } }),
+  }),
+);
+app.use(vectorcacheAuth({ projectId: async () => 'proj_1', skip: async () => false }));
+
+app.post('/v1/cache/write', requireScopes('cache:write', 'cache:read'), (req, res) => {
+  assertType<Equal<typeof req.vectorcache, Principal | undefined>>();
+  const project: string | undefined = req.vectorcache?.projectId;
+  const scopes: string[] = req.vectorcache?.scopes ?? [];
+  res.json({ project, scopes });
+  // @ts-expect-error the principal is unset on skipped routes: it must be checked first
+  void req.vectorcache.projectId;
+  // @ts-expect-error the principal never carries the plaintext key
+  void req.vectorcache?.key;
+});
+
+const guard: RequestHandler = requireScopes('cache:read');
+const verifier: Verifier = auth.verifier;
+const closing: Promise<void> = auth.close();
+const options: ExpressAuthOptions = { verifier };
+void [guard, closing, options];
+
+// @ts-expect-error projectId is a string or a function of the request
+vectorcacheAuth({ projectId: 42 });
+// @ts-expect-error scopeMode is 'all' or 'any'
+vectorcacheAuth({ scopeMode: 'some' });
+// @ts-expect-error an unknown option (typo) is refused
+vectorcacheAuth({ projectID: 'proj_1' });
+// @ts-expect-error skip must answer a boolean
+vectorcacheAuth({ skip: (req) => req.path });
+// @ts-expect-error requireScopes takes the scopes as arguments, not an array
+requireScopes(['cache:read']);

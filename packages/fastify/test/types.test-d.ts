@@ -1,0 +1,42 @@
+// Compiled by `pnpm typecheck`, never run: proves `request.vectorcache` is typed without casts.
+import type { Principal } from '@vectorcache/auth-core';
+import Fastify from 'fastify';
+import { requireScopes, vectorcacheAuth, type FastifyAuthOptions } from '../src';
+
+type Equal<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function assertType<T extends true>(): T | void {}
+
+const app = Fastify();
+void app.register(vectorcacheAuth);
+void app.register(vectorcacheAuth, {
+  projectId: (request) => (request.params as { projectId?: string }).projectId,
+  scopes: ['cache:read'],
+  skip: (request) => request.url === '/health',
+  onFailure: (failure, request) => ({ body: { error: failure.reason, url: request.url } }),
+});
+
+app.post('/v1/cache/write', { preHandler: requireScopes('cache:write') }, async (request) => {
+  assertType<Equal<typeof request.vectorcache, Principal | undefined>>();
+  // @ts-expect-error the principal is unset on skipped routes: it must be checked first
+  void request.vectorcache.projectId;
+  // @ts-expect-error the principal never carries the plaintext key
+  void request.vectorcache?.key;
+  return { project: request.vectorcache?.projectId };
+});
+app.get<{ Params: { id: string } }>(
+  '/items/:id',
+  { preHandler: [requireScopes('cache:read'), requireScopes('analytics:read')] },
+  async (request) => ({ id: request.params.id, by: request.vectorcache?.keyId }),
+);
+app.addHook('preHandler', requireScopes('cache:read'));
+
+const options: FastifyAuthOptions = { timeoutMs: 300 };
+void options;
+
+// @ts-expect-error projectId is a string or a function of the request
+void app.register(vectorcacheAuth, { projectId: 42 });
+// @ts-expect-error skip must answer a boolean
+void app.register(vectorcacheAuth, { skip: (request) => request.url });
+// @ts-expect-error requireScopes takes the scopes as arguments, not an array
+requireScopes(['cache:read']);

@@ -1,0 +1,68 @@
+import {
+  createAuthHandler,
+  createScopeGuard,
+  readAuthorizationHeader,
+  type AuthOutcome,
+} from '@vectorcache/auth-core';
+import type { Middleware, Next } from 'koa';
+import type { KoaAuthContext, KoaAuthOptions, VectorcacheMiddleware } from './types';
+
+type Denial = Extract<AuthOutcome, { action: 'deny' }>;
+
+/**
+ * Writes core's refusal on the context (content-type first, so Koa keeps it for a string body)
+ * and never throws it, so neither `ctx.onerror` nor `app.on('error')` sees it.
+ */
+function sendDenial(ctx: KoaAuthContext, denial: Denial): void {
+  ctx.status = denial.status;
+  ctx.set(denial.headers as Record<string, string>);
+  ctx.body = denial.body;
+}
+
+/**
+ * Koa middleware that requires `Authorization: Bearer vc_<32 hex>` on every request it sees and
+ * puts the caller at `ctx.state.vectorcache`. Without options it is configured from the
+ * environment (`VECTORCACHE_KEYS_FILE`, `VECTORCACHE_REDIS_URL`, `VECTORCACHE_PROJECT_ID`,
+ * `VECTORCACHE_KEY_PEPPER`). Options are checked here, once; a bad one throws a
+ * `VectorcacheAuthError` with code `invalid_option`.
+ *
+ * @example
+ * ```ts
+ * const app = new Koa();
+ * app.use(vectorcacheAuth({ skip: (ctx) => ctx.path === '/health' }));
+ * app.use((ctx) => { ctx.body = { project: ctx.state.vectorcache?.projectId }; });
+ * ```
+ */
+export function vectorcacheAuth(options?: KoaAuthOptions): VectorcacheMiddleware {
+  const handler = createAuthHandler<KoaAuthContext>(options);
+
+  async function vectorcacheAuthMiddleware(ctx: KoaAuthContext, next: Next): Promise<void> {
+    const outcome = await handler.authenticate(ctx, readAuthorizationHeader(ctx.req));
+    if (outcome.action === 'deny') return sendDenial(ctx, outcome);
+    if (outcome.action === 'allow') ctx.state.vectorcache = outcome.principal;
+    await next();
+  }
+
+  return Object.assign(vectorcacheAuthMiddleware, {
+    verifier: handler.verifier,
+    close: () => handler.close(),
+  });
+}
+
+/**
+ * Route middleware that requires every listed scope of the key `vectorcacheAuth()` verified
+ * (a request without one gets the 401 missing-key answer). The scopes are checked here, once.
+ *
+ * @example
+ * ```ts
+ * router.post('/v1/cache/write', requireScopes('cache:write'), (ctx) => { ctx.body = { ok: true }; });
+ * ```
+ */
+export function requireScopes(...scopes: string[]): Middleware {
+  const guard = createScopeGuard<KoaAuthContext>(scopes);
+  return async function requireScopesMiddleware(ctx: KoaAuthContext, next: Next): Promise<void> {
+    const outcome = guard(ctx, ctx.state.vectorcache);
+    if (outcome.action === 'deny') return sendDenial(ctx, outcome);
+    await next();
+  };
+}
