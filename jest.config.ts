@@ -5,9 +5,14 @@ const config: Config = {
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
   },
-  testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/examples/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  testMatch: [
+    '<rootDir>/packages/*/test/**/*.test.ts',
+    '<rootDir>/examples/*/test/**/*.test.ts',
+    '<rootDir>/test/**/*.test.ts',
+  ],
   moduleNameMapper: {
-    '^@vectorcache/auth-(core|express|koa|fastify|redis|cli)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@vectorcache/auth-(core|express|koa|fastify|redis|cli)$':
+      '<rootDir>/packages/$1/src/index.ts',
   },
   testTimeout: 20000,
   globalSetup: '<rootDir>/test-utils/global-setup.ts',

@@ -1,5 +1,13 @@
 import { failureFor, insufficientScope } from './answers';
+import type { AttemptLimitOptions } from './attempt-limiter';
+import {
+  checkTrustProxy,
+  clientAddress,
+  type ClientAddressSource,
+  type TrustProxy,
+} from './client-address';
 import { createVerifierFromEnv, projectIdFromEnv } from './env';
+import type { JwtOptions } from './jwt';
 import { VectorcacheAuthError } from './errors';
 import { missingScopes, validateScopes } from './scopes';
 import type {
@@ -10,6 +18,7 @@ import type {
   Principal,
   ScopeMode,
   Verifier,
+  VerifyRequirements,
 } from './types';
 
 /** A replacement for the default refusal, returned by an `onFailure` hook. */
@@ -47,7 +56,19 @@ export interface AuthOptions<Req> {
   staleIfErrorMs?: number;
   cache?: CacheOptions;
   onEvent?: (event: AuthEvent) => void;
+  /** Also accept JWTs (see `JwtOptions`); with `createTokenIssuer`, use its `jwtOptions`. */
+  jwt?: JwtOptions;
+  /** Opt-in: 429 after too many failed verifications from one client address. */
+  attemptLimit?: AttemptLimitOptions;
+  /**
+   * Proxies allowed to report the client address in `X-Forwarded-For` (for `attemptLimit`):
+   * their number, or their addresses. Default: none, the socket's peer is the client.
+   */
+  trustProxy?: TrustProxy;
 }
+
+/** The Node request behind a framework's request: headers, raw headers and the socket. */
+export type NodeRequestLike = RequestHeadersLike & ClientAddressSource;
 
 /** What an adapter must do with a request. */
 export type AuthOutcome =
@@ -63,10 +84,13 @@ export type AuthOutcome =
 /** The per-app engine behind every adapter. */
 export interface AuthHandler<Req> {
   readonly verifier: Verifier;
-  /** Decides what to do with a request, given its `Authorization` value(s). */
+  /**
+   * Decides what to do with a request, given its Node request (read for the `Authorization`
+   * header and the client address) or just the `Authorization` value(s).
+   */
   authenticate(
     req: Req,
-    authorization: string | readonly string[] | undefined,
+    source: NodeRequestLike | string | readonly string[] | undefined,
   ): Promise<AuthOutcome>;
   /** Closes the verifier (and its store) when this handler built them. */
   close(): Promise<void>;
@@ -98,6 +122,20 @@ function lowerCaseHeaders(headers: Record<string, string>): Record<string, strin
   return out;
 }
 
+/** An override is used only when its status is an HTTP error status and its headers are strings. */
+function isUsableOverride(override: FailureOverride): boolean {
+  if (typeof override !== 'object' || override === null) return false;
+  const { status, headers } = override;
+  if (status !== undefined && !(Number.isInteger(status) && status >= 400 && status <= 599))
+    return false;
+  if (headers !== undefined) {
+    if (typeof headers !== 'object' || headers === null) return false;
+    for (const value of Object.values(headers))
+      if (typeof value !== 'string' || /[\r\n]/.test(value)) return false;
+  }
+  return true;
+}
+
 /** Turns a refusal into a deny outcome, through the user's hook when there is one. */
 function denial<Req>(
   failure: AuthFailure,
@@ -111,7 +149,7 @@ function denial<Req>(
     } catch {
       override = undefined; // a broken hook must not turn a refusal into a crash
     }
-    if (override) {
+    if (override && isUsableOverride(override)) {
       const status = override.status ?? failure.status;
       const body =
         override.body === undefined
@@ -131,7 +169,7 @@ function denial<Req>(
  * the verifier, and decides per request whether to skip, allow or deny, with the exact answer.
  * @example
  * const handler = createAuthHandler<Request>({ scopes: ['cache:read'] });
- * const outcome = await handler.authenticate(req, readAuthorizationHeader(req));
+ * const outcome = await handler.authenticate(req, req); // Express: the Node request is `req`
  */
 export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<Req> {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
@@ -170,6 +208,13 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
     throw invalid(`Invalid \`scopes\` option: ${(err as Error).message}`);
   }
   const scopeMode = checkScopeMode(o.scopeMode);
+  const trustProxy = checkTrustProxy(o.trustProxy);
+  if (o.verifier !== undefined && (o.jwt !== undefined || o.attemptLimit !== undefined)) {
+    throw invalid(
+      '`jwt` and `attemptLimit` configure the verifier: pass them to createVerifier(...) when you share one.',
+    );
+  }
+  const limitsAttempts = o.attemptLimit !== undefined;
   checkFunction(o.skip, 'skip', "(req) => req.url === '/health'");
   checkFunction(o.onFailure, 'onFailure', '(failure) => ({ body: { error: "unauthorized" } })');
 
@@ -183,6 +228,8 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
       staleIfErrorMs: o.staleIfErrorMs,
       cache: o.cache,
       onEvent: o.onEvent,
+      jwt: o.jwt,
+      attemptLimit: o.attemptLimit,
     });
   const { skip, onFailure } = o;
   const fixedProject = typeof projectOption === 'string' ? projectOption : undefined;
@@ -191,12 +238,19 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
 
   return {
     verifier,
-    async authenticate(req, authorization) {
+    async authenticate(req, source) {
       if (skip && (await skip(req))) return SKIP;
-      const result = await verifier.verify(
-        authorization,
-        projectOf ? { ...requirements, projectId: await projectOf(req) } : requirements,
-      );
+      const raw =
+        typeof source === 'object' && source !== null && !Array.isArray(source)
+          ? (source as unknown as NodeRequestLike)
+          : undefined;
+      const authorization = raw
+        ? readAuthorizationHeader(raw)
+        : (source as string | readonly string[] | undefined);
+      let needs: VerifyRequirements = requirements;
+      if (projectOf) needs = { ...needs, projectId: await projectOf(req) };
+      if (limitsAttempts && raw) needs = { ...needs, client: clientAddress(raw, trustProxy) };
+      const result = await verifier.verify(authorization, needs);
       if (result.ok) return { action: 'allow', principal: result.principal };
       return denial(result, req, onFailure);
     },

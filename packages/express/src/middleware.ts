@@ -1,19 +1,18 @@
 import {
   createAuthHandler,
   createScopeGuard,
-  readAuthorizationHeader,
-  type AuthOutcome,
+  createTokenExchange,
+  type TokenExchangeAnswer,
+  type TokenIssuer,
 } from '@vectorcache/auth-core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ExpressAuthOptions, VectorcacheMiddleware } from './types';
-
-type Denial = Extract<AuthOutcome, { action: 'deny' }>;
 
 /**
  * Writes core's refusal as is: `res.setHeader` and `res.end` rather than `res.set`/`res.send`,
  * which would append a charset and an ETag, and never `next(err)`, so no error handler sees it.
  */
-function sendDenial(res: Response, denial: Denial): void {
+function writeAnswer(res: Response, denial: TokenExchangeAnswer): void {
   res.statusCode = denial.status;
   for (const [name, value] of Object.entries(denial.headers)) res.setHeader(name, value);
   res.end(denial.body);
@@ -38,9 +37,9 @@ export function vectorcacheAuth(options?: ExpressAuthOptions): VectorcacheMiddle
 
   function vectorcacheAuthMiddleware(req: Request, res: Response, next: NextFunction): void {
     handler
-      .authenticate(req, readAuthorizationHeader(req))
+      .authenticate(req, req)
       .then((outcome) => {
-        if (outcome.action === 'deny') return sendDenial(res, outcome);
+        if (outcome.action === 'deny') return writeAnswer(res, outcome);
         if (outcome.action === 'allow') req.vectorcache = outcome.principal;
         next();
       })
@@ -68,7 +67,27 @@ export function requireScopes(...scopes: string[]): RequestHandler {
   const guard = createScopeGuard<Request>(scopes);
   return function requireScopesMiddleware(req: Request, res: Response, next: NextFunction): void {
     const outcome = guard(req, req.vectorcache);
-    if (outcome.action === 'deny') return sendDenial(res, outcome);
+    if (outcome.action === 'deny') return writeAnswer(res, outcome);
     next();
+  };
+}
+
+/**
+ * Route handler of the key-for-token exchange: a request authenticated with an API key (by
+ * `vectorcacheAuth`) receives a short-lived JWT with a subset of the key's scopes, asked for as
+ * `scope` in a JSON body (parse it with `express.json()`); default all of the key's scopes.
+ *
+ * @example
+ * ```ts
+ * const issuer = createTokenIssuer({ key: process.env.JWT_SECRET!, issuer: 'api', audience: 'api' });
+ * app.use(vectorcacheAuth({ jwt: issuer.jwtOptions }));
+ * app.post('/v1/auth/token', express.json(), tokenExchange(issuer));
+ * ```
+ */
+export function tokenExchange(issuer: TokenIssuer): RequestHandler {
+  const exchange = createTokenExchange(issuer);
+  return function tokenExchangeHandler(req: Request, res: Response, next: NextFunction): void {
+    const scope = (req.body as { scope?: unknown } | undefined)?.scope;
+    exchange(req.vectorcache, scope).then((answer) => writeAnswer(res, answer), next);
   };
 }

@@ -1,21 +1,20 @@
 import {
   createAuthHandler,
   createScopeGuard,
-  readAuthorizationHeader,
-  type AuthOutcome,
+  createTokenExchange,
+  type TokenExchangeAnswer,
+  type TokenIssuer,
 } from '@vectorcache/auth-core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { FastifyAuthOptions } from './types';
-
-type Denial = Extract<AuthOutcome, { action: 'deny' }>;
 
 /**
  * Sends core's refusal through the reply (so onSend hooks and the request log still run). The
  * body goes as a Buffer: Fastify would append `; charset=utf-8` to a JSON string's content type,
  * and the answer must be byte for byte the one the other adapters send.
  */
-function sendDenial(reply: FastifyReply, denial: Denial): FastifyReply {
+function writeAnswer(reply: FastifyReply, denial: TokenExchangeAnswer): FastifyReply {
   return reply.code(denial.status).headers(denial.headers).send(Buffer.from(denial.body));
 }
 
@@ -28,8 +27,8 @@ async function vectorcacheAuthPlugin(
   fastify.decorateRequest('vectorcache', undefined);
   // onRequest runs before the body is read, so a refused request costs no parsing.
   fastify.addHook('onRequest', async (request, reply) => {
-    const outcome = await handler.authenticate(request, readAuthorizationHeader(request.raw));
-    if (outcome.action === 'deny') return sendDenial(reply, outcome);
+    const outcome = await handler.authenticate(request, request.raw);
+    if (outcome.action === 'deny') return writeAnswer(reply, outcome);
     if (outcome.action === 'allow') request.vectorcache = outcome.principal;
   });
 }
@@ -69,7 +68,27 @@ export function requireScopes(
   const guard = createScopeGuard<FastifyRequest>(scopes);
   return async function requireScopesPreHandler(request, reply) {
     const outcome = guard(request, request.vectorcache);
-    if (outcome.action === 'deny') return sendDenial(reply, outcome);
+    if (outcome.action === 'deny') return writeAnswer(reply, outcome);
     return undefined;
+  };
+}
+
+/**
+ * Route handler of the key-for-token exchange: a request authenticated with an API key receives
+ * a short-lived JWT with a subset of the key's scopes, asked for as `scope` in the JSON body;
+ * default all of the key's scopes.
+ *
+ * @example
+ * ```ts
+ * app.post('/v1/auth/token', tokenExchange(issuer));
+ * ```
+ */
+export function tokenExchange(
+  issuer: TokenIssuer,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
+  const exchange = createTokenExchange(issuer);
+  return async function tokenExchangeHandler(request, reply) {
+    const scope = (request.body as { scope?: unknown } | undefined)?.scope;
+    return writeAnswer(reply, await exchange(request.vectorcache, scope));
   };
 }

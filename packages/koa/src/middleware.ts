@@ -1,19 +1,18 @@
 import {
   createAuthHandler,
   createScopeGuard,
-  readAuthorizationHeader,
-  type AuthOutcome,
+  createTokenExchange,
+  type TokenExchangeAnswer,
+  type TokenIssuer,
 } from '@vectorcache/auth-core';
 import type { Middleware, Next } from 'koa';
 import type { KoaAuthContext, KoaAuthOptions, VectorcacheMiddleware } from './types';
-
-type Denial = Extract<AuthOutcome, { action: 'deny' }>;
 
 /**
  * Writes core's refusal on the context (content-type first, so Koa keeps it for a string body)
  * and never throws it, so neither `ctx.onerror` nor `app.on('error')` sees it.
  */
-function sendDenial(ctx: KoaAuthContext, denial: Denial): void {
+function writeAnswer(ctx: KoaAuthContext, denial: TokenExchangeAnswer): void {
   ctx.status = denial.status;
   ctx.set(denial.headers as Record<string, string>);
   ctx.body = denial.body;
@@ -37,8 +36,8 @@ export function vectorcacheAuth(options?: KoaAuthOptions): VectorcacheMiddleware
   const handler = createAuthHandler<KoaAuthContext>(options);
 
   async function vectorcacheAuthMiddleware(ctx: KoaAuthContext, next: Next): Promise<void> {
-    const outcome = await handler.authenticate(ctx, readAuthorizationHeader(ctx.req));
-    if (outcome.action === 'deny') return sendDenial(ctx, outcome);
+    const outcome = await handler.authenticate(ctx, ctx.req);
+    if (outcome.action === 'deny') return writeAnswer(ctx, outcome);
     if (outcome.action === 'allow') ctx.state.vectorcache = outcome.principal;
     await next();
   }
@@ -62,7 +61,25 @@ export function requireScopes(...scopes: string[]): Middleware {
   const guard = createScopeGuard<KoaAuthContext>(scopes);
   return async function requireScopesMiddleware(ctx: KoaAuthContext, next: Next): Promise<void> {
     const outcome = guard(ctx, ctx.state.vectorcache);
-    if (outcome.action === 'deny') return sendDenial(ctx, outcome);
+    if (outcome.action === 'deny') return writeAnswer(ctx, outcome);
     await next();
+  };
+}
+
+/**
+ * Middleware of the key-for-token exchange: a request authenticated with an API key receives a
+ * short-lived JWT with a subset of the key's scopes, asked for as `scope` in a JSON body (parsed
+ * by a body parser such as `@koa/bodyparser`); default all of the key's scopes.
+ *
+ * @example
+ * ```ts
+ * router.post('/v1/auth/token', bodyParser(), tokenExchange(issuer));
+ * ```
+ */
+export function tokenExchange(issuer: TokenIssuer): Middleware {
+  const exchange = createTokenExchange(issuer);
+  return async function tokenExchangeMiddleware(ctx: KoaAuthContext): Promise<void> {
+    const scope = (ctx.request as { body?: { scope?: unknown } }).body?.scope;
+    writeAnswer(ctx, await exchange(ctx.state.vectorcache, scope));
   };
 }
