@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { VectorcacheAuthError } from './errors';
 import { FileKeyStore } from './stores/file-store';
-import type { KeyStore, Verifier, VerifierOptions } from './types';
+import type { AuthEvent, KeyStore, Verifier, VerifierOptions } from './types';
 import { OWNS_STORE, createVerifier } from './verifier';
 
 /** Default location of the embedded key file, relative to the working directory. */
@@ -64,13 +64,33 @@ export function pepperFromEnv(env: Env = process.env): string | undefined {
   return env.VECTORCACHE_KEY_PEPPER || undefined;
 }
 
+/**
+ * A debug logger when `VECTORCACHE_DEBUG` is set (to anything but `0` or `false`): one line per
+ * decision on stderr, with the reason code, key id and display prefix, never the key.
+ */
+export function debugLoggerFromEnv(
+  env: Env = process.env,
+  write: (line: string) => void = (line) => process.stderr.write(line),
+): ((event: AuthEvent) => void) | undefined {
+  const flag = env.VECTORCACHE_DEBUG?.trim().toLowerCase();
+  if (!flag || flag === '0' || flag === 'false') return undefined;
+  return (event) => {
+    const fields = [`vectorcache auth: ${event.type}`];
+    if (event.reason) fields.push(`reason=${event.reason}`);
+    if (event.keyId) fields.push(`key=${event.keyId}`);
+    if (event.prefix) fields.push(`prefix=${event.prefix}...`);
+    if (event.projectId) fields.push(`project=${event.projectId}`);
+    write(`${fields.join(' ')}\n`);
+  };
+}
+
 /** The required project from `VECTORCACHE_PROJECT_ID`, if any. */
 export function projectIdFromEnv(env: Env = process.env): string | undefined {
   return env.VECTORCACHE_PROJECT_ID?.trim() || undefined;
 }
 
 /**
- * A verifier configured from the environment (store and pepper), unless given explicitly. When
+ * A verifier configured from the environment (store, pepper, `VECTORCACHE_DEBUG` logging), unless given explicitly. When
  * it builds the store itself, `close()` closes that store too.
  * @example const verifier = createVerifierFromEnv({ timeoutMs: 300 });
  */
@@ -79,8 +99,18 @@ export function createVerifierFromEnv(
 ): Verifier {
   const { env = process.env, ...rest } = options;
   const store = rest.store ?? storeFromEnv(env);
+  const debug = debugLoggerFromEnv(env);
+  const userListener = rest.onEvent;
+  const onEvent =
+    debug && userListener
+      ? (event: AuthEvent) => {
+          debug(event);
+          userListener(event);
+        }
+      : (debug ?? userListener);
   return createVerifier({
     ...rest,
+    onEvent,
     store,
     pepper: rest.pepper ?? pepperFromEnv(env),
     [OWNS_STORE]: rest.store === undefined,

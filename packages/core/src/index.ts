@@ -42,6 +42,7 @@ export type { IssuedToken, JwtAlgorithm, JwtOptions, TokenIssuer, TokenIssuerOpt
 export {
   DEFAULT_KEYS_FILE,
   createVerifierFromEnv,
+  debugLoggerFromEnv,
   pepperFromEnv,
   projectIdFromEnv,
   storeFromEnv,

@@ -1,7 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createVerifierFromEnv, pepperFromEnv, projectIdFromEnv, storeFromEnv } from '../src/env';
+import {
+  createVerifierFromEnv,
+  debugLoggerFromEnv,
+  pepperFromEnv,
+  projectIdFromEnv,
+  storeFromEnv,
+} from '../src/env';
+import { MemoryKeyStore } from '../src/stores/memory-store';
 import { createKeyManager } from '../src/key-manager';
 import { FileKeyStore } from '../src/stores/file-store';
 
@@ -46,5 +53,29 @@ describe('zero configuration', () => {
     });
     expect((await unpeppered.verify(`Bearer ${key}`)).ok).toBe(false);
     await unpeppered.close();
+  });
+});
+
+describe('VECTORCACHE_DEBUG', () => {
+  it('logs one line per decision with reason, id and prefix, never the key', async () => {
+    expect(debugLoggerFromEnv({})).toBeUndefined();
+    expect(debugLoggerFromEnv({ VECTORCACHE_DEBUG: '0' })).toBeUndefined();
+    const lines: string[] = [];
+    const store = new MemoryKeyStore();
+    const { key, record } = await createKeyManager({ store }).create({ projectId: 'p', name: 'n' });
+    const log = debugLoggerFromEnv({ VECTORCACHE_DEBUG: '1' }, (line) => lines.push(line));
+    const verifier = createVerifierFromEnv({
+      env: { VECTORCACHE_DEBUG: '1' },
+      store,
+      onEvent: log,
+    });
+    await verifier.verify(`Bearer ${key}`);
+    await verifier.verify(`Bearer ${key.slice(0, -1)}0`);
+    await verifier.close();
+    expect(lines.join('')).toContain(
+      `vectorcache auth: verified key=${record.id} prefix=${record.prefix}... project=p`,
+    );
+    expect(lines.join('')).toContain('vectorcache auth: rejected reason=unknown');
+    expect(lines.join('')).not.toMatch(/vc_[0-9a-f]{32}/);
   });
 });
