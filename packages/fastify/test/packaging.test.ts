@@ -23,6 +23,6 @@ it('loads the built output with require and with import', () => {
     cwd: packageDir,
     encoding: 'utf8',
   });
-  const expected = ['requireScopes:function', 'vectorcacheAuth:function'];
+  const expected = ['requireScopes:function', 'tokenExchange:function', 'vectorcacheAuth:function'];
   expect(JSON.parse(out)).toEqual({ cjs: expected, esm: expected });
 });
