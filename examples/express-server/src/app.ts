@@ -1,6 +1,6 @@
 import { requireScopes, vectorcacheAuth, type ExpressAuthOptions } from '@vectorcache/auth-express';
 import express, { type Express, type Request } from 'express';
-import { createPromptCache, textField } from './cache';
+import { createPromptCache, textField } from '../../shared/prompt-cache';
 
 /** The example API and how to stop its authentication (flushes usage, closes the key store). */
 export interface ExampleApp {

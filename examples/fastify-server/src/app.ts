@@ -1,6 +1,6 @@
 import { requireScopes, vectorcacheAuth, type FastifyAuthOptions } from '@vectorcache/auth-fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { createPromptCache, textField } from './cache';
+import { createPromptCache, textField } from '../../shared/prompt-cache';
 
 const isHealthCheck = (request: FastifyRequest): boolean =>
   request.method === 'GET' && request.routeOptions.url === '/health';

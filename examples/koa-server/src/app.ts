@@ -7,7 +7,7 @@ import {
   type KoaAuthOptions,
 } from '@vectorcache/auth-koa';
 import Koa from 'koa';
-import { createPromptCache, textField } from './cache';
+import { createPromptCache, textField } from '../../shared/prompt-cache';
 
 /** The example API and how to stop its authentication (flushes usage, closes the key store). */
 export interface ExampleApp {

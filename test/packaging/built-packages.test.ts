@@ -1,0 +1,62 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Each package, built, is loaded by its own name (through package.json "exports") in a fresh
+ * Node, once with require and once with import, as users of either module system will. Core and
+ * the CLI have packaging tests of their own with more checks.
+ */
+const PACKAGES: Array<{ dir: string; name: string; exports: string[] }> = [
+  {
+    dir: 'express',
+    name: '@vectorcache/auth-express',
+    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAuth'],
+  },
+  {
+    dir: 'koa',
+    name: '@vectorcache/auth-koa',
+    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAuth'],
+  },
+  {
+    dir: 'fastify',
+    name: '@vectorcache/auth-fastify',
+    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAuth'],
+  },
+  {
+    dir: 'redis',
+    name: '@vectorcache/auth-redis',
+    exports: ['RedisKeyStore', 'keyLayout', 'recommendedRedisOptions'],
+  },
+];
+
+const script = (name: string): string => `
+import { createRequire } from 'node:module';
+const cjs = createRequire(process.cwd() + '/')('${name}');
+const esm = await import('${name}');
+const describe = (m) => Object.keys(m).filter((k) => k !== 'default').sort().map((k) => k + ':' + typeof m[k]);
+console.log(JSON.stringify({ cjs: describe(cjs), esm: describe(esm) }));
+`;
+
+describe.each(PACKAGES)('$name, built', ({ dir, name, exports }) => {
+  const packageDir = join(__dirname, '..', '..', 'packages', dir);
+
+  it('ships ESM, CommonJS and types for both', () => {
+    for (const file of ['index.js', 'index.mjs', 'index.d.ts', 'index.d.mts']) {
+      if (!existsSync(join(packageDir, 'dist', file))) {
+        throw new Error(
+          `${name} is not built (dist/${file} is missing): run \`pnpm build\` first.`,
+        );
+      }
+    }
+  });
+
+  it('loads with require and with import, with the same functions', () => {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script(name)], {
+      cwd: packageDir,
+      encoding: 'utf8',
+    });
+    const expected = exports.map((e) => `${e}:function`);
+    expect(JSON.parse(out)).toEqual({ cjs: expected, esm: expected });
+  });
+});
