@@ -8,6 +8,7 @@ import { isUsableRecord, keyStatus } from './records';
 import { missingScopes, scopesSatisfied } from './scopes';
 import { withTimeout } from './timeout';
 import { CoalescedReads } from './coalesce';
+import { KeyStates } from './key-states';
 import { createJwtChecker, looksLikeJwt } from './jwt';
 import type {
   AuthEvent,
@@ -15,6 +16,7 @@ import type {
   AuthSuccess,
   Principal,
   RejectReason,
+  ScopeMode,
   StoreChange,
   StoredKeyRecord,
   Verifier,
@@ -22,7 +24,7 @@ import type {
   VerifyRequirements,
   VerifyResult,
 } from './types';
-import { UsageAggregator } from './usage';
+import { UsageAggregator, type UsageCounter } from './usage';
 import { resolveVerifierSettings, toPrincipal } from './verifier-settings';
 
 export { OWNS_STORE } from './verifier-settings';
@@ -44,6 +46,12 @@ interface VerifiedEntry {
   success: AuthSuccess;
   expiresAtMs: number;
   fetchedAt: number;
+  /** Usage of this key, counted without a lookup. */
+  usage: UsageCounter | undefined;
+  /** The last scope requirement checked (by identity) and its outcome, so a route's fixed list is checked once. */
+  scopesFor: readonly string[] | undefined;
+  scopesMode: ScopeMode | undefined;
+  scopesOk: boolean;
 }
 
 interface NegativeEntry {
@@ -89,13 +97,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     perf: { now },
   });
   const hashReads = new CoalescedReads<StoredKeyRecord | null>();
-  // Tokens name their key by id: its state is cached by id, evicted by the same change feed.
   const jwtCheck = options.jwt ? createJwtChecker(options.jwt) : undefined;
-  const idReads = new CoalescedReads<StoredKeyRecord | null>();
-  const byId = new LRUCache<string, { record: StoredKeyRecord; fetchedAt: number }>({
-    max: cacheMax,
-  });
-
   const usage = usageSettings
     ? new UsageAggregator(
         store,
@@ -105,6 +107,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
       )
     : undefined;
 
+  // Tokens name their key by id: its state is cached by id, evicted by the same change feed.
+  const keyStates = new KeyStates({
+    max: cacheMax,
+    ttl,
+    staleMs,
+    now,
+    feedUp: () => feedUp,
+    fetch: (id) => fetchRecord('get', id),
+    counter: (id) => usage?.counter(id),
+  });
+
   // Without a change feed, staleness is bounded by the ttl; with one, the cache is trusted only
   // while the feed is up.
   let feedUp = true;
@@ -113,17 +126,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
       verified.delete(change.hash);
       unknown.delete(change.hash);
       hashReads.invalidate(change.hash);
-      byId.delete(change.id);
-      idReads.invalidate(change.id);
+      keyStates.invalidate(change.id);
     } else if (change.type === 'feed_lost') {
       feedUp = false;
       hashReads.invalidateAll();
-      idReads.invalidateAll();
+      keyStates.distrustReads();
     } else {
       verified.clear();
       unknown.clear();
-      byId.clear();
-      idReads.invalidateAll();
+      keyStates.clear();
       hashReads.invalidateAll();
       feedUp = true;
     }
@@ -198,15 +209,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
         return insufficientScope(missingScopes(principal.scopes, required, requirements.scopeMode));
       }
     }
-    if (onEvent) {
-      emit({
-        type: 'verified',
-        keyId: principal.keyId,
-        prefix: principal.prefix,
-        projectId: principal.projectId,
-      });
-    }
+    if (onEvent) emitVerified(principal);
     return success ?? { ok: true, principal };
+  }
+
+  function emitVerified(principal: Principal): void {
+    emit({
+      type: 'verified',
+      keyId: principal.keyId,
+      prefix: principal.prefix,
+      projectId: principal.projectId,
+    });
   }
 
   /** Checks a record found (in the cache or the store) and builds the answer. */
@@ -224,7 +237,24 @@ export function createVerifier(options: VerifierOptions): Verifier {
       negative.set(hash, { reason: status, keyId: record.id, projectId: record.projectId });
       return reject(status, record.prefix, record.id, record.projectId);
     }
-    usage?.record(record.id, at);
+    if (entry.usage) usage!.record(entry.usage, at);
+    const principal = entry.principal;
+    if (
+      requirements !== undefined &&
+      (requirements.projectId === undefined || requirements.projectId === principal.projectId)
+    ) {
+      // A route passes the same scopes array on every request: remember the answer for it.
+      const { scopes, scopeMode } = requirements;
+      if (scopes !== undefined && (entry.scopesFor !== scopes || entry.scopesMode !== scopeMode)) {
+        entry.scopesOk = scopesSatisfied(principal.scopes, scopes, scopeMode);
+        entry.scopesFor = scopes;
+        entry.scopesMode = scopeMode;
+      }
+      if (scopes === undefined || entry.scopesOk) {
+        if (onEvent) emitVerified(principal);
+        return entry.success;
+      }
+    }
     return check(entry.principal, requirements, entry.success);
   }
 
@@ -267,6 +297,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
         success: Object.freeze({ ok: true, principal }),
         expiresAtMs: record.expiresAt === null ? Infinity : Date.parse(record.expiresAt),
         fetchedAt: now(),
+        usage: usage?.counter(record.id),
+        scopesFor: undefined,
+        scopesMode: undefined,
+        scopesOk: false,
       };
       if (lookup.cacheable) verified.set(hash, entry);
     }
@@ -283,26 +317,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const { principal, keyId } = checked;
     if (keyId !== undefined) {
       const at = now();
-      const cached = byId.get(keyId);
-      let record: StoredKeyRecord | null;
-      if (cached && feedUp && at - cached.fetchedAt < ttl) {
-        record = cached.record;
-      } else {
-        try {
-          const { value, cacheable } = await idReads.run(keyId, () => fetchRecord('get', keyId));
-          record = value;
-          if (value && cacheable) byId.set(keyId, { record: value, fetchedAt: now() });
-        } catch {
-          if (!cached || staleMs === 0 || at - cached.fetchedAt >= ttl + staleMs) {
-            return reject('store_unavailable', principal.prefix || undefined, keyId);
-          }
-          record = cached.record;
-        }
-      }
+      const state = await keyStates.lookup(keyId, at);
+      if (!state) return reject('store_unavailable', principal.prefix || undefined, keyId);
+      const { record } = state;
       if (!record) return reject('unknown', principal.prefix || undefined, keyId);
       const status = keyStatus(record, at);
       if (status !== 'active') return reject(status, record.prefix, record.id, record.projectId);
-      usage?.record(record.id, at);
+      if (state.usage) usage!.record(state.usage, at);
     }
     return check(principal, requirements);
   }
