@@ -5,14 +5,7 @@ import {
   createVerifier,
   type Verifier,
 } from '@vectorcache/auth-core';
-
-/** One measured comparison, ready for the results table. */
-export interface BenchRow {
-  name: string;
-  figure: string;
-  target: string;
-  met: boolean;
-}
+import type { BenchRow } from './stats';
 
 const KEY_PATTERN = /^vc_[0-9a-f]{32}$/;
 
@@ -28,29 +21,24 @@ function inlinePipeline(table: Map<string, { scopes: string[] }>) {
   };
 }
 
-async function opsPerSecond(run: () => Promise<unknown>, ms: number): Promise<number> {
-  let ops = 0;
+/** Milliseconds to run `run` `n` times, one after the other, each awaited. */
+async function timeBatch(run: () => Promise<unknown>, n: number): Promise<number> {
   const started = performance.now();
-  let elapsed = 0;
-  while (elapsed < ms) {
-    for (let i = 0; i < 1000; i++) await run();
-    ops += 1000;
-    elapsed = performance.now() - started;
-  }
-  return (ops / elapsed) * 1000;
+  for (let i = 0; i < n; i++) await run();
+  return performance.now() - started;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-
 /**
- * verify() on a cached key against the inline pipeline, in interleaved rounds in one process,
- * so that machine noise hits both alike. Reports ops/s and the ratio (ours / inline).
+ * verify() on a cached key against the inline pipeline in one process, finely interleaved:
+ * batches of `batch` calls alternate A-B-B-A, so machine noise (other processes, frequency
+ * changes) hits both sides alike. The ratio is total inline time / total verify() time (ours
+ * ops/s over inline ops/s); the range is that ratio over each of `blocks` consecutive blocks.
  */
-export async function benchCachedVerify(rounds = 10, roundMs = 250): Promise<BenchRow[]> {
+export async function benchCachedVerify(
+  blocks = 10,
+  batchesPerBlock = 40,
+  batch = 1000,
+): Promise<BenchRow[]> {
   const store = new MemoryKeyStore();
   const { key, record } = await createKeyManager({ store }).create({
     projectId: 'bench',
@@ -65,38 +53,53 @@ export async function benchCachedVerify(rounds = 10, roundMs = 250): Promise<Ben
   if (!(await verifier.verify(header, requirements)).ok || !(await inline(header))) {
     throw new Error('bench setup: the key must verify on both sides');
   }
-  await opsPerSecond(ours, 300); // warm-up
-  await opsPerSecond(theirs, 300);
-  const oursOps: number[] = [];
-  const inlineOps: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    await timeBatch(ours, batch); // warm-up: both sides optimised before measuring
+    await timeBatch(theirs, batch);
+  }
+  let oursTotal = 0;
+  let inlineTotal = 0;
   const ratios: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    // Alternate which side goes first so drift hits both.
-    const [a, b] =
-      r % 2 === 0
-        ? [await opsPerSecond(ours, roundMs), await opsPerSecond(theirs, roundMs)]
-        : await (async () => {
-            const t = await opsPerSecond(theirs, roundMs);
-            const o = await opsPerSecond(ours, roundMs);
-            return [o, t];
-          })();
-    oursOps.push(a);
-    inlineOps.push(b);
-    ratios.push(a / b);
+  for (let b = 0; b < blocks; b++) {
+    let oursMs = 0;
+    let inlineMs = 0;
+    for (let i = 0; i < batchesPerBlock; i++) {
+      if (i % 2 === 0) {
+        oursMs += await timeBatch(ours, batch);
+        inlineMs += await timeBatch(theirs, batch);
+      } else {
+        inlineMs += await timeBatch(theirs, batch);
+        oursMs += await timeBatch(ours, batch);
+      }
+    }
+    oursTotal += oursMs;
+    inlineTotal += inlineMs;
+    ratios.push(inlineMs / oursMs);
   }
   await verifier.close();
-  const ratio = median(ratios);
+  const calls = blocks * batchesPerBlock * batch;
+  const oursOps = (calls / oursTotal) * 1000;
+  const inlineOps = (calls / inlineTotal) * 1000;
+  const ratio = inlineTotal / oursTotal;
   const fmt = (n: number): string => `${Math.round(n).toLocaleString('en-US')} ops/s`;
+  const range = `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
   console.log(
-    `cached verify(): ours ${fmt(median(oursOps))}, inline ${fmt(median(inlineOps))}, ratio ${ratio.toFixed(3)} ` +
-      `(range ${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)} over ${rounds} rounds)`,
+    `cached verify(): ours ${fmt(oursOps)}, inline ${fmt(inlineOps)}, ratio ${ratio.toFixed(3)} ` +
+      `(blocks ${range}; ${calls.toLocaleString('en-US')} calls each, interleaved in batches of ${batch})`,
   );
   return [
     {
-      name: 'verify() on a cached key vs inline regex + sha256 + Map + scope check',
-      figure: `ratio ${ratio.toFixed(3)} (ours ${fmt(median(oursOps))}, inline ${fmt(median(inlineOps))}; range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`,
+      name: 'verify() on a cached key vs inline regex + sha256 + Map + scope check (same process)',
+      figure: `ratio ${ratio.toFixed(3)} (ours ${fmt(oursOps)}, inline ${fmt(inlineOps)}; per-block range ${range})`,
       target: 'ratio >= 0.9',
       met: ratio >= 0.9,
+      note:
+        ratio >= 0.9
+          ? undefined
+          : 'verify() does more than the inline pipeline on every call: an LRU lookup that also ' +
+            'refreshes recency, the ttl and expiry checks, and usage counting for the batched ' +
+            'last-used/request-count writes. Closing the gap is core work (e.g. a cheaper usage ' +
+            'counter, skipping the recency update on hits).',
     },
   ];
 }

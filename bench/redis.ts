@@ -1,0 +1,363 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { createKeyManager, createVerifier, type Verifier } from '@vectorcache/auth-core';
+import { RedisKeyStore, keyLayout } from '@vectorcache/auth-redis';
+import { Redis } from 'ioredis';
+import { quantile, sleep, type BenchRow } from './stats';
+
+const SHARED_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const ms = (n: number): string => (n < 1 ? `${(n * 1000).toFixed(0)} µs` : `${n.toFixed(2)} ms`);
+
+function percentiles(samples: number[]): { p50: number; p99: number; max: number } {
+  return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99), max: Math.max(...samples) };
+}
+
+/** Deletes every key under `pattern` (SCAN + UNLINK), so a run leaves nothing behind. */
+async function deleteKeys(url: string, pattern: string): Promise<number> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await client.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+  return deleted;
+}
+
+/** A store on a fresh, unique prefix of the shared Redis. */
+function uniquePrefix(): string {
+  return `vcbench:${process.pid}:${randomBytes(4).toString('hex')}:`;
+}
+
+/** Waits until the verifier's change feed is up (a verify of a cached key then needs no store). */
+async function feedUp(store: RedisKeyStore): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2000);
+    const off = store.subscribe((change) => {
+      if (change.type === 'feed_restored') {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+/**
+ * p50/p99 of verify() for keys the verifier has never seen: one HGETALL on the shared Redis per
+ * call, measured one call at a time. A plain HGETALL on a separate connection, timed alternately
+ * with it, is the control: the floor any Redis-backed check pays on this machine.
+ */
+async function cacheMiss(count = 2000): Promise<BenchRow> {
+  const keyPrefix = uniquePrefix();
+  const store = new RedisKeyStore({ url: SHARED_URL }, { keyPrefix });
+  const manager = createKeyManager({ store });
+  const verifier = createVerifier({ store, usage: { enabled: false } });
+  const control = new Redis(SHARED_URL);
+  try {
+    const keys: Array<{ key: string; hash: string }> = [];
+    for (let i = 0; i < count + 50; i++) {
+      const { key, record } = await manager.create({ projectId: 'bench', name: `miss ${i}` });
+      keys.push({ key, hash: record.hash });
+    }
+    const recordKey = keyLayout(keyPrefix).record(keys[0]!.hash);
+    await feedUp(store);
+    for (const { key } of keys.slice(count)) {
+      await verifier.verify(`Bearer ${key}`); // warm both paths
+      await control.hgetall(recordKey);
+    }
+    const samples: number[] = [];
+    const floor: number[] = [];
+    const timeVerify = async (key: string): Promise<void> => {
+      const t = performance.now();
+      const result = await verifier.verify(`Bearer ${key}`);
+      samples.push(performance.now() - t);
+      if (!result.ok)
+        throw new Error(`cache miss bench: a fresh key was refused (${result.reason})`);
+    };
+    const timeControl = async (): Promise<void> => {
+      const t = performance.now();
+      await control.hgetall(recordKey);
+      floor.push(performance.now() - t);
+    };
+    for (const [i, { key }] of keys.slice(0, count).entries()) {
+      if (i % 2 === 0) {
+        await timeVerify(key);
+        await timeControl();
+      } else {
+        await timeControl();
+        await timeVerify(key);
+      }
+    }
+    const { p50, p99, max } = percentiles(samples);
+    const c = percentiles(floor);
+    console.log(
+      `cache miss: p50 ${ms(p50)}, p99 ${ms(p99)}, max ${ms(max)} over ${count} keys; ` +
+        `plain HGETALL p50 ${ms(c.p50)}, p99 ${ms(c.p99)}`,
+    );
+    return {
+      name: `Redis: verify() of a key not yet cached (${count} keys, one at a time, shared Redis)`,
+      figure:
+        `p50 ${ms(p50)}, p99 ${ms(p99)} (max ${ms(max)}); control, a plain HGETALL timed ` +
+        `alternately: p50 ${ms(c.p50)}, p99 ${ms(c.p99)}`,
+      target: 'p99 <= 1 ms',
+      met: p99 <= 1,
+      note:
+        p99 <= 1
+          ? undefined
+          : `A miss is one HGETALL round trip on loopback, and the p99 of a bare HGETALL measured in the ` +
+            `same loop is ${ms(c.p99)}: the tail is the shared 2-core machine (Redis, the benchmark and ` +
+            `other developers' processes queue for CPU), not the verifier, whose p50 is within ` +
+            `${ms(Math.max(0, p50 - c.p50))} of the bare command. A host where Redis has a core to ` +
+            `itself closes it.`,
+    };
+  } finally {
+    control.disconnect();
+    await verifier.close();
+    await store.close();
+    await deleteKeys(SHARED_URL, `${keyPrefix}*`);
+  }
+}
+
+/** Keeps a verifier busy with cached verifies of `keys` until stopped (a server under load). */
+function serveLoad(verifier: Verifier, keys: string[]): { stop(): Promise<number> } {
+  let running = true;
+  let served = 0;
+  const loop = (async () => {
+    while (running) {
+      const batch: Array<Promise<unknown>> = [];
+      for (let i = 0; i < 200; i++)
+        batch.push(verifier.verify(`Bearer ${keys[(served + i) % keys.length]}`));
+      await Promise.all(batch);
+      served += batch.length;
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return served;
+    },
+  };
+}
+
+/**
+ * Revocation propagation between two instances with their own RedisKeyStore connections: A
+ * revokes, and the time until B's store delivers the change to B's verifier (its cache entry is
+ * evicted) is measured; B's next verify must then refuse the key.
+ */
+async function propagation(samplesPerMode = 200): Promise<BenchRow[]> {
+  const keyPrefix = uniquePrefix();
+  const storeA = new RedisKeyStore({ url: SHARED_URL }, { keyPrefix });
+  const storeB = new RedisKeyStore({ url: SHARED_URL }, { keyPrefix });
+  const managerA = createKeyManager({ store: storeA });
+  const verifierA = createVerifier({ store: storeA });
+  const verifierB = createVerifier({ store: storeB });
+  const rows: BenchRow[] = [];
+  try {
+    await Promise.all([feedUp(storeA), feedUp(storeB)]);
+    const loadKeys: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      loadKeys.push((await managerA.create({ projectId: 'bench', name: `load ${i}` })).key);
+    }
+    for (const mode of ['idle', 'under load'] as const) {
+      const load = mode === 'under load' ? serveLoad(verifierB, loadKeys) : undefined;
+      const samples: number[] = [];
+      for (let i = 0; i < samplesPerMode; i++) {
+        const { key, record } = await managerA.create({ projectId: 'bench', name: `rev ${i}` });
+        const header = `Bearer ${key}`;
+        if (!(await verifierB.verify(header)).ok || !(await verifierA.verify(header)).ok) {
+          throw new Error('propagation bench: a fresh key was refused');
+        }
+        let arrived = 0;
+        const seen = new Promise<void>((resolve) => {
+          const off = storeB.subscribe((change) => {
+            if (change.type === 'changed' && change.id === record.id) {
+              arrived = performance.now();
+              off();
+              resolve();
+            }
+          });
+        });
+        const t = performance.now();
+        await managerA.revoke(record.id);
+        await seen;
+        samples.push(arrived - t);
+        const after = await verifierB.verify(header);
+        if (after.ok || after.reason !== 'revoked') {
+          throw new Error('propagation bench: instance B still accepts a revoked key');
+        }
+      }
+      const served = load ? await load.stop() : 0;
+      const { p50, p99, max } = percentiles(samples);
+      console.log(
+        `revocation ${mode}: p50 ${ms(p50)}, p99 ${ms(p99)}, max ${ms(max)}` +
+          (load ? ` (B served ${served} verifies meanwhile)` : ''),
+      );
+      rows.push({
+        name: `Redis: revocation on A seen by B's verifier, ${mode} (${samplesPerMode} revocations)`,
+        figure: `p50 ${ms(p50)}, p99 ${ms(p99)}, max ${ms(max)}`,
+        target: 'p99 <= 100 ms',
+        met: p99 <= 100,
+      });
+    }
+  } finally {
+    await verifierA.close();
+    await verifierB.close();
+    await storeA.close();
+    await storeB.close();
+    await deleteKeys(SHARED_URL, `${keyPrefix}*`);
+  }
+  return rows;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A private redis-server (no persistence), so INFO commandstats counts only this benchmark. */
+async function privateRedis(): Promise<{ url: string; stop(): Promise<void> } | undefined> {
+  const port = await freePort();
+  let child: ChildProcess;
+  try {
+    child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+  } catch {
+    return undefined;
+  }
+  const url = `redis://127.0.0.1:${port}`;
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  probe.on('error', () => undefined);
+  for (let i = 0; i < 50; i++) {
+    try {
+      await probe.connect();
+      await probe.ping();
+      probe.disconnect();
+      return {
+        url,
+        stop: async () => {
+          const gone = new Promise<void>((r) => child.once('exit', () => r()));
+          child.kill('SIGTERM');
+          await gone;
+        },
+      };
+    } catch {
+      await sleep(50);
+    }
+  }
+  child.kill('SIGKILL');
+  return undefined;
+}
+
+function commandCounts(info: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of info.split('\n')) {
+    const m = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
+    if (m) out.set(m[1]!, Number(m[2]));
+  }
+  return out;
+}
+
+/**
+ * Redis commands per authenticated request at steady state: `keyCount` cached keys verified
+ * round-robin for `seconds`, with usage tracking and the change feed on, counting every command
+ * the server saw (INFO commandstats delta, minus the INFO calls themselves).
+ */
+async function commandsPerRequest(keyCount = 100, seconds = 3): Promise<BenchRow> {
+  const own = await privateRedis();
+  const url = own?.url ?? SHARED_URL;
+  const keyPrefix = uniquePrefix();
+  const store = new RedisKeyStore({ url }, { keyPrefix });
+  const manager = createKeyManager({ store });
+  const verifier = createVerifier({ store });
+  const admin = new Redis(url);
+  try {
+    const headers: string[] = [];
+    for (let i = 0; i < keyCount; i++) {
+      headers.push(
+        `Bearer ${(await manager.create({ projectId: 'bench', name: `steady ${i}` })).key}`,
+      );
+    }
+    await feedUp(store);
+    for (const h of headers) await verifier.verify(h); // every key cached: steady state
+    await verifier.flush();
+    const before = commandCounts(await admin.info('commandstats'));
+    const started = performance.now();
+    let requests = 0;
+    while (performance.now() - started < seconds * 1000) {
+      const batch: Array<Promise<unknown>> = [];
+      for (let i = 0; i < 500; i++)
+        batch.push(verifier.verify(headers[(requests + i) % keyCount]!));
+      const results = await Promise.all(batch);
+      if (results.some((r) => !(r as { ok: boolean }).ok))
+        throw new Error('steady state: a key was refused');
+      requests += batch.length;
+      await new Promise((r) => setImmediate(r));
+    }
+    const elapsed = (performance.now() - started) / 1000;
+    const after = commandCounts(await admin.info('commandstats'));
+    const delta = new Map<string, number>();
+    for (const [name, calls] of after) {
+      const d = calls - (before.get(name) ?? 0) - (name === 'info' ? 1 : 0);
+      if (d > 0) delta.set(name, d);
+    }
+    const total = [...delta.values()].reduce((a, b) => a + b, 0);
+    const perRequest = total / requests;
+    const breakdown = [...delta].map(([n, c]) => `${n} ${c}`).join(', ') || 'none';
+    const where = own ? 'private redis-server' : 'shared Redis (other clients included)';
+    console.log(
+      `commands per request: ${perRequest.toExponential(2)} (${total} commands [${breakdown}] for ${requests} ` +
+        `requests in ${elapsed.toFixed(1)} s, ${keyCount} keys, ${where})`,
+    );
+    return {
+      name: `Redis: commands per authenticated request at steady state (${keyCount} cached keys, ${where})`,
+      figure:
+        `${perRequest.toFixed(5)} (${total} commands: ${breakdown}; ${requests.toLocaleString('en-US')} requests ` +
+        `in ${elapsed.toFixed(1)} s = ${Math.round(requests / elapsed).toLocaleString('en-US')}/s)`,
+      target: '<= 0.01',
+      met: perRequest <= 0.01,
+      note:
+        'Counted server-side, commands run inside the usage script included. At steady state ' +
+        'Redis sees no read per request: per second, 4 heartbeat PINGs on the change feed and ' +
+        'one usage pipeline with one EVALSHA (HMGET, HINCRBY, HSET inside) per key used in that ' +
+        'second. The per-request figure is therefore (4 + 4 x active keys) / requests per second: ' +
+        'at or below 0.01 while each active key makes about 400 requests a second or more; a ' +
+        'service with many slow keys sees more, bounded by the flush interval (usage.flushIntervalMs).',
+    };
+  } finally {
+    await verifier.close();
+    await store.close();
+    if (!own) await deleteKeys(url, `${keyPrefix}*`);
+    admin.disconnect();
+    await own?.stop();
+  }
+}
+
+/** Every Redis benchmark; a row per target. */
+export async function benchRedis(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  rows.push(await cacheMiss());
+  rows.push(...(await propagation()));
+  rows.push(await commandsPerRequest());
+  return rows;
+}
