@@ -1,0 +1,259 @@
+/**
+ * Shared parts of the attack tests: the server child process, a bounded load generator on
+ * node:http keep-alive agents (127.0.0.1 only), per-second tables and the plaintext-key scanner.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+
+/** The repository root; its tsconfig maps `@vectorcache/*` to the sources for tsx. */
+export const REPO_ROOT = resolve(__dirname, '../..');
+const TSX_LOADER = pathToFileURL(require.resolve('tsx', { paths: [REPO_ROOT] })).href;
+export const AUTH_SERVER = join(__dirname, 'fixtures/auth-server.ts');
+
+/** Any plaintext API key. */
+export const PLAINTEXT_KEY = /vc_[0-9a-f]{32}/g;
+
+/** Every plaintext key in `text` (deduplicated). */
+export function plaintextKeysIn(text: string): string[] {
+  return [...new Set(text.match(PLAINTEXT_KEY) ?? [])];
+}
+
+/** A debug line of core's `VECTORCACHE_DEBUG` logger. */
+export const DEBUG_LINE = /^vectorcache auth: (verified|rejected)( [a-z_]+=\S+)*$/;
+
+/** A server child process. */
+export interface ServerProcess {
+  port: number;
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  /** SIGTERM, then SIGKILL after 3 s; resolves once the process is gone. */
+  stop: () => Promise<void>;
+}
+
+/** Starts `node --import tsx <script>` and resolves once it prints `listening <port>`. */
+export function startServer(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 30_000,
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, script], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.json'),
+      ...env,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  };
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolvePromise, reject) => {
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      void stop().then(() => reject(new Error(`${why}; output:\n${stdout}\n${stderr}`)));
+    };
+    const timer = setTimeout(() => fail(`server did not start within ${timeoutMs} ms`), timeoutMs);
+    const onExit = (code: number | null): void => fail(`server exited with code ${code}`);
+    child.once('exit', onExit);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      const before = stdout;
+      stdout += chunk;
+      const match = /listening (\d+)/.exec(stdout);
+      if (match && !/listening (\d+)/.test(before)) {
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        resolvePromise({
+          port: Number(match[1]),
+          child,
+          stdout: () => stdout,
+          stderr: () => stderr,
+          stop,
+        });
+      }
+    });
+  });
+}
+
+/** One request the load generator should send. */
+export interface Shot {
+  kind: string;
+  path: string;
+  authorization?: string;
+  /** Sent as `X-Forwarded-For` (the fixture trusts one proxy when it limits attempts). */
+  forwardedFor?: string;
+}
+
+/** What came back for one request. */
+export interface Sample {
+  kind: string;
+  /** Milliseconds since the run started, when the request was sent. */
+  start: number;
+  /** Client-side latency in ms (status 0: no answer within the client timeout, or an error). */
+  latency: number;
+  status: number;
+  /** The server's own measurement (`x-elapsed-ms`), NaN when absent. */
+  serverMs: number;
+  body: string;
+}
+
+/** A closed-loop client: `next()` picks each request; null or the deadline ends it. */
+export interface Worker {
+  next: () => Shot | null;
+  /** Pause between requests (ms), to bound the rate of a probe. @default 0 */
+  pauseMs?: number;
+}
+
+/** A bounded load run in progress. */
+export interface LoadRun {
+  /** ms since the run started (the clock of every Sample.start). */
+  now: () => number;
+  samples: Sample[];
+  /** Resolves once every worker stopped (deadline, count bound, or `next()` returning null). */
+  done: Promise<void>;
+}
+
+function sendOne(agent: Agent, port: number, shot: Shot, timeoutMs: number) {
+  return new Promise<{ status: number; serverMs: number; body: string }>((done) => {
+    const headers: Record<string, string> = {};
+    if (shot.authorization !== undefined) headers.authorization = shot.authorization;
+    if (shot.forwardedFor !== undefined) headers['x-forwarded-for'] = shot.forwardedFor;
+    const req = request(
+      { host: '127.0.0.1', port, path: shot.path, method: 'GET', agent, headers },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () =>
+          done({
+            status: res.statusCode ?? 0,
+            serverMs: Number(res.headers['x-elapsed-ms'] ?? NaN),
+            body,
+          }),
+        );
+        res.on('error', () => done({ status: 0, serverMs: NaN, body }));
+      },
+    );
+    req.setTimeout(timeoutMs, () => req.destroy(new Error('client timeout')));
+    req.on('error', () => done({ status: 0, serverMs: NaN, body: '' }));
+    req.end();
+  });
+}
+
+/**
+ * Runs `workers` against 127.0.0.1:`port` until `durationMs` passes or `maxRequests` were sent,
+ * each worker on its own keep-alive socket, recording every answer.
+ */
+export function startLoad(
+  port: number,
+  workers: readonly Worker[],
+  {
+    durationMs,
+    maxRequests,
+    clientTimeoutMs = 5000,
+  }: {
+    durationMs: number;
+    maxRequests: number;
+    clientTimeoutMs?: number;
+  },
+): LoadRun {
+  const t0 = performance.now();
+  const now = (): number => performance.now() - t0;
+  const samples: Sample[] = [];
+  let sent = 0;
+  const run = async (worker: Worker): Promise<void> => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      while (now() < durationMs && sent < maxRequests) {
+        const shot = worker.next();
+        if (shot === null) return;
+        sent++;
+        const start = now();
+        const answer = await sendOne(agent, port, shot, clientTimeoutMs);
+        samples.push({ kind: shot.kind, start, latency: now() - start, ...answer });
+        if (worker.pauseMs) await new Promise((r) => setTimeout(r, worker.pauseMs));
+      }
+    } finally {
+      agent.destroy();
+    }
+  };
+  return { now, samples, done: Promise.all(workers.map(run)).then(() => undefined) };
+}
+
+/** The q-quantile (0..1) of `values`, NaN when empty. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** A compact table of status counts (and latencies) per second, with the events of each second. */
+export function perSecondTable(
+  samples: readonly Sample[],
+  events: ReadonlyArray<{ at: number; what: string }>,
+): string {
+  const statuses = [...new Set(samples.map((s) => s.status))].sort((a, b) => a - b);
+  const seconds = Math.ceil(Math.max(0, ...samples.map((s) => s.start)) / 1000);
+  const pad = (v: string | number, n: number): string => String(v).padStart(n);
+  const head = [
+    ' s',
+    ...statuses.map((s) => pad(s === 0 ? 'err' : s, 6)),
+    ' p99ms',
+    ' maxms',
+    ' events',
+  ];
+  const rows = [head.join(' ')];
+  for (let s = 0; s < seconds; s++) {
+    const inSecond = samples.filter((x) => x.start >= s * 1000 && x.start < (s + 1) * 1000);
+    const latencies = inSecond.map((x) => x.latency);
+    const what = events
+      .filter((e) => e.at >= s * 1000 && e.at < (s + 1) * 1000)
+      .map((e) => `${e.what}@${(e.at / 1000).toFixed(2)}`)
+      .join(', ');
+    rows.push(
+      [
+        pad(s, 2),
+        ...statuses.map((st) => pad(inSecond.filter((x) => x.status === st).length, 6)),
+        pad(quantile(latencies, 0.99).toFixed(0), 6),
+        pad(Math.max(0, ...latencies).toFixed(0), 6),
+        ` ${what}`,
+      ].join(' '),
+    );
+  }
+  return rows.join('\n');
+}
+
+/** Polls `check` until it returns a value other than undefined, or throws at the deadline. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  intervalMs = 25,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Sleeps `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
