@@ -19,6 +19,7 @@ import type {
   ScopeMode,
   Verifier,
   VerifyRequirements,
+  VerifyResult,
 } from './types';
 
 /** A replacement for the default refusal, returned by an `onFailure` hook. */
@@ -70,6 +71,19 @@ export interface AuthOptions<Req> {
 /** The Node request behind a framework's request: headers, raw headers and the socket. */
 export type NodeRequestLike = RequestHeadersLike & ClientAddressSource;
 
+type AuthorizationValue = string | readonly string[] | undefined;
+
+/** A framework's Node request, or the `Authorization` value(s) themselves. */
+export type AuthSource = NodeRequestLike | AuthorizationValue;
+
+function isNodeRequest(source: AuthSource): source is NodeRequestLike {
+  return typeof source === 'object' && source !== null && !Array.isArray(source);
+}
+
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
 /** What an adapter must do with a request. */
 export type AuthOutcome =
   | { action: 'skip' }
@@ -88,10 +102,12 @@ export interface AuthHandler<Req> {
    * Decides what to do with a request, given its Node request (read for the `Authorization`
    * header and the client address) or just the `Authorization` value(s).
    */
-  authenticate(
-    req: Req,
-    source: NodeRequestLike | string | readonly string[] | undefined,
-  ): Promise<AuthOutcome>;
+  authenticate(req: Req, source: AuthSource): Promise<AuthOutcome>;
+  /**
+   * The same decision, returned synchronously when nothing had to be awaited (the hot path of
+   * adapters), else as a promise. Never throws: a failing hook gives a rejected promise.
+   */
+  decide(req: Req, source: AuthSource): AuthOutcome | Promise<AuthOutcome>;
   /** Closes the verifier (and its store) when this handler built them. */
   close(): Promise<void>;
 }
@@ -236,23 +252,48 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
   const projectOf = typeof projectOption === 'function' ? projectOption : undefined;
   const requirements = { projectId: fixedProject, scopes, scopeMode };
 
+  const toOutcome = (result: VerifyResult, req: Req): AuthOutcome =>
+    result.ok ? { action: 'allow', principal: result.principal } : denial(result, req, onFailure);
+
+  function afterProject(req: Req, authorization: AuthorizationValue, needs: VerifyRequirements) {
+    const now = verifier.verifyCached(authorization, needs);
+    if (now) return toOutcome(now, req);
+    return verifier.verify(authorization, needs).then((result) => toOutcome(result, req));
+  }
+
+  function afterSkip(req: Req, source: AuthSource): AuthOutcome | Promise<AuthOutcome> {
+    const raw = isNodeRequest(source) ? source : undefined;
+    const authorization = raw ? readAuthorizationHeader(raw) : (source as AuthorizationValue);
+    let needs: VerifyRequirements = requirements;
+    if (limitsAttempts && raw) needs = { ...needs, client: clientAddress(raw, trustProxy) };
+    if (!projectOf) return afterProject(req, authorization, needs);
+    const project = projectOf(req);
+    if (isThenable(project)) {
+      return project.then((projectId) => afterProject(req, authorization, { ...needs, projectId }));
+    }
+    return afterProject(req, authorization, { ...needs, projectId: project });
+  }
+
+  // Synchronous whenever nothing has to be awaited (a cached key, a bad header), so adapters
+  // can answer without promise hops; a throwing hook becomes a rejected promise, never a throw.
+  function decide(req: Req, source: AuthSource): AuthOutcome | Promise<AuthOutcome> {
+    try {
+      if (!skip) return afterSkip(req, source);
+      const skipped = skip(req);
+      if (isThenable(skipped)) {
+        return skipped.then((yes) => (yes ? SKIP : afterSkip(req, source)));
+      }
+      return skipped ? SKIP : afterSkip(req, source);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   return {
     verifier,
-    async authenticate(req, source) {
-      if (skip && (await skip(req))) return SKIP;
-      const raw =
-        typeof source === 'object' && source !== null && !Array.isArray(source)
-          ? (source as unknown as NodeRequestLike)
-          : undefined;
-      const authorization = raw
-        ? readAuthorizationHeader(raw)
-        : (source as string | readonly string[] | undefined);
-      let needs: VerifyRequirements = requirements;
-      if (projectOf) needs = { ...needs, projectId: await projectOf(req) };
-      if (limitsAttempts && raw) needs = { ...needs, client: clientAddress(raw, trustProxy) };
-      const result = await verifier.verify(authorization, needs);
-      if (result.ok) return { action: 'allow', principal: result.principal };
-      return denial(result, req, onFailure);
+    decide,
+    authenticate(req, source) {
+      return Promise.resolve(decide(req, source));
     },
     async close() {
       if (ownsVerifier) await verifier.close();

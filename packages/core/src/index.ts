@@ -53,6 +53,7 @@ export type {
   AuthHandler,
   AuthOptions,
   AuthOutcome,
+  AuthSource,
   FailureHook,
   FailureOverride,
   RequestHeadersLike,

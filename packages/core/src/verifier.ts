@@ -62,6 +62,17 @@ interface NegativeEntry {
 
 type Lookup = { record: StoredKeyRecord | null; cacheable: boolean };
 
+/** What a verification waits for when the caches cannot settle it. */
+type Pending =
+  | {
+      wait: 'store';
+      token: string;
+      hash: string;
+      entry: VerifiedEntry | undefined;
+      at: number;
+    }
+  | { wait: 'jwt'; token: string };
+
 /**
  * Creates the verifier: parses the `Authorization` header, checks the key against bounded caches
  * and the store, and returns the ready-to-send answer. Build one per process and share it.
@@ -258,7 +269,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return check(entry.principal, requirements, entry.success);
   }
 
-  /** The cache-miss path: negative caches, then one coalesced store read. */
+  /** The cache-miss path: one coalesced store read. */
   async function verifyFromStore(
     token: string,
     hash: string,
@@ -267,11 +278,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
     requirements: VerifyRequirements | undefined,
   ): Promise<VerifyResult> {
     const prefix = keyPrefix(token);
-    if (!cached) {
-      const dead = negative.get(hash);
-      if (dead) return reject(dead.reason, prefix, dead.keyId, dead.projectId);
-      if (unknown.has(hash)) return reject('unknown', prefix);
-    }
     let lookup: Lookup;
     try {
       lookup = await read(hash);
@@ -333,28 +339,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     ? new AttemptLimiter(options.attemptLimit, store, now, timeoutMs)
     : undefined;
 
-  function verify(
+  /** Settles what needs no I/O; otherwise says what to wait for (a store read or a JWT check). */
+  function decideNow(
     authorization: string | readonly string[] | undefined,
-    requirements?: VerifyRequirements,
-  ): Promise<VerifyResult> {
-    const client = limiter ? requirements?.client : undefined;
-    if (!client) return verifyKey(authorization, requirements);
-    const wait = limiter!.blockedFor(client);
-    if (wait > 0) {
-      if (onEvent) emit({ type: 'rejected', reason: 'rate_limited' });
-      return Promise.resolve(tooManyAttempts(wait));
-    }
-    return verifyKey(authorization, requirements).then((result) => {
-      if (!result.ok && COUNTED_FAILURES.has(result.reason)) limiter!.recordFailure(client);
-      return result;
-    });
-  }
-
-  // Not `async`: the cached path does no await, so it settles with one resolved promise.
-  function verifyKey(
-    authorization: string | readonly string[] | undefined,
-    requirements?: VerifyRequirements,
-  ): Promise<VerifyResult> {
+    requirements: VerifyRequirements | undefined,
+  ): VerifyResult | Pending {
     let token: string;
     if (
       typeof authorization === 'string' &&
@@ -365,25 +354,74 @@ export function createVerifier(options: VerifierOptions): Verifier {
       // The exact common form; anything else takes the full parser below.
     } else {
       const parsed = parseAuthorization(authorization);
-      if (parsed.kind !== 'token') return Promise.resolve(reject(parsed.kind));
+      if (parsed.kind !== 'token') return reject(parsed.kind);
       token = parsed.token;
       if (!isApiKeyFormat(token)) {
-        if (jwtCheck && looksLikeJwt(token)) return verifyJwt(token, requirements);
-        return Promise.resolve(reject('invalid_format'));
+        if (jwtCheck && looksLikeJwt(token)) return { wait: 'jwt', token };
+        return reject('invalid_format');
       }
     }
     const hash = hashApiKey(token, pepperOption);
     const at = now();
     // A hash is never both verified and dead (revocation evicts it), so the hot path looks here first.
     const entry = verified.get(hash);
-    if (entry && feedUp && at - entry.fetchedAt < ttl) {
-      return Promise.resolve(settle(hash, entry, at, requirements));
+    if (entry && feedUp && at - entry.fetchedAt < ttl) return settle(hash, entry, at, requirements);
+    if (!entry) {
+      const dead = negative.get(hash);
+      if (dead) return reject(dead.reason, keyPrefix(token), dead.keyId, dead.projectId);
+      if (unknown.has(hash)) return reject('unknown', keyPrefix(token));
     }
-    return verifyFromStore(token, hash, entry, at, requirements);
+    return { wait: 'store', token, hash, entry, at };
+  }
+
+  function isPending(value: VerifyResult | Pending): value is Pending {
+    return (value as Pending).wait !== undefined;
+  }
+
+  /** Counts a failure towards the client's limit when it may be a guess. */
+  function counted(client: string | undefined, result: VerifyResult): VerifyResult {
+    if (client && !result.ok && COUNTED_FAILURES.has(result.reason)) limiter!.recordFailure(client);
+    return result;
+  }
+
+  function rateLimited(client: string | undefined): VerifyResult | undefined {
+    if (!client) return undefined;
+    const wait = limiter!.blockedFor(client);
+    if (wait === 0) return undefined;
+    if (onEvent) emit({ type: 'rejected', reason: 'rate_limited' });
+    return tooManyAttempts(wait);
+  }
+
+  function verifyCached(
+    authorization: string | readonly string[] | undefined,
+    requirements?: VerifyRequirements,
+  ): VerifyResult | undefined {
+    const client = limiter ? requirements?.client : undefined;
+    const limited = rateLimited(client);
+    if (limited) return limited;
+    const decided = decideNow(authorization, requirements);
+    return isPending(decided) ? undefined : counted(client, decided);
+  }
+
+  function verify(
+    authorization: string | readonly string[] | undefined,
+    requirements?: VerifyRequirements,
+  ): Promise<VerifyResult> {
+    const client = limiter ? requirements?.client : undefined;
+    const limited = rateLimited(client);
+    if (limited) return Promise.resolve(limited);
+    const decided = decideNow(authorization, requirements);
+    if (!isPending(decided)) return Promise.resolve(counted(client, decided));
+    const pending =
+      decided.wait === 'jwt'
+        ? verifyJwt(decided.token, requirements)
+        : verifyFromStore(decided.token, decided.hash, decided.entry, decided.at, requirements);
+    return client ? pending.then((result) => counted(client, result)) : pending;
   }
 
   return {
     verify,
+    verifyCached,
     authorize: (principal, requirements) => check(principal, requirements),
     async flush(): Promise<void> {
       await usage?.flush();
