@@ -33,6 +33,25 @@ describe('createAuthHandler', () => {
     await handler.close();
   });
 
+  it('decide() is synchronous for a cached key and a bad header, a promise otherwise, and never throws', async () => {
+    const handler = createAuthHandler<FakeReq>({ store });
+    const first = handler.decide({ url: '/' }, `Bearer ${key}`);
+    expect(first).toBeInstanceOf(Promise); // the store must be read once
+    expect(await first).toMatchObject({ action: 'allow' });
+    expect(handler.decide({ url: '/' }, `Bearer ${key}`)).toMatchObject({ action: 'allow' });
+    expect(handler.decide({ url: '/' }, 'Basic x')).toMatchObject({ action: 'deny', status: 401 });
+    const asyncSkip = createAuthHandler<FakeReq>({ store, skip: async () => true });
+    expect(await asyncSkip.decide({ url: '/' }, undefined)).toEqual({ action: 'skip' });
+    const throwing = createAuthHandler<FakeReq>({
+      store,
+      skip: () => {
+        throw new Error('skip bug');
+      },
+    });
+    const decided = throwing.decide({ url: '/' }, undefined);
+    await expect(decided).rejects.toThrow('skip bug');
+  });
+
   it('resolves the project from a function of the request', async () => {
     const handler = createAuthHandler<FakeReq>({ store, projectId: (req) => req.tenant });
     expect((await handler.authenticate({ url: '/', tenant: 'acme' }, `Bearer ${key}`)).action).toBe(

@@ -319,3 +319,27 @@ describe('options', () => {
     expect(() => createVerifier({} as never)).toThrow(/needs a store/);
   });
 });
+
+describe('verifyCached (the synchronous hot path)', () => {
+  it('answers cached keys and bad headers at once, and asks for verify() when the store is needed', async () => {
+    const { store, keys, verifier } = await setup();
+    const { key } = await keys.create({ projectId: 'p', name: 'n', scopes: ['cache:read'] });
+    expect(verifier.verifyCached(bearer(key))).toBeUndefined(); // not cached yet
+    expect(store.reads).toBe(0); // and verifyCached never reads the store
+    expect((await verifier.verify(bearer(key))).ok).toBe(true);
+    expect(verifier.verifyCached(bearer(key), { scopes: ['cache:read'] })).toMatchObject({
+      ok: true,
+    });
+    expect(verifier.verifyCached(bearer(key), { scopes: ['cache:write'] })).toMatchObject({
+      ok: false,
+      status: 403,
+    });
+    expect(verifier.verifyCached('Basic abc')).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(verifier.verifyCached(undefined)).toMatchObject({ ok: false, reason: 'missing' });
+    const unknown = bearer(`vc_${'9'.repeat(32)}`);
+    expect(verifier.verifyCached(unknown)).toBeUndefined();
+    await verifier.verify(unknown);
+    expect(verifier.verifyCached(unknown)).toMatchObject({ ok: false, reason: 'unknown' });
+    await verifier.close();
+  });
+});

@@ -2,6 +2,7 @@ import {
   createAuthHandler,
   createScopeGuard,
   createTokenExchange,
+  type AuthOutcome,
   type TokenExchangeAnswer,
   type TokenIssuer,
 } from '@vectorcache/auth-core';
@@ -16,6 +17,13 @@ function writeAnswer(res: Response, denial: TokenExchangeAnswer): void {
   res.statusCode = denial.status;
   for (const [name, value] of Object.entries(denial.headers)) res.setHeader(name, value);
   res.end(denial.body);
+}
+
+/** Applies an outcome: the refusal is written, otherwise the chain goes on. */
+function apply(outcome: AuthOutcome, req: Request, res: Response, next: NextFunction): void {
+  if (outcome.action === 'deny') return writeAnswer(res, outcome);
+  if (outcome.action === 'allow') req.vectorcache = outcome.principal;
+  next();
 }
 
 /**
@@ -36,16 +44,12 @@ export function vectorcacheAuth(options?: ExpressAuthOptions): VectorcacheMiddle
   const handler = createAuthHandler<Request>(options);
 
   function vectorcacheAuthMiddleware(req: Request, res: Response, next: NextFunction): void {
-    handler
-      .authenticate(req, req)
-      .then((outcome) => {
-        if (outcome.action === 'deny') return writeAnswer(res, outcome);
-        if (outcome.action === 'allow') req.vectorcache = outcome.principal;
-        next();
-      })
-      // Only programming errors land here (a throwing `skip` or `projectId`, a header value an
-      // `onFailure` hook made invalid): refusals are outcomes, and store failures are 503s.
-      .catch(next);
+    const outcome = handler.decide(req, req);
+    // A cached key is decided synchronously: no promise hop on the hot path.
+    if ('action' in outcome) return apply(outcome, req, res, next);
+    // Only programming errors reach `next` (a throwing `skip` or `projectId`): refusals are
+    // outcomes, and store failures are 503s.
+    outcome.then((decided) => apply(decided, req, res, next)).catch(next);
   }
 
   return Object.assign(vectorcacheAuthMiddleware, {

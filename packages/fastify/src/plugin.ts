@@ -2,6 +2,7 @@ import {
   createAuthHandler,
   createScopeGuard,
   createTokenExchange,
+  type AuthOutcome,
   type TokenExchangeAnswer,
   type TokenIssuer,
 } from '@vectorcache/auth-core';
@@ -18,6 +19,21 @@ function writeAnswer(reply: FastifyReply, denial: TokenExchangeAnswer): FastifyR
   return reply.code(denial.status).headers(denial.headers).send(Buffer.from(denial.body));
 }
 
+/** Applies an outcome: the refusal is sent, otherwise the request goes on. */
+function apply(
+  outcome: AuthOutcome,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: (err?: Error) => void,
+): void {
+  if (outcome.action === 'deny') {
+    writeAnswer(reply, outcome);
+    return;
+  }
+  if (outcome.action === 'allow') request.vectorcache = outcome.principal;
+  done();
+}
+
 async function vectorcacheAuthPlugin(
   fastify: FastifyInstance,
   options: FastifyAuthOptions,
@@ -26,10 +42,11 @@ async function vectorcacheAuthPlugin(
   fastify.addHook('onClose', async () => handler.close());
   fastify.decorateRequest('vectorcache', undefined);
   // onRequest runs before the body is read, so a refused request costs no parsing.
-  fastify.addHook('onRequest', async (request, reply) => {
-    const outcome = await handler.authenticate(request, request.raw);
-    if (outcome.action === 'deny') return writeAnswer(reply, outcome);
-    if (outcome.action === 'allow') request.vectorcache = outcome.principal;
+  // A callback hook: a cached key is decided synchronously, with no promise hop.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const outcome = handler.decide(request, request.raw);
+    if ('action' in outcome) return apply(outcome, request, reply, done);
+    outcome.then((decided) => apply(decided, request, reply, done), done);
   });
 }
 

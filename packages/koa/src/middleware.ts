@@ -36,7 +36,8 @@ export function vectorcacheAuth(options?: KoaAuthOptions): VectorcacheMiddleware
   const handler = createAuthHandler<KoaAuthContext>(options);
 
   async function vectorcacheAuthMiddleware(ctx: KoaAuthContext, next: Next): Promise<void> {
-    const outcome = await handler.authenticate(ctx, ctx.req);
+    const decided = handler.decide(ctx, ctx.req);
+    const outcome = 'action' in decided ? decided : await decided;
     if (outcome.action === 'deny') return writeAnswer(ctx, outcome);
     if (outcome.action === 'allow') ctx.state.vectorcache = outcome.principal;
     await next();
