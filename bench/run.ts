@@ -4,6 +4,7 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { FRAMEWORKS, type Framework } from './http/apps';
 import { benchHttp, httpRows, httpSettings, httpTable } from './http/cost';
+import { benchJwtVerify } from './jwt';
 import { benchCachedVerify } from './micro';
 import { benchRedis } from './redis';
 import type { BenchRow } from './stats';
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     .join(' ');
   const rows: BenchRow[] = [];
   let details = '';
-  if (run('micro')) rows.push(...(await benchCachedVerify()));
+  if (run('micro')) rows.push(...(await benchCachedVerify()), ...(await benchJwtVerify()));
   if (run('redis')) rows.push(...(await benchRedis()));
   if (run('http')) {
     const all = await benchHttp(

@@ -1,5 +1,7 @@
+import { LRUCache } from 'lru-cache';
 import {
   KeyObject,
+  createHash,
   createPrivateKey,
   createPublicKey,
   createSecretKey,
@@ -175,7 +177,10 @@ const TOKEN_CODES = new Set([
  * Builds the JWT checker used by the verifier: algorithms fixed by configuration, `exp` required,
  * issuer and audience checked, claims mapped to the same principal as API keys.
  */
-export function createJwtChecker(options: JwtOptions): (token: string) => Promise<JwtCheck> {
+export function createJwtChecker(
+  options: JwtOptions,
+  cache: { max: number; now: () => number } = { max: 10_000, now: Date.now },
+): (token: string) => Promise<JwtCheck> {
   if (!options || typeof options !== 'object') {
     throw invalid(
       'jwt must be an object, e.g. { key: process.env.JWT_SECRET, algorithms: ["HS256"] }.',
@@ -191,10 +196,23 @@ export function createJwtChecker(options: JwtOptions): (token: string) => Promis
     clockTolerance: options.clockToleranceSec ?? 5,
     requiredClaims: ['exp'],
   };
+  // With a fixed key, a verified token stays valid until it expires: keyed by its hash, a repeated
+  // token skips the signature check (costly for ES256/RS256). Revocation is still checked on every
+  // request, by key id. Not with a JWKS, whose keys can be withdrawn at any time.
+  const verified =
+    key instanceof KeyObject
+      ? new LRUCache<string, { check: JwtCheck; expiresAtMs: number }>({ max: cache.max })
+      : undefined;
   return async (token) => {
+    const tokenHash = verified ? createHash('sha256').update(token).digest('hex') : '';
+    const hit = verified?.get(tokenHash);
+    if (hit && hit.expiresAtMs > cache.now()) return hit.check;
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, key as KeyObject, verifyOptions));
+      ({ payload } = await jwtVerify(token, key as KeyObject, {
+        ...verifyOptions,
+        currentDate: new Date(cache.now()),
+      }));
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
       if (EXPIRED_CODES.has(code)) return { ok: false, reason: 'expired' };
@@ -217,7 +235,13 @@ export function createJwtChecker(options: JwtOptions): (token: string) => Promis
         scopes: Object.freeze(scopesOf(payload)) as string[],
       }),
     );
-    return { ok: true, principal, keyId: KEY_ID.test(subject) ? subject : undefined };
+    const check: JwtCheck = {
+      ok: true,
+      principal,
+      keyId: KEY_ID.test(subject) ? subject : undefined,
+    };
+    verified?.set(tokenHash, { check, expiresAtMs: (payload.exp ?? 0) * 1000 });
+    return check;
   };
 }
 

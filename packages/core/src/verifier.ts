@@ -108,7 +108,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     perf: { now },
   });
   const hashReads = new CoalescedReads<StoredKeyRecord | null>();
-  const jwtCheck = options.jwt ? createJwtChecker(options.jwt) : undefined;
+  const jwtCheck = options.jwt ? createJwtChecker(options.jwt, { max: cacheMax, now }) : undefined;
   const usage = usageSettings
     ? new UsageAggregator(
         store,

@@ -272,3 +272,21 @@ describe('key-for-token exchange', () => {
     expect(decoded).not.toContain(key);
   });
 });
+
+describe('verified-token cache', () => {
+  it('a repeated token skips the signature check but never outlives its exp (injected clock)', async () => {
+    let t = Date.now();
+    const store = new MemoryKeyStore();
+    const verifier = createVerifier({
+      store,
+      now: () => t,
+      jwt: { key: SECRET, algorithms: ['HS256'], issuer: ISS, audience: AUD, clockToleranceSec: 0 },
+    });
+    const token = await sign(secretBytes, 'HS256', {}, { exp: Math.floor(t / 1000) + 60 });
+    expect(reasonOf(await verifier.verify(`Bearer ${token}`))).toBe('ok');
+    expect(reasonOf(await verifier.verify(`Bearer ${token}`))).toBe('ok'); // from the cache
+    t += 61_000;
+    expect(reasonOf(await verifier.verify(`Bearer ${token}`))).toBe('expired');
+    await verifier.close();
+  });
+});
