@@ -331,6 +331,13 @@ export function createScopeGuard<Req>(
   };
 }
 
+/** Case-insensitive match, without allocating for the usual spellings (hot path). */
+function isAuthorizationName(name: string): boolean {
+  return (
+    name === 'authorization' || name === 'Authorization' || name.toLowerCase() === 'authorization'
+  );
+}
+
 /** The shape of a Node request that {@link readAuthorizationHeader} reads. */
 export interface RequestHeadersLike {
   headers: Record<string, string | string[] | undefined>;
@@ -349,7 +356,7 @@ export function readAuthorizationHeader(req: RequestHeadersLike): string | strin
     let all: string[] | undefined;
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const name = raw[i]!;
-      if (name.length === 13 && name.toLowerCase() === 'authorization') {
+      if (name.length === 13 && isAuthorizationName(name)) {
         if (first === undefined) first = raw[i + 1]!;
         else (all ??= [first]).push(raw[i + 1]!);
       }
