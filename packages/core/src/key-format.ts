@@ -5,7 +5,9 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 export const API_KEY_LENGTH = 35;
 
 // crypto.hash (Node >= 20.12) hashes in one call, markedly faster than createHash for short input.
-const oneShotSha256 = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
+const oneShotSha256 = (
+  crypto as { hash?: (alg: string, data: string, enc: 'hex' | 'base64') => string }
+).hash;
 
 const API_KEY_PATTERN = /^vc_[0-9a-f]{32}$/;
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
@@ -38,6 +40,27 @@ export function hashApiKey(key: string, options: { pepper?: string } = {}): stri
   return oneShotSha256
     ? oneShotSha256('sha256', key, 'hex')
     : createHash('sha256').update(key).digest('hex');
+}
+
+/**
+ * The verifier's cache key for a key: the same digest as {@link hashApiKey}, in base64 (shorter
+ * to encode and to look up than hex). Internal; stores always see the hex hash.
+ */
+export function cacheKeyOf(key: string, pepper: string | undefined): string {
+  if (pepper) return createHmac('sha256', pepper).update(key).digest('base64');
+  return oneShotSha256
+    ? oneShotSha256('sha256', key, 'base64')
+    : createHash('sha256').update(key).digest('base64');
+}
+
+/** The hex hash (as stores hold it) of a cache key made by {@link cacheKeyOf}. */
+export function hexOfCacheKey(cacheKey: string): string {
+  return Buffer.from(cacheKey, 'base64').toString('hex');
+}
+
+/** The cache key of a hex hash, for changes published by a store. */
+export function cacheKeyOfHex(hex: string): string {
+  return Buffer.from(hex, 'hex').toString('base64');
 }
 
 /**

@@ -51,7 +51,7 @@ export function resolveVerifierSettings(options: VerifierOptions) {
   return {
     store,
     now: options.now ?? Date.now,
-    pepperOption: { pepper: options.pepper || undefined },
+    pepper: options.pepper || undefined,
     timeoutMs: positiveInteger(options.timeoutMs, 500, 'timeoutMs'),
     ttl: positiveInteger(cache.ttlMs, 60_000, 'cache.ttlMs'),
     staleMs: nonNegative(options.staleIfErrorMs, 0, 'staleIfErrorMs'),

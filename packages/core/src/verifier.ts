@@ -2,7 +2,14 @@ import { LRUCache } from 'lru-cache';
 import { failureFor, insufficientScope, tooManyAttempts, type FixedReason } from './answers';
 import { AttemptLimiter } from './attempt-limiter';
 import { VectorcacheAuthError } from './errors';
-import { hashApiKey, hashesEqual, isApiKeyFormat, keyPrefix } from './key-format';
+import {
+  cacheKeyOf,
+  cacheKeyOfHex,
+  hashesEqual,
+  hexOfCacheKey,
+  isApiKeyFormat,
+  keyPrefix,
+} from './key-format';
 import { parseAuthorization } from './parse';
 import { isUsableRecord, keyStatus } from './records';
 import { missingScopes, scopesSatisfied } from './scopes';
@@ -67,7 +74,8 @@ type Pending =
   | {
       wait: 'store';
       token: string;
-      hash: string;
+      /** The key's hash in base64, as the caches hold it. */
+      cacheKey: string;
       entry: VerifiedEntry | undefined;
       at: number;
     }
@@ -85,7 +93,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const {
     store,
     now,
-    pepperOption,
+    pepper,
     timeoutMs,
     ttl,
     staleMs,
@@ -134,8 +142,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   let feedUp = true;
   const onChange = (change: StoreChange): void => {
     if (change.type === 'changed') {
-      verified.delete(change.hash);
-      unknown.delete(change.hash);
+      const cacheKey = cacheKeyOfHex(change.hash);
+      verified.delete(cacheKey);
+      unknown.delete(cacheKey);
       hashReads.invalidate(change.hash);
       keyStates.invalidate(change.id);
     } else if (change.type === 'feed_lost') {
@@ -235,7 +244,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   /** Checks a record found (in the cache or the store) and builds the answer. */
   function settle(
-    hash: string,
+    cacheKey: string,
     entry: VerifiedEntry,
     at: number,
     requirements: VerifyRequirements | undefined,
@@ -244,8 +253,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const status =
       record.revokedAt === null && entry.expiresAtMs > at ? 'active' : keyStatus(record, at);
     if (status !== 'active') {
-      verified.delete(hash);
-      negative.set(hash, { reason: status, keyId: record.id, projectId: record.projectId });
+      verified.delete(cacheKey);
+      negative.set(cacheKey, { reason: status, keyId: record.id, projectId: record.projectId });
       return reject(status, record.prefix, record.id, record.projectId);
     }
     if (entry.usage) usage!.record(entry.usage, at);
@@ -272,15 +281,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
   /** The cache-miss path: one coalesced store read. */
   async function verifyFromStore(
     token: string,
-    hash: string,
+    cacheKey: string,
     cached: VerifiedEntry | undefined,
     at: number,
     requirements: VerifyRequirements | undefined,
   ): Promise<VerifyResult> {
     const prefix = keyPrefix(token);
+    const hex = hexOfCacheKey(cacheKey);
     let lookup: Lookup;
     try {
-      lookup = await read(hash);
+      lookup = await read(hex);
     } catch {
       if (cached && staleMs > 0 && at - cached.fetchedAt < ttl + staleMs) {
         lookup = { record: cached.record, cacheable: false };
@@ -289,9 +299,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
       }
     }
     const record = lookup.record;
-    if (record === null || !hashesEqual(record.hash, hash)) {
-      if (lookup.cacheable) unknown.set(hash, true);
-      verified.delete(hash);
+    if (record === null || !hashesEqual(record.hash, hex)) {
+      if (lookup.cacheable) unknown.set(cacheKey, true);
+      verified.delete(cacheKey);
       return reject('unknown', prefix);
     }
     let entry = cached;
@@ -308,9 +318,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
         scopesMode: undefined,
         scopesOk: false,
       };
-      if (lookup.cacheable) verified.set(hash, entry);
+      if (lookup.cacheable) verified.set(cacheKey, entry);
     }
-    return settle(hash, entry, at, requirements);
+    return settle(cacheKey, entry, at, requirements);
   }
 
   /** A JWT: signature and claims by jose, then the state of the key it was issued for. */
@@ -361,17 +371,19 @@ export function createVerifier(options: VerifierOptions): Verifier {
         return reject('invalid_format');
       }
     }
-    const hash = hashApiKey(token, pepperOption);
+    // Caches are keyed by the hash in base64: cheaper to encode and look up than hex.
+    const cacheKey = cacheKeyOf(token, pepper);
     const at = now();
-    // A hash is never both verified and dead (revocation evicts it), so the hot path looks here first.
-    const entry = verified.get(hash);
-    if (entry && feedUp && at - entry.fetchedAt < ttl) return settle(hash, entry, at, requirements);
+    // A key is never both verified and dead (revocation evicts it), so the hot path looks here first.
+    const entry = verified.get(cacheKey);
+    if (entry && feedUp && at - entry.fetchedAt < ttl)
+      return settle(cacheKey, entry, at, requirements);
     if (!entry) {
-      const dead = negative.get(hash);
+      const dead = negative.get(cacheKey);
       if (dead) return reject(dead.reason, keyPrefix(token), dead.keyId, dead.projectId);
-      if (unknown.has(hash)) return reject('unknown', keyPrefix(token));
+      if (unknown.has(cacheKey)) return reject('unknown', keyPrefix(token));
     }
-    return { wait: 'store', token, hash, entry, at };
+    return { wait: 'store', token, cacheKey, entry, at };
   }
 
   function isPending(value: VerifyResult | Pending): value is Pending {
@@ -415,7 +427,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const pending =
       decided.wait === 'jwt'
         ? verifyJwt(decided.token, requirements)
-        : verifyFromStore(decided.token, decided.hash, decided.entry, decided.at, requirements);
+        : verifyFromStore(decided.token, decided.cacheKey, decided.entry, decided.at, requirements);
     return client ? pending.then((result) => counted(client, result)) : pending;
   }
 
