@@ -35,10 +35,11 @@ export { FileKeyStore } from './stores/file-store';
 export type { FileKeyStoreOptions } from './stores/file-store';
 export { createKeyManager } from './key-manager';
 export { createVerifier } from './verifier';
-export { createTokenIssuer } from './jwt';
+export { createTokenIssuer } from './token-issuer';
 export { createTokenExchange, isJwtPrincipal } from './token-exchange';
 export type { TokenExchangeAnswer } from './token-exchange';
-export type { IssuedToken, JwtAlgorithm, JwtOptions, TokenIssuer, TokenIssuerOptions } from './jwt';
+export type { JwtAlgorithm, JwtOptions } from './jwt';
+export type { IssuedToken, TokenIssuer, TokenIssuerOptions } from './token-issuer';
 export {
   DEFAULT_KEYS_FILE,
   createVerifierFromEnv,
@@ -48,7 +49,9 @@ export {
   storeFromEnv,
 } from './env';
 export type { RedisKeyStoreConstructor } from './env';
-export { createAuthHandler, createScopeGuard, readAuthorizationHeader } from './auth-handler';
+export { createAuthHandler, createScopeGuard } from './auth-handler';
+export { readAuthorizationHeader } from './request-headers';
+export type { RequestHeadersLike } from './request-headers';
 export type {
   AuthHandler,
   AuthOptions,
@@ -56,7 +59,6 @@ export type {
   AuthSource,
   FailureHook,
   FailureOverride,
-  RequestHeadersLike,
 } from './auth-handler';
 export type {
   ApiKeyRecord,

@@ -1,5 +1,5 @@
 import { failureFor, insufficientScope } from './answers';
-import type { TokenIssuer } from './jwt';
+import type { TokenIssuer } from './token-issuer';
 import { isValidScope, scopeGranted } from './scopes';
 import type { Principal } from './types';
 

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { failureFor, insufficientScope, tooManyAttempts, type FixedReason } from './answers';
+import { tooManyAttempts } from './answers';
+import { createDecisions } from './decisions';
 import { AttemptLimiter } from './attempt-limiter';
 import { VectorcacheAuthError } from './errors';
 import {
@@ -12,18 +13,13 @@ import {
 } from './key-format';
 import { parseAuthorization } from './parse';
 import { isUsableRecord, keyStatus } from './records';
-import { missingScopes, scopesSatisfied } from './scopes';
+import { scopesSatisfied } from './scopes';
 import { withTimeout } from './timeout';
 import { CoalescedReads } from './coalesce';
 import { KeyStates } from './key-states';
 import { createJwtChecker, looksLikeJwt } from './jwt';
 import type {
-  AuthEvent,
-  AuthFailure,
-  AuthSuccess,
-  Principal,
   RejectReason,
-  ScopeMode,
   StoreChange,
   StoredKeyRecord,
   Verifier,
@@ -31,8 +27,15 @@ import type {
   VerifyRequirements,
   VerifyResult,
 } from './types';
-import { UsageAggregator, type UsageCounter } from './usage';
-import { resolveVerifierSettings, toPrincipal } from './verifier-settings';
+import { UsageAggregator } from './usage';
+import { resolveVerifierSettings } from './verifier-settings';
+import {
+  verifiedEntry,
+  type Lookup,
+  type NegativeEntry,
+  type Pending,
+  type VerifiedEntry,
+} from './cache-entries';
 
 export { OWNS_STORE } from './verifier-settings';
 
@@ -45,41 +48,6 @@ const COUNTED_FAILURES = new Set<RejectReason>([
   'revoked',
   'expired',
 ]);
-
-interface VerifiedEntry {
-  record: StoredKeyRecord;
-  principal: Principal;
-  /** The success result, built once per cached record. */
-  success: AuthSuccess;
-  expiresAtMs: number;
-  fetchedAt: number;
-  /** Usage of this key, counted without a lookup. */
-  usage: UsageCounter | undefined;
-  /** The last scope requirement checked (by identity) and its outcome, so a route's fixed list is checked once. */
-  scopesFor: readonly string[] | undefined;
-  scopesMode: ScopeMode | undefined;
-  scopesOk: boolean;
-}
-
-interface NegativeEntry {
-  reason: 'revoked' | 'expired';
-  keyId: string;
-  projectId: string;
-}
-
-type Lookup = { record: StoredKeyRecord | null; cacheable: boolean };
-
-/** What a verification waits for when the caches cannot settle it. */
-type Pending =
-  | {
-      wait: 'store';
-      token: string;
-      /** The key's hash in base64, as the caches hold it. */
-      cacheKey: string;
-      entry: VerifiedEntry | undefined;
-      at: number;
-    }
-  | { wait: 'jwt'; token: string };
 
 /**
  * Creates the verifier: parses the `Authorization` header, checks the key against bounded caches
@@ -161,24 +129,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   };
   const unsubscribe = store.subscribe?.(onChange);
 
-  function emit(event: AuthEvent): void {
-    if (!onEvent) return;
-    try {
-      onEvent(event);
-    } catch {
-      // A failing listener must not change the answer.
-    }
-  }
-
-  function reject(
-    reason: FixedReason,
-    prefix?: string,
-    keyId?: string,
-    projectId?: string,
-  ): AuthFailure {
-    if (onEvent) emit({ type: 'rejected', reason, prefix, keyId, projectId });
-    return failureFor(reason);
-  }
+  const { reject, emit, check, verified: emitVerified } = createDecisions(onEvent);
 
   /** Reads a record with the store timeout; a corrupt record is a store failure (503). */
   async function fetchRecord(
@@ -204,42 +155,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return hashReads
       .run(hash, () => fetchRecord('findByHash', hash))
       .then(({ value, cacheable }) => ({ record: value, cacheable }));
-  }
-
-  function check(
-    principal: Principal,
-    requirements: VerifyRequirements | undefined,
-    success?: AuthSuccess,
-  ): VerifyResult {
-    if (requirements) {
-      if (requirements.projectId !== undefined && principal.projectId !== requirements.projectId) {
-        return reject('wrong_project', principal.prefix, principal.keyId, principal.projectId);
-      }
-      const required = requirements.scopes;
-      if (required && !scopesSatisfied(principal.scopes, required, requirements.scopeMode)) {
-        if (onEvent) {
-          emit({
-            type: 'rejected',
-            reason: 'insufficient_scope',
-            prefix: principal.prefix,
-            keyId: principal.keyId,
-            projectId: principal.projectId,
-          });
-        }
-        return insufficientScope(missingScopes(principal.scopes, required, requirements.scopeMode));
-      }
-    }
-    if (onEvent) emitVerified(principal);
-    return success ?? { ok: true, principal };
-  }
-
-  function emitVerified(principal: Principal): void {
-    emit({
-      type: 'verified',
-      keyId: principal.keyId,
-      prefix: principal.prefix,
-      projectId: principal.projectId,
-    });
   }
 
   /** Checks a record found (in the cache or the store) and builds the answer. */
@@ -306,18 +221,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     let entry = cached;
     if (entry?.record !== record) {
-      const principal = toPrincipal(record);
-      entry = {
-        record,
-        principal,
-        success: Object.freeze({ ok: true, principal }),
-        expiresAtMs: record.expiresAt === null ? Infinity : Date.parse(record.expiresAt),
-        fetchedAt: now(),
-        usage: usage?.counter(record.id),
-        scopesFor: undefined,
-        scopesMode: undefined,
-        scopesOk: false,
-      };
+      entry = verifiedEntry(record, now(), usage?.counter(record.id));
       if (lookup.cacheable) verified.set(cacheKey, entry);
     }
     return settle(cacheKey, entry, at, requirements);

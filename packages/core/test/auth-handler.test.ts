@@ -1,4 +1,5 @@
-import { createAuthHandler, createScopeGuard, readAuthorizationHeader } from '../src/auth-handler';
+import { createAuthHandler, createScopeGuard } from '../src/auth-handler';
+import { readAuthorizationHeader } from '../src/request-headers';
 import { createKeyManager } from '../src/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import { createVerifier } from '../src/verifier';

@@ -2,7 +2,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK } from 'jose';
-import { createTokenIssuer } from '../src/jwt';
+import { createTokenIssuer } from '../src/token-issuer';
 import { createKeyManager } from '../src/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import { createTokenExchange } from '../src/token-exchange';
