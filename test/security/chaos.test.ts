@@ -38,9 +38,10 @@ const CLIENT_SLACK_MS = 400;
 const REVOCATION_BOUND_MS = 1000;
 /**
  * A frozen Redis is noticed by the feed's heartbeat: a PING every 250 ms, lost after 1000 ms
- * unanswered, so at worst 1250 ms after the freeze; plus 250 ms for timers on a busy machine.
+ * unanswered, so at worst 1250 ms after the freeze; plus 500 ms for timers on a 2-core machine
+ * that runs other suites beside this one (1242 ms was seen with nothing else running).
  */
-const FEED_LOST_BOUND_MS = 1500;
+const FEED_LOST_BOUND_MS = 1750;
 /** A killed Redis closes its sockets at once: the feed is lost as soon as the event loop hears it. */
 const KILL_NOTICED_MS = 250;
 /** How soon after a signal a request can no longer have been answered by Redis before it. */
