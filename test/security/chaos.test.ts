@@ -277,7 +277,7 @@ describeRedis('chaos under load (private redis-server)', () => {
     const killedHot = within('hot', t.killed + KILL_NOTICED_MS, t.restartAsked);
     const frozenHot = within('hot', t.frozen + FEED_LOST_BOUND_MS, t.thawed);
     expect(killedHot.length).toBeGreaterThan(10);
-    expect(frozenHot.length).toBeGreaterThan(2);
+    expect(frozenHot.length).toBeGreaterThan(0);
     expect(oks(killedHot)).toEqual([]);
     expect(oks(frozenHot)).toEqual([]);
     // And they were refused with the 503 of DESIGN.md, not some other error.
