@@ -70,7 +70,8 @@ describe('VECTORCACHE_DEBUG', () => {
       onEvent: log,
     });
     await verifier.verify(`Bearer ${key}`);
-    await verifier.verify(`Bearer ${key.slice(0, -1)}0`);
+    // A near miss: the last hex digit changed (never equal to the key itself).
+    await verifier.verify(`Bearer ${key.slice(0, -1)}${key.endsWith('0') ? '1' : '0'}`);
     await verifier.close();
     expect(lines.join('')).toContain(
       `vectorcache auth: verified key=${record.id} prefix=${record.prefix}... project=p`,
