@@ -1,125 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createKeyManager, FileKeyStore, type KeyManager } from '@vectorcache/auth-core';
-import request from 'supertest';
-import { createApp, type ExampleApp } from '../src/app';
+import { exampleSuite } from '../../shared/example-suite';
+import { createApp } from '../src/app';
 
-const saved = { ...process.env };
-let dir: string;
-let store: FileKeyStore;
-let keys: KeyManager;
-let example: ExampleApp;
-let server: Server;
-let reader: string;
-let writer: string;
-let otherProject: string;
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vc-example-koa-'));
-  delete process.env.VECTORCACHE_REDIS_URL;
-  delete process.env.VECTORCACHE_KEY_PEPPER;
-  delete process.env.VECTORCACHE_PROJECT_ID;
-  process.env.VECTORCACHE_KEYS_FILE = join(dir, 'keys.json');
-  // Keys are created the way the CLI does: a key manager on the same file.
-  store = new FileKeyStore({ path: join(dir, 'keys.json') });
-  keys = createKeyManager({ store });
-  reader = (await keys.create({ projectId: 'acme', name: 'reader', scopes: ['cache:read'] })).key;
-  writer = (await keys.create({ projectId: 'acme', name: 'writer' })).key;
-  otherProject = (await keys.create({ projectId: 'globex', name: 'other' })).key;
-  example = createApp();
-  server = example.app.listen(0, '127.0.0.1');
-});
-
-afterEach(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await example.close();
-  await store.close();
-  process.env = { ...saved };
-  rmSync(dir, { recursive: true, force: true });
-});
-
-it('serves /health without a key', async () => {
-  const res = await request(server).get('/health');
-  expect(res.status).toBe(200);
-  expect(res.body).toEqual({ status: 'ok' });
-});
-
-it('refuses the API without a key, before reading the body', async () => {
-  const res = await request(server)
-    .post('/v1/cache/query')
-    .set('Content-Type', 'application/json')
-    .send('{"broken');
-  expect(res.status).toBe(401);
-  expect(res.text).toBe('{"detail":"Invalid or missing API key"}');
-  expect(res.headers['www-authenticate']).toBe('Bearer realm="vectorcache"');
-});
-
-it('lets a cache:read key query but not write', async () => {
-  const query = await request(server)
-    .post('/v1/cache/query')
-    .set('Authorization', `Bearer ${reader}`)
-    .send({ prompt: 'hello' });
-  expect(query.status).toBe(200);
-  expect(query.body).toEqual({ hit: false });
-
-  const write = await request(server)
-    .post('/v1/cache/write')
-    .set('Authorization', `Bearer ${reader}`)
-    .send({ prompt: 'hello', response: 'world' });
-  expect(write.status).toBe(403);
-  expect(write.text).toBe('{"detail":"API key does not have the required scope: cache:write"}');
-  expect(write.headers['www-authenticate']).toBe(
-    'Bearer realm="vectorcache", error="insufficient_scope", scope="cache:write"',
-  );
-});
-
-it('writes with a default-scoped key and reads back within the same project only', async () => {
-  const write = await request(server)
-    .post('/v1/cache/write')
-    .set('Authorization', `Bearer ${writer}`)
-    .send({ prompt: 'hello', response: 'world' });
-  expect(write.status).toBe(201);
-  expect(write.body).toEqual({ stored: true, projectId: 'acme', by: writer.slice(0, 7) });
-
-  const hit = await request(server)
-    .post('/v1/cache/query')
-    .set('Authorization', `Bearer ${reader}`)
-    .send({ prompt: 'hello' });
-  expect(hit.body).toEqual({ hit: true, response: 'world' });
-
-  const elsewhere = await request(server)
-    .post('/v1/cache/query')
-    .set('Authorization', `Bearer ${otherProject}`)
-    .send({ prompt: 'hello' });
-  expect(elsewhere.status).toBe(200);
-  expect(elsewhere.body).toEqual({ hit: false });
-});
-
-it('answers 400 to a bad body from an authenticated caller', async () => {
-  const res = await request(server)
-    .post('/v1/cache/query')
-    .set('Authorization', `Bearer ${reader}`)
-    .send({ prompt: 42 });
-  expect(res.status).toBe(400);
-  expect(res.body).toEqual({ detail: 'prompt must be a non-empty string' });
-});
-
-it('stops accepting a key once it is revoked in the key file', async () => {
-  const { key, record } = await keys.create({ projectId: 'acme', name: 'temp' });
-  const ask = () =>
-    request(server)
-      .post('/v1/cache/query')
-      .set('Authorization', `Bearer ${key}`)
-      .send({ prompt: 'x' });
-  expect((await ask()).status).toBe(200);
-  await keys.revoke(record.id);
-  // The running app's file store notices the change by polling the file (DESIGN: within 1 s).
-  let status = 200;
-  for (let i = 0; i < 40 && status === 200; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    status = (await ask()).status;
-  }
-  expect(status).toBe(401);
+exampleSuite('koa', async () => {
+  const example = createApp();
+  const server = example.app.listen(0, '127.0.0.1');
+  return {
+    target: server,
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await example.close();
+    },
+  };
 });
