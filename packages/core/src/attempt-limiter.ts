@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { VectorcacheAuthError } from './errors';
+import { positiveInteger } from './verifier-settings';
 import type { KeyStore } from './types';
 
 /** Opt-in limit of failed verifications per client address. */
@@ -15,17 +15,6 @@ export interface AttemptLimitOptions {
 interface ClientState {
   count: number;
   resetAt: number;
-}
-
-function positive(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new VectorcacheAuthError(
-      'invalid_option',
-      `attemptLimit.${name} must be a positive integer (got ${String(value)}).`,
-    );
-  }
-  return value;
 }
 
 /**
@@ -45,9 +34,11 @@ export class AttemptLimiter {
     private readonly now: () => number,
     private readonly timeoutMs: number,
   ) {
-    this.max = positive(options.max, 20, 'max');
-    this.windowMs = positive(options.windowMs, 60_000, 'windowMs');
-    this.clients = new LRUCache({ max: positive(options.maxClients, 10_000, 'maxClients') });
+    this.max = positiveInteger(options.max, 20, 'attemptLimit.max');
+    this.windowMs = positiveInteger(options.windowMs, 60_000, 'attemptLimit.windowMs');
+    this.clients = new LRUCache({
+      max: positiveInteger(options.maxClients, 10_000, 'attemptLimit.maxClients'),
+    });
   }
 
   /** Milliseconds until the client may try again, or 0 when it is not blocked. */

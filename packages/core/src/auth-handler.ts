@@ -257,9 +257,9 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
     result.ok ? { action: 'allow', principal: result.principal } : denial(result, req, onFailure);
 
   function afterProject(req: Req, authorization: AuthorizationValue, needs: VerifyRequirements) {
-    const now = verifier.verifyCached(authorization, needs);
-    if (now) return toOutcome(now, req);
-    return verifier.verify(authorization, needs).then((result) => toOutcome(result, req));
+    const result = verifier.verifyNow(authorization, needs);
+    if (isThenable(result)) return result.then((settled) => toOutcome(settled, req));
+    return toOutcome(result, req);
   }
 
   function afterSkip(req: Req, source: AuthSource): AuthOutcome | Promise<AuthOutcome> {

@@ -36,10 +36,15 @@ export function isApiKeyFormat(value: unknown): value is string {
  * @example hashApiKey(key, { pepper: process.env.VECTORCACHE_KEY_PEPPER })
  */
 export function hashApiKey(key: string, options: { pepper?: string } = {}): string {
-  if (options.pepper) return createHmac('sha256', options.pepper).update(key).digest('hex');
+  return digest(key, options.pepper, 'hex');
+}
+
+/** SHA-256, or HMAC-SHA256 keyed by `pepper`, of `key` in `encoding`. */
+function digest(key: string, pepper: string | undefined, encoding: 'hex' | 'base64'): string {
+  if (pepper) return createHmac('sha256', pepper).update(key).digest(encoding);
   return oneShotSha256
-    ? oneShotSha256('sha256', key, 'hex')
-    : createHash('sha256').update(key).digest('hex');
+    ? oneShotSha256('sha256', key, encoding)
+    : createHash('sha256').update(key).digest(encoding);
 }
 
 /**
@@ -47,10 +52,7 @@ export function hashApiKey(key: string, options: { pepper?: string } = {}): stri
  * to encode and to look up than hex). Internal; stores always see the hex hash.
  */
 export function cacheKeyOf(key: string, pepper: string | undefined): string {
-  if (pepper) return createHmac('sha256', pepper).update(key).digest('base64');
-  return oneShotSha256
-    ? oneShotSha256('sha256', key, 'base64')
-    : createHash('sha256').update(key).digest('base64');
+  return digest(key, pepper, 'base64');
 }
 
 /** The hex hash (as stores hold it) of a cache key made by {@link cacheKeyOf}. */

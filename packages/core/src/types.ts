@@ -227,14 +227,14 @@ export interface Verifier {
     requirements?: VerifyRequirements,
   ): Promise<VerifyResult>;
   /**
-   * The same answer as `verify`, synchronously, when no I/O is needed (a cached key, a malformed
-   * header, a key known to be bad); `undefined` when the store or a JWKS must be asked: then call
-   * `verify`. Lets adapters skip promise hops on the hot path.
+   * The same answer as `verify`, returned synchronously when no I/O is needed (a cached key, a
+   * malformed header, a key known to be bad), else as the promise of the store read or JWT check.
+   * Lets adapters skip promise hops on the hot path.
    */
-  verifyCached(
+  verifyNow(
     authorization: string | readonly string[] | undefined,
     requirements?: VerifyRequirements,
-  ): VerifyResult | undefined;
+  ): VerifyResult | Promise<VerifyResult>;
   /** Checks an already verified principal against further requirements (route guards). */
   authorize(principal: Principal, requirements: VerifyRequirements): VerifyResult;
   /** Writes pending usage to the store. */

@@ -4,7 +4,8 @@ import type { KeyStore, Principal, StoredKeyRecord, VerifierOptions } from './ty
 /** Internal: lets the zero-config builder hand the store's lifetime to the verifier. */
 export const OWNS_STORE = Symbol('vectorcache.ownsStore');
 
-function positiveInteger(value: unknown, fallback: number, name: string): number {
+/** A positive integer option, or its default; the error names the option. */
+export function positiveInteger(value: unknown, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new VectorcacheAuthError(

@@ -308,26 +308,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return tooManyAttempts(wait);
   }
 
-  function verifyCached(
+  // One pass: settled synchronously when no I/O is needed, else the promise of the store read
+  // or JWT check, so nothing (parsing, hashing, cache lookups) is done twice on a miss.
+  function verifyNow(
     authorization: string | readonly string[] | undefined,
     requirements?: VerifyRequirements,
-  ): VerifyResult | undefined {
+  ): VerifyResult | Promise<VerifyResult> {
     const client = limiter ? requirements?.client : undefined;
     const limited = rateLimited(client);
     if (limited) return limited;
     const decided = decideNow(authorization, requirements);
-    return isPending(decided) ? undefined : counted(client, decided);
-  }
-
-  function verify(
-    authorization: string | readonly string[] | undefined,
-    requirements?: VerifyRequirements,
-  ): Promise<VerifyResult> {
-    const client = limiter ? requirements?.client : undefined;
-    const limited = rateLimited(client);
-    if (limited) return Promise.resolve(limited);
-    const decided = decideNow(authorization, requirements);
-    if (!isPending(decided)) return Promise.resolve(counted(client, decided));
+    if (!isPending(decided)) return counted(client, decided);
     const pending =
       decided.wait === 'jwt'
         ? verifyJwt(decided.token, requirements)
@@ -335,9 +326,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return client ? pending.then((result) => counted(client, result)) : pending;
   }
 
+  function verify(
+    authorization: string | readonly string[] | undefined,
+    requirements?: VerifyRequirements,
+  ): Promise<VerifyResult> {
+    return Promise.resolve(verifyNow(authorization, requirements));
+  }
+
   return {
     verify,
-    verifyCached,
+    verifyNow,
     authorize: (principal, requirements) => check(principal, requirements),
     async flush(): Promise<void> {
       await usage?.flush();

@@ -320,26 +320,27 @@ describe('options', () => {
   });
 });
 
-describe('verifyCached (the synchronous hot path)', () => {
-  it('answers cached keys and bad headers at once, and asks for verify() when the store is needed', async () => {
+describe('verifyNow (the synchronous hot path)', () => {
+  it('answers cached keys and bad headers at once, and returns a promise when the store is needed', async () => {
     const { store, keys, verifier } = await setup();
     const { key } = await keys.create({ projectId: 'p', name: 'n', scopes: ['cache:read'] });
-    expect(verifier.verifyCached(bearer(key))).toBeUndefined(); // not cached yet
-    expect(store.reads).toBe(0); // and verifyCached never reads the store
-    expect((await verifier.verify(bearer(key))).ok).toBe(true);
-    expect(verifier.verifyCached(bearer(key), { scopes: ['cache:read'] })).toMatchObject({
-      ok: true,
-    });
-    expect(verifier.verifyCached(bearer(key), { scopes: ['cache:write'] })).toMatchObject({
+    const first = verifier.verifyNow(bearer(key)); // not cached yet
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toMatchObject({ ok: true });
+    expect(store.reads).toBe(1); // one read, nothing done twice
+    expect(verifier.verifyNow(bearer(key), { scopes: ['cache:read'] })).toMatchObject({ ok: true });
+    expect(verifier.verifyNow(bearer(key), { scopes: ['cache:write'] })).toMatchObject({
       ok: false,
       status: 403,
     });
-    expect(verifier.verifyCached('Basic abc')).toMatchObject({ ok: false, reason: 'malformed' });
-    expect(verifier.verifyCached(undefined)).toMatchObject({ ok: false, reason: 'missing' });
+    expect(verifier.verifyNow('Basic abc')).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(verifier.verifyNow(undefined)).toMatchObject({ ok: false, reason: 'missing' });
     const unknown = bearer(`vc_${'9'.repeat(32)}`);
-    expect(verifier.verifyCached(unknown)).toBeUndefined();
-    await verifier.verify(unknown);
-    expect(verifier.verifyCached(unknown)).toMatchObject({ ok: false, reason: 'unknown' });
+    const miss = verifier.verifyNow(unknown);
+    expect(miss).toBeInstanceOf(Promise);
+    expect(await miss).toMatchObject({ ok: false, reason: 'unknown' });
+    expect(verifier.verifyNow(unknown)).toMatchObject({ ok: false, reason: 'unknown' });
+    expect(store.reads).toBe(2);
     await verifier.close();
   });
 });
