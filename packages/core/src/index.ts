@@ -62,6 +62,8 @@ export type {
 } from './auth-handler';
 export type {
   ApiKeyRecord,
+  AuditAction,
+  AuditEntry,
   AuthEvent,
   AuthFailure,
   AuthHeaders,
@@ -80,8 +82,14 @@ export type {
   StoreChange,
   StoreChangeListener,
   StoredKeyRecord,
+  UsageBucket,
   UsageEntry,
+  UsageGranularity,
   UsageOptions,
+  UsageOutcome,
+  UsageQuery,
+  UsageRetention,
+  UsageRow,
   Verifier,
   VerifierOptions,
   VerifyRequirements,

@@ -40,13 +40,82 @@ export type KeyRecordPatch = Partial<
   Pick<StoredKeyRecord, 'name' | 'scopes' | 'revokedAt' | 'expiresAt'>
 >;
 
+/**
+ * What a verification that found a stored key ended in, as usage analytics count it. A refusal for
+ * a missing scope is `insufficient_scope` wherever the scope was checked.
+ */
+export type UsageOutcome =
+  | 'valid'
+  | 'revoked'
+  | 'expired'
+  | 'wrong_project'
+  | 'insufficient_scope'
+  | 'rate_limited';
+
+/** Analytics counts of one key in one UTC hour for one outcome. */
+export interface UsageBucket {
+  /** Start of the UTC hour, ISO-8601 (`2026-12-02T01:00:00.000Z`). */
+  hour: string;
+  outcome: UsageOutcome;
+  count: number;
+}
+
 /** Usage of one key aggregated in memory between two flushes. */
 export interface UsageEntry {
   id: string;
-  /** Requests counted since the last flush. */
+  /** Requests counted since the last flush in which the key was found active (`requestCount`). */
   count: number;
   /** ISO-8601 time of the latest of those requests. */
   lastUsedAt: string;
+  /** The key's project, so a store can keep project-level analytics. */
+  projectId?: string;
+  /** Analytics: counts by UTC hour and outcome (every outcome, refusals included). */
+  buckets?: UsageBucket[];
+}
+
+/** Granularity of usage analytics points. */
+export type UsageGranularity = 'hour' | 'day';
+
+/** A read of stored usage analytics: one project, optionally one key, over `[from, to)`. */
+export interface UsageQuery {
+  projectId: string;
+  keyId?: string;
+  /** ISO-8601, inclusive. */
+  from: string;
+  /** ISO-8601, exclusive. */
+  to: string;
+  granularity: UsageGranularity;
+}
+
+/** One stored analytics count: a key, the start of its hour or UTC day, an outcome. */
+export interface UsageRow {
+  keyId: string;
+  /** Start of the hour or UTC day, ISO-8601. */
+  start: string;
+  outcome: UsageOutcome;
+  count: number;
+}
+
+/** How long usage analytics are kept. */
+export interface UsageRetention {
+  /** @default 35 */
+  hourlyDays?: number;
+  /** @default 400 */
+  dailyDays?: number;
+}
+
+/** A management action, as the audit list keeps it. Never carries a key or a hash. */
+export type AuditAction = 'key.created' | 'key.updated' | 'key.revoked' | 'key.rotated';
+
+/** One entry of a project's audit list. */
+export interface AuditEntry {
+  /** ISO-8601. */
+  at: string;
+  projectId: string;
+  action: AuditAction;
+  /** The key that acted (management API), or `null` (CLI, code). */
+  actor: { keyId: string; prefix: string } | null;
+  target: { keyId: string; prefix: string; name: string };
 }
 
 /**
@@ -77,8 +146,26 @@ export interface KeyStore {
   list(filter?: { projectId?: string }): Promise<StoredKeyRecord[]>;
   /** Applies `patch` and returns the updated record, or `null` when the id is unknown. */
   update(id: string, patch: KeyRecordPatch): Promise<StoredKeyRecord | null>;
-  /** Adds the counts and keeps the latest `lastUsedAt`, for many keys in one call. */
-  recordUsage(batch: UsageEntry[]): Promise<void>;
+  /**
+   * Adds the counts and keeps the latest `lastUsedAt`, for many keys in one call, and adds the
+   * entries' analytics `buckets`. With a `flushId`, the write is idempotent: a store that has
+   * already applied a batch with this id (a write that timed out but landed, then retried) applies
+   * it no second time. Built-in stores remember flush ids for at least ten minutes.
+   */
+  recordUsage(batch: UsageEntry[], flushId?: string): Promise<void>;
+  /**
+   * Optional (every built-in store has it): stored analytics rows of a project (or one key) over
+   * the query's range, at its granularity. Hourly rows are kept 35 days and daily rows 400 days
+   * by default.
+   */
+  readUsage?(query: UsageQuery): Promise<UsageRow[]>;
+  /**
+   * Optional (every built-in store has it): appends a management action to its project's audit
+   * list, which keeps the newest 10,000 entries per project.
+   */
+  appendAudit?(entry: AuditEntry): Promise<void>;
+  /** Optional (every built-in store has it): a project's audit entries, newest first. */
+  listAudit?(filter: { projectId: string; limit: number }): Promise<AuditEntry[]>;
   /**
    * Optional: counts a failed verification of `client` in a window shared by every instance and
    * returns the count so far (the Redis store implements it).
