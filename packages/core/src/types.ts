@@ -28,6 +28,10 @@ export interface StoredKeyRecord {
   requestCount: number;
   revokedAt: string | null;
   expiresAt: string | null;
+  /** The id of the key this one replaced by rotation, if any. */
+  rotatedFrom?: string | null;
+  /** The id of the key that replaced this one by rotation, if any. */
+  rotatedTo?: string | null;
 }
 
 /** A key record as the key manager returns it: the stored fields plus the derived `status`. */
@@ -37,7 +41,7 @@ export interface ApiKeyRecord extends StoredKeyRecord {
 
 /** The fields of a record that may change after creation. */
 export type KeyRecordPatch = Partial<
-  Pick<StoredKeyRecord, 'name' | 'scopes' | 'revokedAt' | 'expiresAt'>
+  Pick<StoredKeyRecord, 'name' | 'scopes' | 'revokedAt' | 'expiresAt' | 'rotatedTo'>
 >;
 
 /**
@@ -138,8 +142,15 @@ export type StoreChangeListener = (change: StoreChange) => void;
 export interface KeyStore {
   /** The record whose `hash` is `hash`, or `null`. */
   findByHash(hash: string): Promise<StoredKeyRecord | null>;
-  /** Adds a new record; rejects when the id or the hash already exists. */
-  insert(record: StoredKeyRecord): Promise<void>;
+  /**
+   * Adds a new record; rejects when the id or the hash already exists. With `replacing` (a
+   * rotation), the patch of that other record is applied in the same atomic operation: either
+   * both writes happen or neither does.
+   */
+  insert(
+    record: StoredKeyRecord,
+    replacing?: { id: string; patch: KeyRecordPatch },
+  ): Promise<void>;
   /** The record with this id, or `null`. */
   get(id: string): Promise<StoredKeyRecord | null>;
   /** Every record, or those of one project. */
