@@ -11,7 +11,7 @@ const config: Config = {
     '<rootDir>/test/**/*.test.ts',
   ],
   moduleNameMapper: {
-    '^@vectorcache/auth-(core|express|koa|fastify|redis|cli)$':
+    '^@vectorcache/auth-(core|express|koa|fastify|hono|redis|cli)$':
       '<rootDir>/packages/$1/src/index.ts',
   },
   testTimeout: 20000,

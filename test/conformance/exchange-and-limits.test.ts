@@ -8,15 +8,18 @@ import {
 } from '@vectorcache/auth-core';
 import * as expressAuth from '@vectorcache/auth-express';
 import * as fastifyAuth from '@vectorcache/auth-fastify';
+import * as honoAuth from '@vectorcache/auth-hono';
 import * as koaAuth from '@vectorcache/auth-koa';
+import { createAdaptorServer } from '@hono/node-server';
 import Router from '@koa/router';
 import express from 'express';
 import Fastify from 'fastify';
+import { Hono } from 'hono';
 import Koa from 'koa';
 import request from 'supertest';
 
-type AdapterName = 'express' | 'koa' | 'fastify';
-const ADAPTERS: AdapterName[] = ['express', 'koa', 'fastify'];
+type AdapterName = 'express' | 'koa' | 'fastify' | 'hono';
+const ADAPTERS: AdapterName[] = ['express', 'koa', 'fastify', 'hono'];
 const SECRET = 'exchange-test-secret-with-at-least-32-bytes';
 const issuer = createTokenIssuer({ key: SECRET, issuer: 'vc-test', audience: 'vc-test', ttl: 120 });
 
@@ -29,11 +32,22 @@ async function readJson(req: NodeJS.ReadableStream): Promise<unknown> {
   return text ? JSON.parse(text) : undefined;
 }
 
+type Started = { server: Server; close: () => Promise<void> };
+
+/** Waits until `server` listens; closing it also closes the middleware. */
+async function served(server: Server, auth: { close(): Promise<void> }): Promise<Started> {
+  await new Promise((r) => server.once('listening', r));
+  return {
+    server,
+    close: async () => {
+      await new Promise((r) => server.close(r));
+      await auth.close();
+    },
+  };
+}
+
 /** One app per adapter: token exchange, a read route and a write route. */
-async function start(
-  adapter: AdapterName,
-  options: Options,
-): Promise<{ server: Server; close: () => Promise<void> }> {
+async function start(adapter: AdapterName, options: Options): Promise<Started> {
   if (adapter === 'express') {
     const auth = expressAuth.vectorcacheAuth(options as expressAuth.ExpressAuthOptions);
     const app = express();
@@ -49,15 +63,7 @@ async function start(
       expressAuth.requireScopes('cache:write'),
       (_req, res) => void res.json({ ok: true }),
     );
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    return {
-      server,
-      close: async () => {
-        await new Promise((r) => server.close(r));
-        await auth.close();
-      },
-    };
+    return served(app.listen(0, '127.0.0.1'), auth);
   }
   if (adapter === 'koa') {
     const auth = koaAuth.vectorcacheAuth(options as koaAuth.KoaAuthOptions);
@@ -82,15 +88,19 @@ async function start(
       (ctx) => void (ctx.body = { ok: true }),
     );
     app.use(auth).use(router.routes());
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    return {
-      server,
-      close: async () => {
-        await new Promise((r) => server.close(r));
-        await auth.close();
-      },
-    };
+    return served(app.listen(0, '127.0.0.1'), auth);
+  }
+  if (adapter === 'hono') {
+    const auth = honoAuth.vectorcacheAuth(options as honoAuth.HonoAuthOptions);
+    const app = new Hono();
+    app.use(auth);
+    app.post('/v1/auth/token', honoAuth.tokenExchange(issuer));
+    app.get('/read', honoAuth.requireScopes('cache:read'), (c) => c.json({ ok: true }));
+    app.get('/write', honoAuth.requireScopes('cache:write'), (c) => c.json({ ok: true }));
+    return served(
+      (createAdaptorServer({ fetch: app.fetch }) as Server).listen(0, '127.0.0.1'),
+      auth,
+    );
   }
   const app = Fastify();
   await app.register(fastifyAuth.vectorcacheAuth, options as fastifyAuth.FastifyAuthOptions);
@@ -202,8 +212,10 @@ describe('failed-attempt limit through every adapter', () => {
     },
   );
 
-  it('the three adapters answer the 429 byte for byte alike', () => {
-    expect(bodies).toEqual(Array(3).fill('{"detail":"Too many failed authentication attempts"}'));
+  it('every adapter answers the 429 byte for byte alike', () => {
+    expect(bodies).toEqual(
+      Array(ADAPTERS.length).fill('{"detail":"Too many failed authentication attempts"}'),
+    );
   });
 
   it('without a trusted proxy, X-Forwarded-For is ignored (a client cannot dodge the limit)', async () => {

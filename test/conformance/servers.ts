@@ -11,14 +11,17 @@ import {
 } from '@vectorcache/auth-core';
 import * as expressAuth from '@vectorcache/auth-express';
 import * as fastifyAuth from '@vectorcache/auth-fastify';
+import * as honoAuth from '@vectorcache/auth-hono';
 import * as koaAuth from '@vectorcache/auth-koa';
+import { createAdaptorServer } from '@hono/node-server';
 import Router from '@koa/router';
 import express, { type ErrorRequestHandler } from 'express';
 import Fastify from 'fastify';
+import { Hono } from 'hono';
 import Koa from 'koa';
 
-export type AdapterName = 'express' | 'koa' | 'fastify';
-export const ADAPTERS: readonly AdapterName[] = ['express', 'koa', 'fastify'];
+export type AdapterName = 'express' | 'koa' | 'fastify' | 'hono';
+export const ADAPTERS: readonly AdapterName[] = ['express', 'koa', 'fastify', 'hono'];
 
 /** The project every route of the fixture apps requires. */
 export const PROJECT = 'proj_conformance';
@@ -197,8 +200,41 @@ async function startFastify(store: KeyStore): Promise<Target> {
   };
 }
 
+async function startHono(store: KeyStore): Promise<Target> {
+  const errors: unknown[] = [];
+  const auth = honoAuth.vectorcacheAuth(authOptions(store));
+  const app = new Hono();
+  app.onError((err, c) => {
+    errors.push(err);
+    return c.body(null, 500);
+  });
+  app.use(auth);
+  app.get('/', (c) => c.json(OK));
+  app.get('/read', honoAuth.requireScopes('cache:read'), (c) => c.json(OK));
+  app.get('/write', honoAuth.requireScopes('cache:write'), (c) => c.json(OK));
+  app.get('/admin', honoAuth.requireScopes('cache:write', 'keys:manage'), (c) => c.json(OK));
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const port = await listening(server);
+  return {
+    adapter: 'hono',
+    port,
+    errors,
+    close: async () => {
+      await closing(server);
+      await auth.close();
+    },
+  };
+}
+
+const STARTERS: Record<AdapterName, (store: KeyStore) => Promise<Target>> = {
+  express: startExpress,
+  koa: startKoa,
+  fastify: startFastify,
+  hono: startHono,
+};
+
 /** Starts the same fixture app on every adapter, all reading `store`. */
 export async function startAll(store: KeyStore): Promise<Record<AdapterName, Target>> {
-  const [e, k, f] = await Promise.all([startExpress(store), startKoa(store), startFastify(store)]);
-  return { express: e, koa: k, fastify: f };
+  const targets = await Promise.all(ADAPTERS.map((adapter) => STARTERS[adapter](store)));
+  return Object.fromEntries(targets.map((t) => [t.adapter, t])) as Record<AdapterName, Target>;
 }

@@ -28,10 +28,13 @@ import {
 } from '@vectorcache/auth-core';
 import * as expressAuth from '@vectorcache/auth-express';
 import * as fastifyAuth from '@vectorcache/auth-fastify';
+import * as honoAuth from '@vectorcache/auth-hono';
 import * as koaAuth from '@vectorcache/auth-koa';
+import { createAdaptorServer } from '@hono/node-server';
 import express, { type ErrorRequestHandler } from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fc from 'fast-check';
+import { Hono } from 'hono';
 import Koa from 'koa';
 
 const CORE_CASES = 100_000;
@@ -281,20 +284,12 @@ function httpSender(port: number): { send: App['send']; agent: Agent } {
   return { send, agent };
 }
 
-async function expressApp(): Promise<App> {
-  const errors: unknown[] = [];
-  const auth = expressAuth.vectorcacheAuth({ store, projectId: PROJECT });
-  const app = express();
-  app.use(auth);
-  app.get('/', (_req, res) => {
-    res.json({ ok: true });
-  });
-  const recordErrors: ErrorRequestHandler = (err, _req, res, _next) => {
-    errors.push(err);
-    res.status(500).end();
-  };
-  app.use(recordErrors);
-  const server = createServer(app);
+/** An App over a Node server: the sender, and a close that also closes the middleware. */
+async function serving(
+  server: Server,
+  errors: unknown[],
+  auth: { close(): Promise<void> },
+): Promise<App> {
   const port = await listen(server);
   const { send, agent } = httpSender(port);
   return {
@@ -310,6 +305,22 @@ async function expressApp(): Promise<App> {
   };
 }
 
+async function expressApp(): Promise<App> {
+  const errors: unknown[] = [];
+  const auth = expressAuth.vectorcacheAuth({ store, projectId: PROJECT });
+  const app = express();
+  app.use(auth);
+  app.get('/', (_req, res) => {
+    res.json({ ok: true });
+  });
+  const recordErrors: ErrorRequestHandler = (err, _req, res, _next) => {
+    errors.push(err);
+    res.status(500).end();
+  };
+  app.use(recordErrors);
+  return serving(createServer(app), errors, auth);
+}
+
 async function koaApp(): Promise<App> {
   const errors: unknown[] = [];
   const auth = koaAuth.vectorcacheAuth({ store, projectId: PROJECT });
@@ -319,20 +330,20 @@ async function koaApp(): Promise<App> {
   app.use((ctx) => {
     ctx.body = { ok: true };
   });
-  const server = createServer(app.callback());
-  const port = await listen(server);
-  const { send, agent } = httpSender(port);
-  return {
-    send,
-    port,
-    errors,
-    close: async () => {
-      agent.destroy();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      await auth.close();
-    },
-  };
+  return serving(createServer(app.callback()), errors, auth);
+}
+
+async function honoApp(): Promise<App> {
+  const errors: unknown[] = [];
+  const auth = honoAuth.vectorcacheAuth({ store, projectId: PROJECT });
+  const app = new Hono();
+  app.onError((err, c) => {
+    errors.push(err);
+    return c.body(null, 500);
+  });
+  app.use(auth);
+  app.get('/', (c) => c.json({ ok: true }));
+  return serving(createAdaptorServer({ fetch: app.fetch }) as Server, errors, auth);
 }
 
 async function fastifyApp(): Promise<App> {
@@ -390,6 +401,7 @@ const ADAPTERS = [
   ['express', expressApp],
   ['koa', koaApp],
   ['fastify', fastifyApp],
+  ['hono', honoApp],
 ] as const;
 
 describe.each(ADAPTERS)('%s adapter', (name, start) => {

@@ -8,6 +8,7 @@ import {
 } from './client-address';
 import { createVerifierFromEnv, projectIdFromEnv } from './env';
 import { readAuthorizationHeader, type RequestHeadersLike } from './request-headers';
+import { readWebAuthorization, webClientAddressSource, type WebRequestSource } from './web-request';
 import type { JwtOptions } from './jwt';
 import { VectorcacheAuthError } from './errors';
 import { missingScopes, validateScopes } from './scopes';
@@ -74,8 +75,15 @@ export type NodeRequestLike = RequestHeadersLike & ClientAddressSource;
 
 type AuthorizationValue = string | readonly string[] | undefined;
 
-/** A framework's Node request, or the `Authorization` value(s) themselves. */
-export type AuthSource = NodeRequestLike | AuthorizationValue;
+/**
+ * A framework's Node request, a Web-standard request (with the peer's address when known), or
+ * the `Authorization` value(s) themselves.
+ */
+export type AuthSource = NodeRequestLike | WebRequestSource | AuthorizationValue;
+
+function isWebSource(source: AuthSource): source is WebRequestSource {
+  return typeof source === 'object' && source !== null && 'webRequest' in source;
+}
 
 function isNodeRequest(source: AuthSource): source is NodeRequestLike {
   return typeof source === 'object' && source !== null && !Array.isArray(source);
@@ -100,8 +108,8 @@ export type AuthOutcome =
 export interface AuthHandler<Req> {
   readonly verifier: Verifier;
   /**
-   * Decides what to do with a request, given its Node request (read for the `Authorization`
-   * header and the client address) or just the `Authorization` value(s).
+   * Decides what to do with a request, given its Node request or Web request (read for the
+   * `Authorization` header and the client address) or just the `Authorization` value(s).
    */
   authenticate(req: Req, source: AuthSource): Promise<AuthOutcome>;
   /**
@@ -263,10 +271,19 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
   }
 
   function afterSkip(req: Req, source: AuthSource): AuthOutcome | Promise<AuthOutcome> {
-    const raw = isNodeRequest(source) ? source : undefined;
-    const authorization = raw ? readAuthorizationHeader(raw) : (source as AuthorizationValue);
+    let authorization: AuthorizationValue;
+    let addressSource: ClientAddressSource | undefined;
+    if (isWebSource(source)) {
+      authorization = readWebAuthorization(source.webRequest);
+      if (limitsAttempts) addressSource = webClientAddressSource(source);
+    } else if (isNodeRequest(source)) {
+      authorization = readAuthorizationHeader(source);
+      addressSource = source;
+    } else authorization = source;
     let needs: VerifyRequirements = requirements;
-    if (limitsAttempts && raw) needs = { ...needs, client: clientAddress(raw, trustProxy) };
+    if (limitsAttempts && addressSource) {
+      needs = { ...needs, client: clientAddress(addressSource, trustProxy) };
+    }
     if (!projectOf) return afterProject(req, authorization, needs);
     const project = projectOf(req);
     if (isThenable(project)) {

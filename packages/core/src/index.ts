@@ -52,6 +52,8 @@ export type { RedisKeyStoreConstructor } from './env';
 export { createAuthHandler, createScopeGuard } from './auth-handler';
 export { readAuthorizationHeader } from './request-headers';
 export type { RequestHeadersLike } from './request-headers';
+export { authenticateRequest, readWebAuthorization, toWebResponse } from './web-request';
+export type { WebRequestLike, WebRequestSource } from './web-request';
 export type {
   AuthHandler,
   AuthOptions,

@@ -1,0 +1,3 @@
+export { requireScopes, tokenExchange, vectorcacheAuth } from './middleware';
+export type { HonoAuthOptions, VectorcacheMiddleware } from './types';
+export type { Principal } from '@vectorcache/auth-core';
