@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import bearerAuth from '@fastify/bearer-auth';
+import { createAdaptorServer } from '@hono/node-server';
 import {
   MemoryKeyStore,
   createKeyManager,
@@ -10,15 +11,18 @@ import {
 } from '@vectorcache/auth-core';
 import { vectorcacheAuth as expressAuth } from '@vectorcache/auth-express';
 import { vectorcacheAuth as fastifyAuth } from '@vectorcache/auth-fastify';
+import { vectorcacheAuth as honoAuth } from '@vectorcache/auth-hono';
 import { vectorcacheAuth as koaAuth } from '@vectorcache/auth-koa';
 import express from 'express';
 import Fastify from 'fastify';
+import { Hono } from 'hono';
+import { bearerAuth as honoBearerAuth } from 'hono/bearer-auth';
 import Koa from 'koa';
 import { Passport } from 'passport';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
 import { MillionKeyStore } from './million-store';
 
-export const FRAMEWORKS = ['express', 'koa', 'fastify'] as const;
+export const FRAMEWORKS = ['express', 'koa', 'fastify', 'hono'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
 export const VARIANTS = [
@@ -207,9 +211,37 @@ async function fastifyServer(variant: Variant): Promise<BenchServer> {
   };
 }
 
+/** Hono on @hono/node-server, as a Node deployment of Hono runs. */
+async function honoServer(variant: Variant): Promise<BenchServer> {
+  const app = new Hono<{ Variables: { benchUser: User } }>();
+  let key = generateApiKey();
+  if (variant === 'noop') app.use((_c, next) => next());
+  if (variant === 'vectorcache' || variant === 'vectorcache-1m') {
+    const built = await vectorcacheStore(variant === 'vectorcache-1m');
+    key = built.key;
+    app.use(honoAuth({ store: built.store }));
+  }
+  if (variant === 'handwritten') {
+    const { key: k, table } = keyTable();
+    key = k;
+    app.use(async (c, next) => {
+      const user = handCheck(table, c.req.header('authorization'));
+      if (!user) return c.json(DENIED, 401);
+      c.set('benchUser', user);
+      await next();
+    });
+  }
+  if (variant === 'bearer-auth-1') app.use(honoBearerAuth({ token: key }));
+  app.get('/', (c) => c.json(BODY));
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const port = await listening(server);
+  return { port, authorization: `Bearer ${key}`, close: closer(server) };
+}
+
 /** Builds and starts one benchmark server on 127.0.0.1 (an ephemeral port). */
 export function startServer(framework: Framework, variant: Variant): Promise<BenchServer> {
   if (framework === 'express') return expressServer(variant);
   if (framework === 'koa') return koaServer(variant);
+  if (framework === 'hono') return honoServer(variant);
   return fastifyServer(variant);
 }

@@ -279,6 +279,12 @@ const PLAN: Record<Framework, Array<{ name: string; variant: Variant; against: V
     { name: '@fastify/bearer-auth 1 key', variant: 'bearer-auth-1', against: 'baseline' },
     { name: '@fastify/bearer-auth 10k keys', variant: 'bearer-auth-10k', against: 'baseline' },
   ],
+  hono: [
+    { name: 'A/A (baseline copy)', variant: 'baseline', against: 'baseline' },
+    { name: 'no-op middleware', variant: 'noop', against: 'baseline' },
+    { name: 'hand-written check', variant: 'handwritten', against: 'baseline' },
+    { name: 'hono/bearer-auth 1 token', variant: 'bearer-auth-1', against: 'baseline' },
+  ],
 };
 
 const OURS: Array<{ name: string; variant: Variant; against: Variant }> = [

@@ -1,4 +1,4 @@
-/** A prompt -> response cache, per project, as a stand-in for a real vector cache (shared by the three examples). */
+/** A prompt -> response cache, per project, as a stand-in for a real vector cache (shared by the examples). */
 export interface PromptCache {
   query(projectId: string, prompt: string): string | undefined;
   write(projectId: string, prompt: string, response: string): void;

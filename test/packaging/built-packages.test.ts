@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -21,6 +21,11 @@ const PACKAGES: Array<{ dir: string; name: string; exports: string[] }> = [
   {
     dir: 'fastify',
     name: '@vectorcache/auth-fastify',
+    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAuth'],
+  },
+  {
+    dir: 'hono',
+    name: '@vectorcache/auth-hono',
     exports: ['requireScopes', 'tokenExchange', 'vectorcacheAuth'],
   },
   {
@@ -59,4 +64,58 @@ describe.each(PACKAGES)('$name, built', ({ dir, name, exports }) => {
     const expected = exports.map((e) => `${e}:function`);
     expect(JSON.parse(out)).toEqual({ cjs: expected, esm: expected });
   });
+});
+
+/** A consumer of the built Hono adapter; `c.get('vectorcache')` must be typed by the .d.ts alone. */
+const HONO_CONSUMER = `
+import { requireScopes, vectorcacheAuth, type Principal } from '@vectorcache/auth-hono';
+import { Hono } from 'hono';
+
+const app = new Hono();
+app.use(vectorcacheAuth({ skip: (c) => c.req.path === '/health' }));
+app.get('/', requireScopes('cache:read'), (c) => {
+  const principal: Principal | undefined = c.get('vectorcache');
+  // @ts-expect-error the principal may be unset (skipped routes)
+  const project: string = c.get('vectorcache').projectId;
+  return c.json({ principal, project });
+});
+`;
+
+describe('@vectorcache/auth-hono types, built', () => {
+  const packageDir = join(__dirname, '..', '..', 'packages', 'hono');
+
+  it("resolve for import and for require, with c.get('vectorcache') typed without casts", () => {
+    // Inside the package, so its own name resolves through "exports" (self-reference) to dist.
+    const dir = mkdtempSync(join(packageDir, '.types-check-'));
+    try {
+      writeFileSync(join(dir, 'consumer.mts'), HONO_CONSUMER);
+      writeFileSync(join(dir, 'consumer.cts'), HONO_CONSUMER);
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            module: 'nodenext',
+            moduleResolution: 'nodenext',
+            target: 'es2022',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+            types: [],
+          },
+          files: ['consumer.mts', 'consumer.cts'],
+        }),
+      );
+      const tsc = require.resolve('typescript/bin/tsc');
+      const run = (): string => {
+        try {
+          return execFileSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' });
+        } catch (err) {
+          return String((err as { stdout?: string }).stdout ?? err);
+        }
+      };
+      expect(run()).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

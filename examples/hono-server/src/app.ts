@@ -1,0 +1,57 @@
+import { requireScopes, vectorcacheAuth, type HonoAuthOptions } from '@vectorcache/auth-hono';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { createPromptCache, textField } from '../../shared/prompt-cache';
+
+/** The example API and how to stop its authentication (flushes usage, closes the key store). */
+export interface ExampleApp {
+  app: Hono;
+  close(): Promise<void>;
+}
+
+const isHealthCheck = (c: Context): boolean => c.req.method === 'GET' && c.req.path === '/health';
+
+/** The JSON body, or undefined when it is not JSON (answered 400 by the route). */
+const jsonBody = (c: Context): Promise<unknown> => c.req.json().catch(() => undefined);
+
+/**
+ * Builds the example cache API: `GET /health` is public, `POST /v1/cache/query` needs
+ * `cache:read` and `POST /v1/cache/write` needs `cache:write`. Keys come from the environment
+ * (`VECTORCACHE_KEYS_FILE`, default `.vectorcache/keys.json`, or `VECTORCACHE_REDIS_URL`).
+ * @example
+ * const { app } = createApp();
+ * serve({ fetch: app.fetch, port: 3000, hostname: '127.0.0.1' });
+ */
+export function createApp(options: Omit<HonoAuthOptions, 'skip'> = {}): ExampleApp {
+  const auth = vectorcacheAuth({ ...options, skip: isHealthCheck });
+  const cache = createPromptCache();
+  const app = new Hono();
+
+  // Authentication comes first, so a request without a valid key is refused before its body is read.
+  app.use(auth);
+  app.use(bodyLimit({ maxSize: 64 * 1024 }));
+
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+
+  app.post('/v1/cache/query', requireScopes('cache:read'), async (c) => {
+    const projectId = c.get('vectorcache')!.projectId;
+    const prompt = textField(await jsonBody(c), 'prompt');
+    if (!prompt) return c.json({ detail: 'prompt must be a non-empty string' }, 400);
+    const response = cache.query(projectId, prompt);
+    return c.json(response === undefined ? { hit: false } : { hit: true, response });
+  });
+
+  app.post('/v1/cache/write', requireScopes('cache:write'), async (c) => {
+    const principal = c.get('vectorcache')!;
+    const body = await jsonBody(c);
+    const prompt = textField(body, 'prompt');
+    const response = textField(body, 'response');
+    if (!prompt || !response) {
+      return c.json({ detail: 'prompt and response must be non-empty strings' }, 400);
+    }
+    cache.write(principal.projectId, prompt, response);
+    return c.json({ stored: true, projectId: principal.projectId, by: principal.prefix }, 201);
+  });
+
+  return { app, close: () => auth.close() };
+}
