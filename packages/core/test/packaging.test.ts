@@ -22,6 +22,8 @@ const DOCUMENTED = [
   'createAuthHandler',
   'createScopeGuard',
   'readAuthorizationHeader',
+  'authenticateRequest',
+  'toWebResponse',
 ];
 
 function exportsOf(mode: 'require' | 'import'): string[] {
