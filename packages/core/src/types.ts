@@ -49,12 +49,7 @@ export type KeyRecordPatch = Partial<
  * a missing scope is `insufficient_scope` wherever the scope was checked.
  */
 export type UsageOutcome =
-  | 'valid'
-  | 'revoked'
-  | 'expired'
-  | 'wrong_project'
-  | 'insufficient_scope'
-  | 'rate_limited';
+  'valid' | 'revoked' | 'expired' | 'wrong_project' | 'insufficient_scope' | 'rate_limited';
 
 /** Analytics counts of one key in one UTC hour for one outcome. */
 export interface UsageBucket {
@@ -147,10 +142,7 @@ export interface KeyStore {
    * rotation), the patch of that other record is applied in the same atomic operation: either
    * both writes happen or neither does.
    */
-  insert(
-    record: StoredKeyRecord,
-    replacing?: { id: string; patch: KeyRecordPatch },
-  ): Promise<void>;
+  insert(record: StoredKeyRecord, replacing?: { id: string; patch: KeyRecordPatch }): Promise<void>;
   /** The record with this id, or `null`. */
   get(id: string): Promise<StoredKeyRecord | null>;
   /** Every record, or those of one project. */
