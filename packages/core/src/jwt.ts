@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { KeyObject, createHash, createPublicKey, createSecretKey } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { VectorcacheAuthError } from './errors';
-import { isValidScope } from './scopes';
+import { isValidScope, scopeGranted, scopesSatisfied } from './scopes';
 import { markJwtPrincipal } from './token-exchange';
 import type { Principal } from './types';
 
@@ -221,13 +221,13 @@ export function createJwtChecker(
     }
     const prefix = typeof payload.key_prefix === 'string' ? payload.key_prefix : '';
     const name = typeof payload.name === 'string' ? payload.name : subject;
-    const principal: Principal = markJwtPrincipal(
-      Object.freeze({
+    const principal: Principal = Object.freeze(
+      markJwtPrincipal({
         keyId: subject,
         projectId,
         name,
         prefix,
-        scopes: Object.freeze(scopesOf(payload)) as string[],
+        scopes: Object.freeze(scopesOf(payload)),
       }),
     );
     const check: JwtCheck = {
@@ -238,4 +238,27 @@ export function createJwtChecker(
     verified?.set(tokenHash, { check, expiresAtMs: (payload.exp ?? 0) * 1000 });
     return check;
   };
+}
+
+// Narrowed principals by token principal, so a narrowed key costs one allocation per token and
+// key-record version; weak, so it lives no longer than the bounded caches holding the principals.
+const narrowed = new WeakMap<Principal, { keyScopes: readonly string[]; principal: Principal }>();
+
+/**
+ * The principal of a token bounded by its key's current scopes: a token is never worth more than
+ * the key it was issued for is now. A scope survives when both grant it (`cache:*` on the token
+ * and `cache:read` on the key leave `cache:read`).
+ */
+export function boundByKeyScopes(principal: Principal, keyScopes: readonly string[]): Principal {
+  if (scopesSatisfied(keyScopes, principal.scopes)) return principal; // the common case: no copy
+  const memo = narrowed.get(principal);
+  if (memo?.keyScopes === keyScopes) return memo.principal;
+  const scopes = new Set<string>();
+  for (const scope of principal.scopes) if (scopeGranted(keyScopes, scope)) scopes.add(scope);
+  for (const scope of keyScopes) if (scopeGranted(principal.scopes, scope)) scopes.add(scope);
+  const bounded = Object.freeze(
+    markJwtPrincipal({ ...principal, scopes: Object.freeze([...scopes]) }),
+  );
+  narrowed.set(principal, { keyScopes, principal: bounded });
+  return bounded;
 }

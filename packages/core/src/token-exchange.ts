@@ -1,6 +1,7 @@
-import { failureFor, insufficientScope } from './answers';
-import type { TokenIssuer } from './token-issuer';
-import { isValidScope, scopeGranted } from './scopes';
+import { failureFor } from './answers';
+import type { VectorcacheAuthError } from './errors';
+import type { IssuedToken, TokenIssuer } from './token-issuer';
+import { isValidScope } from './scopes';
 import type { Principal } from './types';
 
 /** The answer of the token endpoint, ready to send (status, exact JSON body, headers). */
@@ -10,18 +11,21 @@ export interface TokenExchangeAnswer {
   headers: Readonly<Record<string, string>>;
 }
 
-// Principals that came from a JWT: such a caller may not mint further tokens (no endless renewal).
-const fromJwt = new WeakSet<Principal>();
+// Principals that came from a JWT may not mint further tokens (no endless renewal). The mark is a
+// brand on the object under a registry symbol, not a set inside this module: an app that loads
+// core twice (its ESM and its CommonJS build) must see the mark made by either copy.
+const FROM_JWT = Symbol.for('@vectorcache/auth-core.fromJwt');
 
-/** Marks a principal as authenticated by a JWT rather than an API key. */
-export function markJwtPrincipal(principal: Principal): Principal {
-  fromJwt.add(principal);
+/** Marks a principal (before it is frozen) as authenticated by a JWT rather than an API key. */
+export function markJwtPrincipal<P extends Principal>(principal: P): P {
+  // Non-enumerable: invisible to JSON, spreads and equality checks of the principal's fields.
+  Object.defineProperty(principal, FROM_JWT, { value: true });
   return principal;
 }
 
-/** Whether the principal was authenticated by a JWT. */
+/** Whether the principal was authenticated by a JWT (by any copy of core). */
 export function isJwtPrincipal(principal: Principal): boolean {
-  return fromJwt.has(principal);
+  return (principal as { [FROM_JWT]?: unknown })[FROM_JWT] === true;
 }
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
@@ -69,12 +73,18 @@ export function createTokenExchange(
     }
     const scopes = requestedScopes(requested, principal);
     if (typeof scopes === 'string') return badRequest(scopes);
-    const missing = scopes.filter((scope) => !scopeGranted(principal.scopes, scope));
-    if (missing.length > 0) {
-      const failure = insufficientScope(missing);
-      return { status: failure.status, body: failure.body, headers: failure.headers };
+    let issued: IssuedToken;
+    try {
+      // The issuer refuses scopes the key lacks, with the 403 to send.
+      issued = await issuer.issue(principal, scopes);
+    } catch (err) {
+      // By shape, not instanceof: the issuer may come from the other copy of core (ESM and CJS).
+      const answer = (err as Partial<Pick<VectorcacheAuthError, 'answer'>> | null)?.answer;
+      if (answer) {
+        return { status: answer.status, body: answer.body, headers: answer.headers };
+      }
+      throw err;
     }
-    const issued = await issuer.issue(principal, scopes);
     return {
       status: 200,
       body: JSON.stringify({

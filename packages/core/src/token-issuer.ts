@@ -1,6 +1,9 @@
 import { KeyObject, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { insufficientScope } from './answers';
+import { VectorcacheAuthError } from './errors';
 import { invalid, secretFrom, type JwtAlgorithm, type JwtOptions } from './jwt';
+import { missingScopes } from './scopes';
 import type { Principal } from './types';
 
 /** Options of {@link createTokenIssuer}. */
@@ -28,7 +31,11 @@ export interface IssuedToken {
 export interface TokenIssuer {
   /** The verifier options that accept this issuer's tokens. */
   readonly jwtOptions: JwtOptions;
-  /** Signs a token for `principal` with `scopes` (default: all of its scopes). */
+  /**
+   * Signs a token for `principal` with `scopes` (default: all of its scopes). Throws a
+   * `VectorcacheAuthError` (`insufficient_scope`, its `answer` the 403) for a scope the principal
+   * does not hold: a token is never worth more than its key.
+   */
   issue(principal: Principal, scopes?: readonly string[]): Promise<IssuedToken>;
 }
 
@@ -95,6 +102,14 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   return {
     jwtOptions,
     async issue(principal, scopes = principal.scopes) {
+      const missing = missingScopes(principal.scopes, scopes);
+      if (missing.length > 0) {
+        throw new VectorcacheAuthError(
+          'insufficient_scope',
+          `Cannot issue a token with ${missing.join(', ')}: key ${principal.keyId} does not hold ${missing.length === 1 ? 'it' : 'them'}. Ask for a subset of the principal's scopes.`,
+          { answer: insufficientScope(missing) },
+        );
+      }
       const now = Math.floor(Date.now() / 1000);
       const token = await new SignJWT({
         [projectClaim]: principal.projectId,

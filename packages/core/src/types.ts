@@ -187,7 +187,8 @@ export interface Principal {
   name: string;
   /** `vc_1234` */
   prefix: string;
-  scopes: string[];
+  /** Frozen at run time. */
+  scopes: readonly string[];
 }
 
 /** Why a request was refused. */

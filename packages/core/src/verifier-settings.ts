@@ -34,7 +34,7 @@ export function toPrincipal(record: StoredKeyRecord): Principal {
     projectId: record.projectId,
     name: record.name,
     prefix: record.prefix,
-    scopes: Object.freeze([...record.scopes]) as string[],
+    scopes: Object.freeze([...record.scopes]),
   });
 }
 

@@ -17,7 +17,7 @@ import { scopesSatisfied } from './scopes';
 import { withTimeout } from './timeout';
 import { CoalescedReads } from './coalesce';
 import { KeyStates } from './key-states';
-import { createJwtChecker, looksLikeJwt } from './jwt';
+import { boundByKeyScopes, createJwtChecker, looksLikeJwt } from './jwt';
 import type {
   RejectReason,
   StoreChange,
@@ -244,6 +244,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       const status = keyStatus(record, at);
       if (status !== 'active') return reject(status, record.prefix, record.id, record.projectId);
       if (state.usage) usage!.record(state.usage, at);
+      return check(boundByKeyScopes(principal, record.scopes), requirements);
     }
     return check(principal, requirements);
   }

@@ -5,7 +5,8 @@ import { SignJWT, exportJWK } from 'jose';
 import { createTokenIssuer } from '../src/token-issuer';
 import { createKeyManager } from '../src/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
-import { createTokenExchange } from '../src/token-exchange';
+import { VectorcacheAuthError } from '../src/errors';
+import { createTokenExchange, isJwtPrincipal } from '../src/token-exchange';
 import type { Principal, VerifyResult } from '../src/types';
 import { createVerifier } from '../src/verifier';
 import { PLAINTEXT_KEY } from './fixtures';
@@ -260,6 +261,60 @@ describe('key-for-token exchange', () => {
     if (!viaToken.ok) throw new Error('setup');
     expect((await exchange(viaToken.principal)).status).toBe(401);
     expect((await exchange(undefined)).status).toBe(401);
+  });
+
+  it('the issuer itself refuses scopes the principal does not hold, with the 403 to send', async () => {
+    const { principal } = await principalFor(['cache:read']);
+    const refused = issuer.issue(principal, ['cache:read', 'cache:write', 'keys:manage']);
+    await expect(refused).rejects.toBeInstanceOf(VectorcacheAuthError);
+    await expect(refused).rejects.toMatchObject({
+      code: 'insufficient_scope',
+      answer: {
+        status: 403,
+        body: JSON.stringify({
+          detail: 'API key does not have the required scope: cache:write, keys:manage',
+        }),
+        headers: {
+          'www-authenticate':
+            'Bearer realm="vectorcache", error="insufficient_scope", scope="cache:write keys:manage"',
+        },
+      },
+    });
+    // A wildcard held covers the scopes under it, and the default is every scope held.
+    const wide = await principalFor(['cache:*']);
+    expect((await issuer.issue(wide.principal, ['cache:write'])).scopes).toEqual(['cache:write']);
+    expect((await issuer.issue(principal)).scopes).toEqual(['cache:read']);
+  });
+
+  it("narrowing a key's scopes narrows its live tokens, here and on another instance", async () => {
+    const other = createVerifier({ store, jwt: issuer.jwtOptions });
+    const { id, principal } = await principalFor(['cache:*', 'analytics:read']);
+    const body = JSON.parse((await exchange(principal)).body) as { access_token: string };
+    const bearer = `Bearer ${body.access_token}`;
+    for (const v of [verifier, other]) {
+      expect(reasonOf(await v.verify(bearer, { scopes: ['cache:write', 'analytics:read'] }))).toBe(
+        'ok',
+      );
+    }
+    await store.update(id, { scopes: ['cache:read'] });
+    for (const v of [verifier, other]) {
+      const read = await v.verify(bearer, { scopes: ['cache:read'] });
+      expect(read.ok && [...read.principal.scopes]).toEqual(['cache:read']);
+      expect(read.ok && isJwtPrincipal(read.principal)).toBe(true);
+      const write = await v.verify(bearer, { scopes: ['cache:write'] });
+      expect(!write.ok && [write.status, write.reason]).toEqual([403, 'insufficient_scope']);
+      expect(reasonOf(await v.verify(bearer, { scopes: ['analytics:read'] }))).toBe(
+        'insufficient_scope',
+      );
+    }
+    // Widening the key again gives the token back no more than it was issued with.
+    await store.update(id, { scopes: ['*'] });
+    const again = await verifier.verify(bearer);
+    expect(again.ok && [...again.principal.scopes]).toEqual(['cache:*', 'analytics:read']);
+    expect(reasonOf(await verifier.verify(bearer, { scopes: ['keys:manage'] }))).toBe(
+      'insufficient_scope',
+    );
+    await other.close();
   });
 
   it('the token carries no plaintext key', async () => {

@@ -57,6 +57,44 @@ describe('packaging of @vectorcache/auth-core', () => {
       expect(existsSync(resolve(PKG, file))).toBe(true);
   });
 
+  it("a principal authenticated by a token in one copy of core is refused by the other copy's exchange", () => {
+    // An app that loads core twice: a dependency requires the CommonJS build, another imports the
+    // ESM build. The CommonJS copy verifies; the ESM copy's exchange must still see the token.
+    const code = `
+      const cjs = require('./dist/index.js');
+      import('./dist/index.mjs').then(async (esm) => {
+        const store = new cjs.MemoryKeyStore();
+        const secret = 'a-test-secret-that-is-at-least-32-bytes-long';
+        const options = { key: secret, issuer: 'copies', audience: 'copies' };
+        const cjsIssuer = cjs.createTokenIssuer(options);
+        const verifier = cjs.createVerifier({ store, jwt: cjsIssuer.jwtOptions });
+        const { key } = await cjs.createKeyManager({ store }).create({ projectId: 'p', name: 'n' });
+        const byKey = await verifier.verify('Bearer ' + key);
+        const issued = JSON.parse((await cjs.createTokenExchange(cjsIssuer)(byKey.principal)).body);
+        const byToken = await verifier.verify('Bearer ' + issued.access_token);
+        const esmExchange = esm.createTokenExchange(esm.createTokenIssuer(options));
+        console.log(JSON.stringify({
+          twoCopies: esm.createVerifier !== cjs.createVerifier,
+          tokenOk: byToken.ok,
+          keyPrincipal: (await esmExchange(byKey.principal)).status,
+          tokenPrincipal: (await esmExchange(byToken.principal)).status,
+          seenByEsm: esm.isJwtPrincipal(byToken.principal),
+          fieldsOnly: Object.keys(byToken.principal).sort(),
+        }));
+        await verifier.close();
+      });
+    `;
+    const out = execFileSync(process.execPath, ['-e', code], { cwd: PKG, encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({
+      twoCopies: true,
+      tokenOk: true,
+      keyPrincipal: 200,
+      tokenPrincipal: 401,
+      seenByEsm: true,
+      fieldsOnly: ['keyId', 'name', 'prefix', 'projectId', 'scopes'],
+    });
+  });
+
   it('the built output verifies a key end to end', () => {
     const code = `
       const c = require('@vectorcache/auth-core');

@@ -29,7 +29,9 @@ app.use(vectorcacheAuth({ projectId: async () => 'proj_1', skip: async () => fal
 app.post('/v1/cache/write', requireScopes('cache:write', 'cache:read'), (req, res) => {
   assertType<Equal<typeof req.vectorcache, Principal | undefined>>();
   const project: string | undefined = req.vectorcache?.projectId;
-  const scopes: string[] = req.vectorcache?.scopes ?? [];
+  const scopes: readonly string[] = req.vectorcache?.scopes ?? [];
+  // @ts-expect-error the scopes are frozen at run time, and typed so
+  req.vectorcache?.scopes.push('keys:manage');
   res.json({ project, scopes });
   // @ts-expect-error the principal is unset on skipped routes: it must be checked first
   void req.vectorcache.projectId;

@@ -22,7 +22,10 @@ app.post('/v1/cache/write', { preHandler: requireScopes('cache:write') }, async 
   void request.vectorcache.projectId;
   // @ts-expect-error the principal never carries the plaintext key
   void request.vectorcache?.key;
-  return { project: request.vectorcache?.projectId };
+  const scopes: readonly string[] = request.vectorcache?.scopes ?? [];
+  // @ts-expect-error the scopes are frozen at run time, and typed so
+  request.vectorcache?.scopes.push('keys:manage');
+  return { project: request.vectorcache?.projectId, scopes };
 });
 app.get<{ Params: { id: string } }>(
   '/items/:id',

