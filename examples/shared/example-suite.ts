@@ -122,7 +122,7 @@ export function exampleSuite(name: string, start: () => Promise<RunningExample>)
         .send({ prompt: 'x' });
     expect((await ask()).status).toBe(200);
     await keys.revoke(record.id);
-    // The running app's file store notices the change by polling the file (DESIGN: within 1 s).
+    // The running app's file store notices the change by polling the file (docs/contract.md: within 1 s).
     let status = 200;
     for (let i = 0; i < 40 && status === 200; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));

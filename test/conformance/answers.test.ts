@@ -1,6 +1,6 @@
 /**
  * One table of requests, run against every adapter of servers.ts over real sockets: every
- * adapter must give DESIGN.md's answer, and all of them the same bytes.
+ * adapter must give the answer of docs/contract.md, and all of them the same bytes.
  */
 import { MemoryKeyStore } from '@vectorcache/auth-core';
 import request from 'supertest';
@@ -64,7 +64,7 @@ const raw = (...values: Array<(k: Keys) => string | Buffer>): Row['send'] => ({
 const hex = (n: number): string => 'a1b2c3d4e5f60789'.repeat(4).slice(0, n);
 
 const ROWS: Row[] = [
-  // DESIGN.md answers table, row by row.
+  // The answers table of docs/contract.md, row by row.
   { name: 'no Authorization header', send: { via: 'supertest' }, expect: missing },
   { name: 'empty header', send: raw(() => ''), expect: missing },
   { name: 'whitespace-only header', send: raw(() => '   '), expect: missing },
@@ -261,7 +261,7 @@ afterAll(async () => {
 describe.each(ROWS)('$name', (row) => {
   const targets = (): Record<AdapterName, Target> => (row.storeDown ? down : up);
 
-  it.each(ADAPTERS)('%s gives the answer of DESIGN.md', async (adapter) => {
+  it.each(ADAPTERS)('%s gives the answer of docs/contract.md', async (adapter) => {
     const target = targets()[adapter];
     const seen = await send(target, row, keys);
     expect({ status: seen.status, body: seen.body.toString('utf8'), www: seen.www }).toEqual({

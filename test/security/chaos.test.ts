@@ -27,7 +27,7 @@ import {
 const PROJECT = 'proj_chaos';
 /** The verifier's default store timeout (the server does not change it). */
 const STORE_TIMEOUT_MS = 500;
-/** DESIGN.md: no answer slower than the store timeout + 100 ms. */
+/** docs/contract.md: no answer slower than the store timeout + 100 ms. */
 const LATENCY_BOUND_MS = STORE_TIMEOUT_MS + 100;
 /**
  * Client-side latency also holds the load generator's own scheduling (same 2-core machine as
@@ -280,7 +280,7 @@ describeRedis('chaos under load (private redis-server)', () => {
     expect(frozenHot.length).toBeGreaterThan(0);
     expect(oks(killedHot)).toEqual([]);
     expect(oks(frozenHot)).toEqual([]);
-    // And they were refused with the 503 of DESIGN.md, not some other error.
+    // And they were refused with the 503 of docs/contract.md, not some other error.
     for (const s of [...killedCold, ...frozenCold, ...killedHot, ...frozenHot]) {
       expect(s.status).toBe(503);
       expect(s.body).toBe('{"detail":"Authentication service unavailable"}');

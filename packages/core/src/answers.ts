@@ -50,7 +50,7 @@ const FIXED: Readonly<Record<FixedReason, AuthFailure>> = {
 };
 
 /**
- * The ready-to-send refusal for a reason, exactly as DESIGN.md's answers table gives it.
+ * The ready-to-send refusal for a reason, exactly as the answers table of docs/contract.md gives it.
  * @example failureFor('unknown').status // 401
  */
 export function failureFor(reason: FixedReason): AuthFailure {

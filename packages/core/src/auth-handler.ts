@@ -321,7 +321,7 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
 
 /**
  * Builds a route guard that requires scopes of an already authenticated principal: the 403 of
- * DESIGN.md when one is missing, the 401 when the request was not authenticated at all.
+ * docs/contract.md when one is missing, the 401 when the request was not authenticated at all.
  * @example const guard = createScopeGuard(['cache:write']);
  */
 export function createScopeGuard<Req>(

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 
 const PKG = resolve(__dirname, '..');
 
-/** Every documented export of @vectorcache/auth-core (DESIGN.md's Core API and the adapter support). */
+/** Every documented export of @vectorcache/auth-core (what the README and docs/contract.md name, and the adapter support). */
 const DOCUMENTED = [
   'generateApiKey',
   'isApiKeyFormat',
