@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { VectorcacheAuthError } from './errors';
 import { FileKeyStore } from './stores/file-store';
 import type { AuthEvent, KeyStore, Verifier, VerifierOptions } from './types';
@@ -19,24 +18,33 @@ export type RedisKeyStoreConstructor = new (
 const REDIS_PACKAGE = '@vectorcache/auth-redis';
 
 function loadRedisPackage(): { RedisKeyStore: RedisKeyStoreConstructor } {
-  const loaders: Array<() => unknown> = [];
-  // The CommonJS build (and Jest) have `require`; the ESM build resolves from the app's folder.
-  if (typeof require === 'function') loaders.push(() => require(REDIS_PACKAGE));
-  loaders.push(() => createRequire(join(process.cwd(), 'index.js'))(REDIS_PACKAGE));
-  for (const load of loaders) {
-    try {
-      const mod = load() as { RedisKeyStore?: RedisKeyStoreConstructor };
-      if (typeof mod?.RedisKeyStore === 'function') {
-        return mod as { RedisKeyStore: RedisKeyStoreConstructor };
-      }
-    } catch {
-      // try the next way to resolve it
+  let mod: { RedisKeyStore?: unknown };
+  try {
+    // From core's own file, the way Node resolves a declared (optional) peer dependency: wherever
+    // the process was started, the package installed beside core is found. `__filename` is the
+    // module's own path in the CommonJS build and shimmed from import.meta.url in the ESM build.
+    mod = createRequire(__filename)(REDIS_PACKAGE) as { RedisKeyStore?: unknown };
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    if (code === 'MODULE_NOT_FOUND' && message.includes(`'${REDIS_PACKAGE}'`)) {
+      throw new VectorcacheAuthError(
+        'invalid_option',
+        `VECTORCACHE_REDIS_URL is set but ${REDIS_PACKAGE} is not installed: run \`npm install ${REDIS_PACKAGE} ioredis\`, or unset VECTORCACHE_REDIS_URL to use the file store.`,
+      );
     }
+    throw new VectorcacheAuthError(
+      'invalid_option',
+      `VECTORCACHE_REDIS_URL is set but ${REDIS_PACKAGE} failed to load (${message}); check that it and ioredis are installed and of matching versions.`,
+      { cause: err },
+    );
   }
-  throw new VectorcacheAuthError(
-    'invalid_option',
-    'VECTORCACHE_REDIS_URL is set but @vectorcache/auth-redis cannot be loaded: run `npm install @vectorcache/auth-redis ioredis`, or unset VECTORCACHE_REDIS_URL to use the file store.',
-  );
+  if (typeof mod.RedisKeyStore !== 'function') {
+    throw new VectorcacheAuthError(
+      'invalid_option',
+      `${REDIS_PACKAGE} has no RedisKeyStore export: install a version matching @vectorcache/auth-core.`,
+    );
+  }
+  return mod as { RedisKeyStore: RedisKeyStoreConstructor };
 }
 
 /**

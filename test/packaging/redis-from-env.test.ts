@@ -1,0 +1,118 @@
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeRedis, redisUrl, uniquePrefix } from '../../test-utils/redis';
+import { runProcess } from '../../test-utils/processes';
+
+/**
+ * Zero configuration with VECTORCACHE_REDIS_URL, as users run it: the built packages installed in
+ * an app's node_modules (npm's flat layout), the app started from another folder (`/`, as systemd
+ * or a Docker WORKDIR may). Core must find @vectorcache/auth-redis from its own location, the way
+ * Node resolves a declared optional peer dependency, for CommonJS and ESM apps alike.
+ */
+const PACKAGES = join(__dirname, '..', '..', 'packages');
+
+/** Copies a built package (package.json and dist/) into `nodeModules`, as an install would. */
+function install(nodeModules: string, dir: string, name: string): void {
+  const target = join(nodeModules, name);
+  mkdirSync(target, { recursive: true });
+  cpSync(join(PACKAGES, dir, 'package.json'), join(target, 'package.json'));
+  cpSync(join(PACKAGES, dir, 'dist'), join(target, 'dist'), { recursive: true });
+}
+
+/** Links a third-party dependency of `fromPackage` into `nodeModules` (its real folder). */
+function link(nodeModules: string, fromPackage: string, name: string): void {
+  symlinkSync(
+    realpathSync(join(PACKAGES, fromPackage, 'node_modules', name)),
+    join(nodeModules, name),
+  );
+}
+
+const APP_BODY = `
+  try {
+    const store = storeFromEnv();
+    const none = await store.list({ projectId: 'no-such-project' });
+    console.log(JSON.stringify({ store: store.constructor.name, listed: none.length }));
+    await store.close();
+  } catch (err) {
+    console.log(JSON.stringify({ code: err.code, message: err.message }));
+  }
+`;
+
+/** Writes a CommonJS and an ESM app into `appDir`; returns their paths. */
+function writeApps(appDir: string): { cjs: string; esm: string } {
+  const cjs = join(appDir, 'app.cjs');
+  const esm = join(appDir, 'app.mjs');
+  writeFileSync(
+    cjs,
+    `const { storeFromEnv } = require('@vectorcache/auth-core');\n(async () => {${APP_BODY}})();\n`,
+  );
+  writeFileSync(esm, `import { storeFromEnv } from '@vectorcache/auth-core';\n${APP_BODY}\n`);
+  return { cjs, esm };
+}
+
+/** Builds an app folder with core (and, if asked, the Redis package) installed. */
+function makeApp(root: string, name: string, withRedis: boolean): { cjs: string; esm: string } {
+  const appDir = join(root, name);
+  const nodeModules = join(appDir, 'node_modules');
+  mkdirSync(join(nodeModules, '@vectorcache'), { recursive: true });
+  install(nodeModules, 'core', '@vectorcache/auth-core');
+  link(nodeModules, 'core', 'jose');
+  link(nodeModules, 'core', 'lru-cache');
+  if (withRedis) {
+    install(nodeModules, 'redis', '@vectorcache/auth-redis');
+    link(nodeModules, 'redis', 'ioredis');
+  }
+  return writeApps(appDir);
+}
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'vc-peer-'));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+async function runFromRoot(app: string, env: NodeJS.ProcessEnv): Promise<unknown> {
+  // cwd `/`: nothing of the app can be found from the working directory.
+  const run = await runProcess(process.execPath, [app], { cwd: '/', env, timeoutMs: 20_000 });
+  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+  return JSON.parse(run.stdout);
+}
+
+describeRedis('VECTORCACHE_REDIS_URL, the app started from another folder', () => {
+  it.each(['cjs', 'esm'] as const)(
+    'a %s app finds @vectorcache/auth-redis beside core',
+    async (kind) => {
+      const app = makeApp(root, `with-redis-${kind}`, true)[kind];
+      const env = {
+        VECTORCACHE_REDIS_URL: redisUrl,
+        VECTORCACHE_REDIS_PREFIX: uniquePrefix('peer'),
+      };
+      expect(await runFromRoot(app, env)).toEqual({ store: 'RedisKeyStore', listed: 0 });
+    },
+  );
+});
+
+describe('VECTORCACHE_REDIS_URL without @vectorcache/auth-redis installed', () => {
+  it.each(['cjs', 'esm'] as const)(
+    'a %s app gets the error that says what to install',
+    async (kind) => {
+      const app = makeApp(root, `bare-${kind}`, false)[kind];
+      const result = await runFromRoot(app, { VECTORCACHE_REDIS_URL: 'redis://127.0.0.1:1' });
+      expect(result).toEqual({
+        code: 'invalid_option',
+        message: expect.stringContaining(
+          '@vectorcache/auth-redis is not installed: run `npm install @vectorcache/auth-redis ioredis`',
+        ),
+      });
+    },
+  );
+});
