@@ -2,19 +2,18 @@
  * Shared parts of the attack tests: the server child process, a bounded load generator on
  * node:http keep-alive agents (127.0.0.1 only), per-second tables and the plaintext-key scanner.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
+import {
+  PLAINTEXT_KEY,
+  REPO_ROOT,
+  startProcess,
+  tsxArgs,
+  type StartedProcess,
+} from '../../test-utils/processes';
 
-/** The repository root; its tsconfig maps `@vectorcache/*` to the sources for tsx. */
-export const REPO_ROOT = resolve(__dirname, '../..');
-const TSX_LOADER = pathToFileURL(require.resolve('tsx', { paths: [REPO_ROOT] })).href;
 export const AUTH_SERVER = join(__dirname, 'fixtures/auth-server.ts');
-
-/** Any plaintext API key. */
-export const PLAINTEXT_KEY = /vc_[0-9a-f]{32}/g;
 
 /** Every plaintext key in `text` (deduplicated). */
 export function plaintextKeysIn(text: string): string[] {
@@ -25,67 +24,23 @@ export function plaintextKeysIn(text: string): string[] {
 export const DEBUG_LINE = /^vectorcache auth: (verified|rejected)( [a-z_]+=\S+)*$/;
 
 /** A server child process. */
-export interface ServerProcess {
+export interface ServerProcess extends StartedProcess {
   port: number;
-  child: ChildProcessWithoutNullStreams;
-  stdout: () => string;
-  stderr: () => string;
-  /** SIGTERM, then SIGKILL after 3 s; resolves once the process is gone. */
-  stop: () => Promise<void>;
 }
 
 /** Starts `node --import tsx <script>` and resolves once it prints `listening <port>`. */
-export function startServer(
+export async function startServer(
   script: string,
   env: NodeJS.ProcessEnv,
   timeoutMs = 30_000,
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, script], {
+  const started = await startProcess(process.execPath, tsxArgs(script), {
     cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.json'),
-      ...env,
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    env,
+    ready: /listening (\d+)/,
+    timeoutMs,
   });
-  let stdout = '';
-  let stderr = '';
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
-  };
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolvePromise, reject) => {
-    const fail = (why: string): void => {
-      clearTimeout(timer);
-      void stop().then(() => reject(new Error(`${why}; output:\n${stdout}\n${stderr}`)));
-    };
-    const timer = setTimeout(() => fail(`server did not start within ${timeoutMs} ms`), timeoutMs);
-    const onExit = (code: number | null): void => fail(`server exited with code ${code}`);
-    child.once('exit', onExit);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      const before = stdout;
-      stdout += chunk;
-      const match = /listening (\d+)/.exec(stdout);
-      if (match && !/listening (\d+)/.test(before)) {
-        clearTimeout(timer);
-        child.off('exit', onExit);
-        resolvePromise({
-          port: Number(match[1]),
-          child,
-          stdout: () => stdout,
-          stderr: () => stderr,
-          stop,
-        });
-      }
-    });
-  });
+  return { ...started, port: Number(started.ready[1]) };
 }
 
 /** One request the load generator should send. */

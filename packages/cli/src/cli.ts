@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import {
   createKeyManager,
@@ -39,8 +40,12 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 const PROGRAM = 'vectorcache-keys';
-/** Kept equal to package.json's version by a test. */
-export const VERSION = '0.1.0';
+/**
+ * The version in the package's own package.json, one folder above both `src/` and `dist/`
+ * (`__filename` is shimmed from import.meta.url in the ESM build).
+ */
+export const VERSION: string = (createRequire(__filename)('../package.json') as { version: string })
+  .version;
 const PLAINTEXT_KEY = /vc_[0-9a-f]{32}/g;
 
 const ENVIRONMENT_HELP = `

@@ -1,20 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { CLI_BIN, PLAINTEXT_KEY, runProcess } from '../../../test-utils/processes';
 import { runCli } from '../src/index';
 
-/** The repository root (tsconfig paths there map `@vectorcache/*` to sources for tsx). */
-export const REPO_ROOT = resolve(__dirname, '../../..');
-/** The binary's source, run by `node --import tsx` so no build is needed. */
-export const BIN_SOURCE = join(REPO_ROOT, 'packages/cli/src/bin.ts');
-
-/** tsx's loader by absolute URL, so `--import` works from any working directory. */
-export const TSX_LOADER = pathToFileURL(require.resolve('tsx', { paths: [REPO_ROOT] })).href;
-
-/** Any plaintext API key. */
-export const PLAINTEXT_KEY = /vc_[0-9a-f]{32}/g;
+export { PLAINTEXT_KEY };
 
 /** What a CLI run produced. */
 export interface CliRun {
@@ -41,43 +31,17 @@ export async function runInProcess(
 }
 
 /**
- * Runs `vectorcache-keys` as a child process (`node --import tsx src/bin.ts`, sources mapped by the root tsconfig) in `cwd`, with only
- * PATH, HOME and `env` in its environment; killed if it runs longer than `timeoutMs`.
+ * Runs the built `vectorcache-keys` (`dist/bin.js`, plain node) as a child process in `cwd`, with
+ * only PATH, HOME and `env` in its environment; killed if it runs longer than `timeoutMs`.
  */
-export function runChild(
+export async function runChild(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   cwd: string,
   timeoutMs = 15_000,
 ): Promise<CliRun> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, BIN_SOURCE, ...args], {
-      cwd,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.json'),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`vectorcache-keys ${args.join(' ')} did not exit within ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ code: code ?? (signal ? 128 : -1), stdout, stderr });
-    });
-  });
+  const run = await runProcess(process.execPath, [CLI_BIN, ...args], { cwd, env, timeoutMs });
+  return { code: run.code ?? 128, stdout: run.stdout, stderr: run.stderr };
 }
 
 /** A fresh temporary directory; remove it with {@link removeDir}. */
