@@ -143,7 +143,7 @@ function checkScopeMode(mode: unknown): ScopeMode {
 
 function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = String(value);
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
   return out;
 }
 
@@ -303,6 +303,7 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
       }
       return skipped ? SKIP : afterSkip(req, source);
     } catch (err) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the hook's own error, passed on as it was thrown
       return Promise.reject(err);
     }
   }

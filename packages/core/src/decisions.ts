@@ -9,20 +9,23 @@ import type {
   VerifyResult,
 } from './types';
 
-/** How the verifier turns decisions into answers and events (events only when listened to). */
+/**
+ * How the verifier turns decisions into answers and events (events only when listened to). Plain
+ * functions, not methods: the verifier destructures them.
+ */
 export interface Decisions {
   /** The fixed refusal for `reason`, with its event. */
-  reject(reason: FixedReason, prefix?: string, keyId?: string, projectId?: string): AuthFailure;
+  reject: (reason: FixedReason, prefix?: string, keyId?: string, projectId?: string) => AuthFailure;
   /** Emits the `verified` event of a principal. */
-  verified(principal: Principal): void;
+  verified: (principal: Principal) => void;
   /** Emits any event. */
-  emit(event: AuthEvent): void;
+  emit: (event: AuthEvent) => void;
   /** Checks a principal against a route's project and scopes (the project first). */
-  check(
+  check: (
     principal: Principal,
     requirements: VerifyRequirements | undefined,
     success?: AuthSuccess,
-  ): VerifyResult;
+  ) => VerifyResult;
 }
 
 /** Builds the verifier's decisions around an optional event listener. */

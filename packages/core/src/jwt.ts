@@ -86,14 +86,15 @@ function checkAlgorithms(algorithms: unknown): string[] {
       'jwt.algorithms is required, e.g. { algorithms: ["ES256"] }: it is never taken from the token.',
     );
   }
-  for (const alg of algorithms) {
-    if (!SYMMETRIC.has(alg) && !ASYMMETRIC.has(alg)) {
+  const list: readonly unknown[] = algorithms;
+  for (const alg of list) {
+    if (typeof alg !== 'string' || (!SYMMETRIC.has(alg) && !ASYMMETRIC.has(alg))) {
       throw invalid(
         `jwt.algorithms: ${JSON.stringify(alg)} is not supported; use HS256/384/512, RS*, PS*, ES* or EdDSA ("none" is never accepted).`,
       );
     }
   }
-  return [...algorithms] as string[];
+  return [...list] as string[];
 }
 
 /** A secret key of at least 32 bytes, for HS256. */

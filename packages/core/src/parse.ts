@@ -30,11 +30,12 @@ function isWhitespace(code: number): boolean {
 export function parseAuthorization(
   header: string | readonly string[] | undefined | null,
 ): ParsedAuthorization {
-  let value: string | undefined;
+  let value: unknown;
   if (typeof header === 'string') value = header;
   else if (Array.isArray(header)) {
-    if (header.length > 1) return MALFORMED;
-    value = header[0];
+    const values: readonly unknown[] = header;
+    if (values.length > 1) return MALFORMED;
+    value = values[0];
   }
   if (typeof value !== 'string') return MISSING;
   if (value.length > MAX_AUTHORIZATION_LENGTH) return MALFORMED;

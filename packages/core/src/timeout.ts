@@ -21,6 +21,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
       },
       (err: unknown) => {
         clearTimeout(timer);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the store's own rejection, passed on as it was
         reject(err);
       },
     );

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { VectorcacheAuthError } from './errors';
 import type { KeyStore, Principal, StoredKeyRecord, VerifierOptions } from './types';
 
@@ -10,7 +11,7 @@ export function positiveInteger(value: unknown, fallback: number, name: string):
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new VectorcacheAuthError(
       'invalid_option',
-      `${name} must be a positive integer (got ${String(value)}); leave it out for the default ${fallback}.`,
+      `${name} must be a positive integer (got ${inspect(value)}); leave it out for the default ${fallback}.`,
     );
   }
   return value;
@@ -21,7 +22,7 @@ function nonNegative(value: unknown, fallback: number, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new VectorcacheAuthError(
       'invalid_option',
-      `${name} must be a number of milliseconds >= 0 (got ${String(value)}); leave it out for the default ${fallback}.`,
+      `${name} must be a number of milliseconds >= 0 (got ${inspect(value)}); leave it out for the default ${fallback}.`,
     );
   }
   return value;

@@ -137,7 +137,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     key: string,
   ): Promise<StoredKeyRecord | null> {
     const value = await withTimeout(
-      what === 'findByHash' ? store!.findByHash(key) : store!.get(key),
+      what === 'findByHash' ? store.findByHash(key) : store.get(key),
       timeoutMs,
       'a key lookup',
     );

@@ -91,8 +91,8 @@ export class ChangeFeed {
         this.up = true;
         this.emit({ type: 'feed_restored' });
       },
-      (error: Error) => {
-        this.options.onError(error);
+      (error: unknown) => {
+        this.options.onError(error as Error);
         if (this.subscriber === sub) sub.disconnect(true);
       },
     );

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { VectorcacheAuthError } from '@vectorcache/auth-core';
 import type { RedisConnection, RedisKeyStoreOptions } from './types';
 
@@ -22,7 +23,7 @@ function positive(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw invalid(
-      `RedisKeyStore option "${name}" must be a positive number of milliseconds (got ${String(value)}).`,
+      `RedisKeyStore option "${name}" must be a positive number of milliseconds (got ${inspect(value)}).`,
     );
   }
   return value;

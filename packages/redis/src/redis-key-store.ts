@@ -135,7 +135,7 @@ export class RedisKeyStore implements KeyStore {
       changeMessage(record),
       ...encodeRecord(record),
     );
-    if (Number(written) !== 1) {
+    if (written !== 1) {
       throw new VectorcacheAuthError(
         'duplicate_key',
         `A key with id ${record.id} or the same hash already exists; generate a new key.`,
@@ -229,7 +229,7 @@ export class RedisKeyStore implements KeyStore {
       const hash = this.idToHash.get(entry.id);
       if (hash === undefined || !(entry.count > 0)) continue;
       const lastUsed = Date.parse(entry.lastUsedAt);
-      (pipeline as unknown as ScriptCommands).vectorcacheUsageV1(
+      void (pipeline as unknown as ScriptCommands).vectorcacheUsageV1(
         this.keys.record(hash),
         entry.id,
         String(Math.floor(entry.count)),
