@@ -1,22 +1,91 @@
 import type { Config } from 'jest';
 
-const config: Config = {
+type Project = NonNullable<Config['projects']>[number] & object;
+
+/** What every project shares: ts-jest, sibling packages from source, the Redis check. */
+const shared = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
   },
-  testMatch: [
-    '<rootDir>/packages/*/test/**/*.test.ts',
-    '<rootDir>/examples/*/test/**/*.test.ts',
-    '<rootDir>/test/**/*.test.ts',
-  ],
   moduleNameMapper: {
     '^@vectorcache/auth-(core|express|koa|fastify|hono|redis|cli)$':
       '<rootDir>/packages/$1/src/index.ts',
   },
   testTimeout: 20000,
+} satisfies Partial<Project>;
+
+// Tests that start processes or servers of their own, or need Redis: not part of `unit`.
+const PACKAGING = '/test/packaging(\\.test\\.ts|/)';
+const BINARY = '/packages/cli/test/bin\\.test\\.ts$';
+const REDIS_FAULTS = '/packages/redis/test/failover\\.test\\.ts$';
+const REDIS_CODEC = '/packages/redis/test/record-codec\\.test\\.ts$';
+
+/**
+ * Four projects, all run by `pnpm test` (`jest`): `unit` is the fast inner loop
+ * (`pnpm test:unit`, no Redis, no child process); `integration` needs Redis or the built
+ * packages, or drives every adapter over sockets; `e2e` runs real processes; `chaos` kills and
+ * freezes Redis under load.
+ */
+const config: Config = {
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: [
+        '<rootDir>/packages/*/test/**/*.test.ts',
+        '<rootDir>/test/conformance/contract-doc.test.ts',
+      ],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        PACKAGING,
+        BINARY,
+        // Every Redis suite but the codec's needs a Redis server.
+        '/packages/redis/test/(?!record-codec\\.test\\.ts$)',
+      ],
+    },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: [
+        '<rootDir>/packages/redis/test/**/*.test.ts',
+        '<rootDir>/packages/*/test/packaging.test.ts',
+        '<rootDir>/test/packaging/**/*.test.ts',
+        '<rootDir>/test/conformance/**/*.test.ts',
+        '<rootDir>/examples/*/test/**/*.test.ts',
+      ],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        REDIS_FAULTS,
+        REDIS_CODEC,
+        '/test/conformance/contract-doc\\.test\\.ts$',
+      ],
+    },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/packages/cli/test/bin.test.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'chaos',
+      testMatch: [
+        '<rootDir>/test/security/**/*.test.ts',
+        '<rootDir>/packages/redis/test/failover.test.ts',
+      ],
+    },
+  ],
+  testTimeout: 20000,
   globalSetup: '<rootDir>/test-utils/global-setup.ts',
   reporters: ['default', '<rootDir>/test-utils/summary-reporter.cjs'],
+  // `pnpm test` runs with --coverage: V8's own counters (no instrumentation, little slowdown),
+  // held to a floor so coverage can only go up. Raise the floor when it rises.
+  coverageProvider: 'v8',
+  collectCoverageFrom: ['<rootDir>/packages/*/src/**/*.ts'],
+  coverageReporters: ['text-summary', 'json-summary'],
+  coverageThreshold: {
+    global: { statements: 86, branches: 90, functions: 86, lines: 86 },
+  },
 };
 
 export default config;
