@@ -1,6 +1,7 @@
 // Packs every package under packages/ as `pnpm publish` would and checks the tarballs, offline:
-// publint (strict) and arethetypeswrong on each tarball, the license file, the metadata npm shows,
-// and no `workspace:` range left in the packed manifest. Run after `pnpm build` (the root `test`
+// publint (strict) and arethetypeswrong on each tarball, the license file (pnpm packs the
+// repository's LICENSE into a package that has none of its own), the metadata npm shows, and no
+// `workspace:` range left in the packed manifest. Run after `pnpm build` (the root `test`
 // script does): `node scripts/check-packages.mjs`. Exits 1 with every problem listed.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
