@@ -79,12 +79,14 @@ const config: Config = {
   globalSetup: '<rootDir>/test-utils/global-setup.ts',
   reporters: ['default', '<rootDir>/test-utils/summary-reporter.cjs'],
   // `pnpm test` runs with --coverage: V8's own counters (no instrumentation, little slowdown),
-  // held to a floor so coverage can only go up. Raise the floor when it rises.
+  // held to a floor so coverage can only go up. The floor is the level of December 2026 (86.8 %
+  // of statements and lines, 91.0 % of branches, 87.1 % of functions), rounded down: raise it
+  // when coverage rises, never lower it.
   coverageProvider: 'v8',
   collectCoverageFrom: ['<rootDir>/packages/*/src/**/*.ts'],
   coverageReporters: ['text-summary', 'json-summary'],
   coverageThreshold: {
-    global: { statements: 86, branches: 90, functions: 86, lines: 86 },
+    global: { statements: 86, branches: 90, functions: 87, lines: 86 },
   },
 };
 
