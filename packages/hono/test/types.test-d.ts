@@ -32,7 +32,9 @@ app.post('/v1/cache/write', requireScopes('cache:write', 'cache:read'), (c) => {
   assertType<Equal<typeof principal, Principal | undefined>>();
   assertType<Equal<typeof c.var.vectorcache, Principal | undefined>>();
   const project: string | undefined = principal?.projectId;
-  const scopes: string[] = principal?.scopes ?? [];
+  const scopes: readonly string[] = principal?.scopes ?? [];
+  // @ts-expect-error the scopes are frozen at run time, and typed so
+  principal?.scopes.push('keys:manage');
   // @ts-expect-error the principal is unset on skipped routes: it must be checked first
   void c.get('vectorcache').projectId;
   // @ts-expect-error the principal never carries the plaintext key
