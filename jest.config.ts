@@ -18,7 +18,7 @@ const shared = {
 // Tests that start processes or servers of their own, or need Redis: not part of `unit`.
 const PACKAGING = '/test/packaging(\\.test\\.ts|/)';
 const BINARY = '/packages/cli/test/bin\\.test\\.ts$';
-const REDIS_FAULTS = '/packages/redis/test/failover\\.test\\.ts$';
+const REDIS_FAULTS = '/packages/redis/test/(cluster-)?failover\\.test\\.ts$';
 const REDIS_CODEC = '/packages/redis/test/record-codec\\.test\\.ts$';
 
 /**
@@ -72,6 +72,7 @@ const config: Config = {
       testMatch: [
         '<rootDir>/test/security/**/*.test.ts',
         '<rootDir>/packages/redis/test/failover.test.ts',
+        '<rootDir>/packages/redis/test/cluster-failover.test.ts',
       ],
     },
   ],

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { createKeyManager, createVerifier, type Verifier } from '@vectorcache/auth-core';
-import { RedisKeyStore, keyLayout } from '@vectorcache/auth-redis';
+import { RedisKeyStore, keyLayout, type RedisConnection } from '@vectorcache/auth-redis';
 import { Redis } from 'ioredis';
-import { quantile, sleep, type BenchRow } from './stats';
+import { startPrivateCluster } from '../test-utils/redis-cluster';
+import { startPrivateRedis } from '../test-utils/redis-server';
+import { quantile, type BenchRow } from './stats';
 
 const SHARED_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -150,14 +150,15 @@ function serveLoad(verifier: Verifier, keys: string[]): { stop(): Promise<number
 }
 
 /**
- * Revocation propagation between two instances with their own RedisKeyStore connections: A
+ * Revocation propagation between two instances with their own RedisKeyStore connections on one
+ * deployment (the shared standalone Redis, or a private cluster): A
  * revokes, and the time until B's store delivers the change to B's verifier (its cache entry is
  * evicted) is measured; B's next verify must then refuse the key.
  */
-async function propagation(samplesPerMode = 200): Promise<BenchRow[]> {
+async function propagation(deployment: Deployment, samplesPerMode = 200): Promise<BenchRow[]> {
   const keyPrefix = uniquePrefix();
-  const storeA = new RedisKeyStore({ url: SHARED_URL }, { keyPrefix });
-  const storeB = new RedisKeyStore({ url: SHARED_URL }, { keyPrefix });
+  const storeA = new RedisKeyStore(deployment.connection, { keyPrefix });
+  const storeB = new RedisKeyStore(deployment.connection, { keyPrefix });
   const managerA = createKeyManager({ store: storeA });
   const verifierA = createVerifier({ store: storeA });
   const verifierB = createVerifier({ store: storeB });
@@ -199,11 +200,11 @@ async function propagation(samplesPerMode = 200): Promise<BenchRow[]> {
       const served = load ? await load.stop() : 0;
       const { p50, p99, max } = percentiles(samples);
       console.log(
-        `revocation ${mode}: p50 ${ms(p50)}, p99 ${ms(p99)}, max ${ms(max)}` +
+        `${deployment.name}: revocation ${mode}: p50 ${ms(p50)}, p99 ${ms(p99)}, max ${ms(max)}` +
           (load ? ` (B served ${served} verifies meanwhile)` : ''),
       );
       rows.push({
-        name: `Redis: revocation on A seen by B's verifier, ${mode} (${samplesPerMode} revocations)`,
+        name: `${deployment.name}: revocation on A seen by B's verifier, ${mode} (${samplesPerMode} revocations)`,
         figure: `p50 ${ms(p50)}, p99 ${ms(p99)}, max ${ms(max)}`,
         target: 'p99 <= 100 ms',
         met: p99 <= 100,
@@ -214,59 +215,73 @@ async function propagation(samplesPerMode = 200): Promise<BenchRow[]> {
     await verifierB.close();
     await storeA.close();
     await storeB.close();
-    await deleteKeys(SHARED_URL, `${keyPrefix}*`);
+    await deployment.clean(keyPrefix);
   }
   return rows;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/** Where a benchmark runs: a Redis deployment, the servers that execute its commands, cleanup. */
+interface Deployment {
+  name: string;
+  connection: RedisConnection;
+  /** Every server that runs clients' commands (the masters of a cluster). */
+  masters(): Promise<Redis[]>;
+  /** Deletes what a run wrote under `keyPrefix` (a private deployment is simply stopped). */
+  clean(keyPrefix: string): Promise<void>;
+  stop(): Promise<void>;
 }
 
-/** A private redis-server (no persistence), so INFO commandstats counts only this benchmark. */
-async function privateRedis(): Promise<{ url: string; stop(): Promise<void> } | undefined> {
-  const port = await freePort();
-  let child: ChildProcess;
-  try {
-    child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-  } catch {
-    return undefined;
-  }
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  probe.on('error', () => undefined);
-  for (let i = 0; i < 50; i++) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      probe.disconnect();
-      return {
-        url,
-        stop: async () => {
-          const gone = new Promise<void>((r) => child.once('exit', () => r()));
-          child.kill('SIGTERM');
-          await gone;
-        },
-      };
-    } catch {
-      await sleep(50);
-    }
-  }
-  child.kill('SIGKILL');
-  return undefined;
+/** The shared Redis the other benchmarks use (other clients' commands share its counters). */
+function sharedDeployment(): Deployment {
+  return {
+    name: 'Redis',
+    connection: { url: SHARED_URL },
+    masters: async () => [],
+    clean: async (keyPrefix) => {
+      await deleteKeys(SHARED_URL, `${keyPrefix}*`);
+    },
+    stop: async () => undefined,
+  };
+}
+
+/** A private redis-server, so that INFO commandstats counts only this benchmark. */
+async function privateDeployment(): Promise<Deployment> {
+  const server = await startPrivateRedis();
+  const admin = new Redis(server.url);
+  return {
+    name: 'Redis',
+    connection: { url: server.url },
+    masters: async () => [admin],
+    clean: async () => undefined,
+    stop: async () => {
+      admin.disconnect();
+      await server.stop();
+    },
+  };
+}
+
+/** A private Redis Cluster of 3 masters with 1 replica each, on loopback. */
+async function clusterDeployment(): Promise<Deployment> {
+  const cluster = await startPrivateCluster();
+  const clients: Redis[] = [];
+  return {
+    name: 'Redis Cluster',
+    connection: { cluster: cluster.startupNodes },
+    masters: async () => {
+      const masters: Redis[] = [];
+      for (const node of cluster.nodes) {
+        const client = new Redis(node.url);
+        clients.push(client);
+        if (((await client.call('ROLE')) as unknown[])[0] === 'master') masters.push(client);
+      }
+      return masters;
+    },
+    clean: async () => undefined,
+    stop: async () => {
+      for (const client of clients) client.disconnect();
+      await cluster.stop();
+    },
+  };
 }
 
 function commandCounts(info: string): Map<string, number> {
@@ -283,14 +298,25 @@ function commandCounts(info: string): Map<string, number> {
  * round-robin for `seconds`, with usage tracking and the change feed on, counting every command
  * the server saw (INFO commandstats delta, minus the INFO calls themselves).
  */
-async function commandsPerRequest(keyCount = 100, seconds = 3): Promise<BenchRow> {
-  const own = await privateRedis();
-  const url = own?.url ?? SHARED_URL;
+async function commandsPerRequest(
+  deployment: Deployment,
+  keyCount = 100,
+  seconds = 3,
+): Promise<BenchRow> {
   const keyPrefix = uniquePrefix();
-  const store = new RedisKeyStore({ url }, { keyPrefix });
+  const store = new RedisKeyStore(deployment.connection, { keyPrefix });
   const manager = createKeyManager({ store });
   const verifier = createVerifier({ store });
-  const admin = new Redis(url);
+  const servers = await deployment.masters();
+  const counts = async (): Promise<Map<string, number>> => {
+    const total = new Map<string, number>();
+    for (const server of servers) {
+      for (const [name, calls] of commandCounts(await server.info('commandstats'))) {
+        total.set(name, (total.get(name) ?? 0) + calls);
+      }
+    }
+    return total;
+  };
   try {
     const headers: string[] = [];
     for (let i = 0; i < keyCount; i++) {
@@ -301,7 +327,7 @@ async function commandsPerRequest(keyCount = 100, seconds = 3): Promise<BenchRow
     await feedUp(store);
     for (const h of headers) await verifier.verify(h); // every key cached: steady state
     await verifier.flush();
-    const before = commandCounts(await admin.info('commandstats'));
+    const before = await counts();
     const started = performance.now();
     let requests = 0;
     while (performance.now() - started < seconds * 1000) {
@@ -315,22 +341,25 @@ async function commandsPerRequest(keyCount = 100, seconds = 3): Promise<BenchRow
       await new Promise((r) => setImmediate(r));
     }
     const elapsed = (performance.now() - started) / 1000;
-    const after = commandCounts(await admin.info('commandstats'));
+    const after = await counts();
     const delta = new Map<string, number>();
     for (const [name, calls] of after) {
-      const d = calls - (before.get(name) ?? 0) - (name === 'info' ? 1 : 0);
+      const d = calls - (before.get(name) ?? 0) - (name === 'info' ? servers.length : 0);
       if (d > 0) delta.set(name, d);
     }
     const total = [...delta.values()].reduce((a, b) => a + b, 0);
     const perRequest = total / requests;
     const breakdown = [...delta].map(([n, c]) => `${n} ${c}`).join(', ') || 'none';
-    const where = own ? 'private redis-server' : 'shared Redis (other clients included)';
+    const where =
+      deployment.name === 'Redis Cluster'
+        ? 'private cluster, 3 masters + 3 replicas, counted on the masters'
+        : 'private redis-server';
     console.log(
-      `commands per request: ${perRequest.toExponential(2)} (${total} commands [${breakdown}] for ${requests} ` +
+      `${deployment.name}: commands per request: ${perRequest.toExponential(2)} (${total} commands [${breakdown}] for ${requests} ` +
         `requests in ${elapsed.toFixed(1)} s, ${keyCount} keys, ${where})`,
     );
     return {
-      name: `Redis: commands per authenticated request at steady state (${keyCount} cached keys, ${where})`,
+      name: `${deployment.name}: commands per authenticated request at steady state (${keyCount} cached keys, ${where})`,
       figure:
         `${perRequest.toFixed(5)} (${total} commands: ${breakdown}; ${requests.toLocaleString('en-US')} requests ` +
         `in ${elapsed.toFixed(1)} s = ${Math.round(requests / elapsed).toLocaleString('en-US')}/s)`,
@@ -342,22 +371,45 @@ async function commandsPerRequest(keyCount = 100, seconds = 3): Promise<BenchRow
         'one usage pipeline with one EVALSHA (HMGET, HINCRBY, HSET inside) per key used in that ' +
         'second. The per-request figure is therefore (4 + 4 x active keys) / requests per second: ' +
         'at or below 0.01 while each active key makes about 400 requests a second or more; a ' +
-        'service with many slow keys sees more, bounded by the flush interval (usage.flushIntervalMs).',
+        'service with many slow keys sees more, bounded by the flush interval (usage.flushIntervalMs). ' +
+        'On a cluster the client also re-reads the slot map once a second (CLUSTER SLOTS), and ' +
+        'a flush that carries usage analytics adds one EVALSHA (two HINCRBY per key and outcome, ' +
+        'two PEXPIREAT) to the same pipeline.',
     };
   } finally {
     await verifier.close();
     await store.close();
-    if (!own) await deleteKeys(url, `${keyPrefix}*`);
-    admin.disconnect();
-    await own?.stop();
+    await deployment.clean(keyPrefix);
   }
 }
 
-/** Every Redis benchmark; a row per target. */
-export async function benchRedis(): Promise<BenchRow[]> {
+/** Runs `work` on a deployment started for it, and stops the deployment afterwards. */
+async function on<T>(
+  start: () => Promise<Deployment>,
+  work: (d: Deployment) => Promise<T>,
+): Promise<T> {
+  const deployment = await start();
+  try {
+    return await work(deployment);
+  } finally {
+    await deployment.stop();
+  }
+}
+
+/**
+ * Every Redis benchmark; a row per target. `pnpm bench -- redis cluster` runs only the cluster
+ * rows (beside which the standalone rows of a full run are the comparison).
+ */
+export async function benchRedis(only?: 'cluster'): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  rows.push(await cacheMiss());
-  rows.push(...(await propagation()));
-  rows.push(await commandsPerRequest());
+  if (only !== 'cluster') {
+    rows.push(await cacheMiss());
+    rows.push(...(await propagation(sharedDeployment())));
+    rows.push(await on(privateDeployment, (d) => commandsPerRequest(d)));
+  }
+  await on(clusterDeployment, async (d) => {
+    rows.push(...(await propagation(d)));
+    rows.push(await commandsPerRequest(d));
+  });
   return rows;
 }

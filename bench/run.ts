@@ -43,7 +43,8 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   let details = '';
   if (run('micro')) rows.push(...(await benchCachedVerify()), ...(await benchJwtVerify()));
-  if (run('redis')) rows.push(...(await benchRedis()));
+  if (run('redis'))
+    rows.push(...(await benchRedis(args.includes('cluster') ? 'cluster' : undefined)));
   if (run('http')) {
     const all = await benchHttp(
       frameworks.length > 0 ? frameworks : (FRAMEWORKS as readonly Framework[]),

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
 
 /** Answers whether a Redis server answers PING at host:port within timeoutMs. */
@@ -21,11 +22,38 @@ function pingRedis(host: string, port: number, timeoutMs: number): Promise<strin
   });
 }
 
+/** Why `redis-server` and `redis-cli` cannot be run from the PATH, or `null` when they can. */
+function binariesProblem(): string | null {
+  for (const binary of ['redis-server', 'redis-cli']) {
+    try {
+      execFileSync(binary, ['--version'], { stdio: 'ignore', timeout: 5000 });
+    } catch {
+      return `${binary} is not on the PATH`;
+    }
+  }
+  return null;
+}
+
 /**
  * Decides once per Jest run whether the Redis suites can run, and tells the workers through
- * the environment. With VECTORCACHE_REQUIRE_REDIS=1 (set by CI) a missing Redis fails the run.
+ * the environment: the shared Redis for most suites, and the `redis-server` / `redis-cli`
+ * binaries for the suites that start servers of their own (kill, freeze, a private cluster).
+ * With VECTORCACHE_REQUIRE_REDIS=1 (set by CI) a missing Redis or binary fails the run.
  */
 export default async function globalSetup(): Promise<void> {
+  const binaries = binariesProblem();
+  process.env.VECTORCACHE_REDIS_SERVER_AVAILABLE = binaries === null ? '1' : '0';
+  if (binaries !== null) {
+    process.env.VECTORCACHE_REDIS_SERVER_SKIP_REASON = binaries;
+    if (process.env.VECTORCACHE_REQUIRE_REDIS === '1') {
+      throw new Error(
+        `VECTORCACHE_REQUIRE_REDIS=1 but ${binaries}: install Redis (e.g. apt-get install redis-server), which provides both redis-server and redis-cli.`,
+      );
+    }
+    process.stderr.write(
+      `\n*** Suites that start their own redis-server (private servers, the cluster) SKIPPED: ${binaries}. ***\n\n`,
+    );
+  }
   const url = new URL(process.env.VECTORCACHE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
   const problem = await pingRedis(url.hostname, Number(url.port || 6379), 1000);
   process.env.VECTORCACHE_TEST_REDIS_URL = url.toString();

@@ -21,13 +21,24 @@ export interface PrivateRedis {
   restart(): Promise<void>;
 }
 
+/** How to start a {@link startPrivateRedis} server. */
+export interface PrivateRedisOptions {
+  /** The port to listen on. @default a free port chosen by the OS */
+  port?: number;
+  /** Extra `redis-server` arguments (e.g. `['--cluster-enabled', 'yes']`). */
+  args?: readonly string[];
+}
+
 const running = new Set<ChildProcess>();
+/** Working directories of servers not stopped yet. */
+const directories = new Set<string>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // Last resort when a test forgets stop() or the worker dies: never leave a server behind.
+  // Last resort when a test forgets stop() or the worker dies: never leave a server, or its
+  // directory, behind.
   process.once('exit', () => {
     for (const child of running) {
       try {
@@ -37,19 +48,30 @@ function installExitHook(): void {
         // already gone
       }
     }
+    for (const dir of directories) rmSync(dir, { recursive: true, force: true });
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Listens on `port` of 127.0.0.1 (0: a port the OS picks) and releases it at once: the port, or
+ * `null` when it is taken.
+ */
+export function tryPort(port = 0): Promise<number | null> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.once('error', () => resolve(null));
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === 'object' && address !== null ? address.port : null;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+async function freePort(): Promise<number> {
+  const port = await tryPort(0);
+  if (port === null) throw new Error('no free TCP port on 127.0.0.1');
+  return port;
 }
 
 function pingOnce(port: number, timeoutMs: number): Promise<boolean> {
@@ -81,10 +103,11 @@ function exited(child: ChildProcess): Promise<void> {
  * const redis = await startPrivateRedis();
  * try { redis.freeze(); ... redis.thaw(); } finally { await redis.stop(); }
  */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   installExitHook();
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'vc-redis-'));
+  directories.add(dir);
   let child: ChildProcess | null = null;
   let stderr = '';
 
@@ -105,6 +128,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
         dir,
         '--loglevel',
         'warning',
+        ...(options.args ?? []),
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -142,6 +166,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     await launch();
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
+    directories.delete(dir);
     throw error;
   }
 
@@ -154,6 +179,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     async stop() {
       await killNow();
       rmSync(dir, { recursive: true, force: true });
+      directories.delete(dir);
     },
     freeze() {
       child?.kill('SIGSTOP');

@@ -31,7 +31,7 @@ const PACKAGES: Array<{ dir: string; name: string; exports: string[] }> = [
   {
     dir: 'redis',
     name: '@vectorcache/auth-redis',
-    exports: ['RedisKeyStore', 'keyLayout', 'recommendedRedisOptions'],
+    exports: ['RedisKeyStore', 'keyLayout', 'recommendedClusterOptions', 'recommendedRedisOptions'],
   },
 ];
 

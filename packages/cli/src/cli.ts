@@ -52,6 +52,7 @@ const ENVIRONMENT_HELP = `
 Environment (the same variables as the middleware):
   VECTORCACHE_KEYS_FILE     key file of the embedded store (default: .vectorcache/keys.json)
   VECTORCACHE_REDIS_URL     use Redis instead of the file (e.g. redis://127.0.0.1:6379)
+  VECTORCACHE_REDIS_CLUSTER use a Redis Cluster instead (seed nodes host:port,host:port)
   VECTORCACHE_REDIS_PREFIX  key-name prefix in Redis (default: vc:)
   VECTORCACHE_KEY_PEPPER    HMAC pepper for key hashes; must match the servers'
 
@@ -107,9 +108,11 @@ async function withKeys<T>(ctx: Context, work: (keys: KeyManager) => Promise<T>)
   } catch (err) {
     if (err instanceof VectorcacheAuthError || err instanceof CliUsageError) throw err;
     // A driver's own error (e.g. ioredis while Redis is down) is a store failure, not a CLI bug.
-    const which = ctx.env.VECTORCACHE_REDIS_URL?.trim()
-      ? 'the Redis key store (VECTORCACHE_REDIS_URL)'
-      : 'the key file';
+    const which = ctx.env.VECTORCACHE_REDIS_CLUSTER?.trim()
+      ? 'the Redis Cluster key store (VECTORCACHE_REDIS_CLUSTER)'
+      : ctx.env.VECTORCACHE_REDIS_URL?.trim()
+        ? 'the Redis key store (VECTORCACHE_REDIS_URL)'
+        : 'the key file';
     throw new VectorcacheAuthError(
       'store_unavailable',
       `${which} failed: ${err instanceof Error ? err.message : String(err)}`,

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { VectorcacheAuthError } from './errors';
 import { FileKeyStore } from './stores/file-store';
+import { redisConnectionFromEnv, type RedisEnvConnection } from './redis-env';
 import type { AuthEvent, KeyStore, Verifier, VerifierOptions } from './types';
 import { OWNS_STORE, createVerifier } from './verifier';
 
@@ -11,11 +12,12 @@ type Env = Record<string, string | undefined>;
 
 /** The constructor of `RedisKeyStore`, for callers that depend on `@vectorcache/auth-redis` themselves. */
 export type RedisKeyStoreConstructor = new (
-  connection: { url: string },
+  connection: RedisEnvConnection,
   options: { keyPrefix?: string },
 ) => KeyStore;
 
 const REDIS_PACKAGE = '@vectorcache/auth-redis';
+const REDIS_VARIABLES = 'VECTORCACHE_REDIS_URL or VECTORCACHE_REDIS_CLUSTER';
 
 function loadRedisPackage(): { RedisKeyStore: RedisKeyStoreConstructor } {
   let mod: { RedisKeyStore?: unknown };
@@ -29,12 +31,12 @@ function loadRedisPackage(): { RedisKeyStore: RedisKeyStoreConstructor } {
     if (code === 'MODULE_NOT_FOUND' && message.includes(`'${REDIS_PACKAGE}'`)) {
       throw new VectorcacheAuthError(
         'invalid_option',
-        `VECTORCACHE_REDIS_URL is set but ${REDIS_PACKAGE} is not installed: run \`npm install ${REDIS_PACKAGE} ioredis\`, or unset VECTORCACHE_REDIS_URL to use the file store.`,
+        `${REDIS_VARIABLES} is set but ${REDIS_PACKAGE} is not installed: run \`npm install ${REDIS_PACKAGE} ioredis\`, or unset it to use the file store.`,
       );
     }
     throw new VectorcacheAuthError(
       'invalid_option',
-      `VECTORCACHE_REDIS_URL is set but ${REDIS_PACKAGE} failed to load (${message}); check that it and ioredis are installed and of matching versions.`,
+      `${REDIS_VARIABLES} is set but ${REDIS_PACKAGE} failed to load (${message}); check that it and ioredis are installed and of matching versions.`,
       { cause: err },
     );
   }
@@ -48,8 +50,9 @@ function loadRedisPackage(): { RedisKeyStore: RedisKeyStoreConstructor } {
 }
 
 /**
- * The key store the environment asks for: Redis when `VECTORCACHE_REDIS_URL` is set (with
- * `VECTORCACHE_REDIS_PREFIX`, default `vc:`), else the file store at `VECTORCACHE_KEYS_FILE`
+ * The key store the environment asks for: Redis when `VECTORCACHE_REDIS_URL` (standalone) or
+ * `VECTORCACHE_REDIS_CLUSTER` (`host:port,host:port`, a Redis Cluster) is set, with
+ * `VECTORCACHE_REDIS_PREFIX` (default `vc:`), else the file store at `VECTORCACHE_KEYS_FILE`
  * (default `.vectorcache/keys.json` in the working directory). Pass `RedisKeyStore` when the caller
  * depends on `@vectorcache/auth-redis` itself, so it need not be found from here.
  * @example const store = storeFromEnv();
@@ -58,11 +61,11 @@ export function storeFromEnv(
   env: Env = process.env,
   options: { RedisKeyStore?: RedisKeyStoreConstructor } = {},
 ): KeyStore {
-  const redisUrl = env.VECTORCACHE_REDIS_URL?.trim();
-  if (redisUrl) {
+  const redis = redisConnectionFromEnv(env);
+  if (redis) {
     const RedisKeyStore = options.RedisKeyStore ?? loadRedisPackage().RedisKeyStore;
     const prefix = env.VECTORCACHE_REDIS_PREFIX?.trim();
-    return new RedisKeyStore({ url: redisUrl }, prefix ? { keyPrefix: prefix } : {});
+    return new RedisKeyStore(redis, prefix ? { keyPrefix: prefix } : {});
   }
   return new FileKeyStore({ path: env.VECTORCACHE_KEYS_FILE?.trim() || DEFAULT_KEYS_FILE });
 }

@@ -49,6 +49,7 @@ export {
   storeFromEnv,
 } from './env';
 export type { RedisKeyStoreConstructor } from './env';
+export type { RedisEnvConnection } from './redis-env';
 export { createAuthHandler, createScopeGuard } from './auth-handler';
 export { readAuthorizationHeader } from './request-headers';
 export type { RequestHeadersLike } from './request-headers';

@@ -1,25 +1,42 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { StoreChange, StoreChangeListener } from '@vectorcache/auth-core';
+
+/** A subscriber connection, opened where the feed's messages arrive now. */
+export interface FeedConnection {
+  connection: Redis;
+  /** `SSUBSCRIBE` (a shard channel, Redis Cluster 7+) rather than `SUBSCRIBE`. */
+  sharded: boolean;
+  /** False once the connection's node no longer serves the channel (a cluster's slot moved). */
+  current?: () => boolean;
+}
 
 interface ChangeFeedOptions {
   channel: string;
-  /** Builds the dedicated subscriber connection (called once, when the first listener comes). */
-  connect: () => Redis | Cluster;
+  /** Opens a new subscriber connection (called when the first listener comes, and after a loss). */
+  open: () => Promise<FeedConnection>;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   onError: (error: Error) => void;
 }
 
 /**
- * The change feed over pub/sub, on a connection of its own. The feed is "up" only between a
- * confirmed SUBSCRIBE and the first sign of trouble (the socket closing, or a PING unanswered
- * for `heartbeatTimeoutMs`); listeners hear `feed_lost` when it goes down and `feed_restored`
- * when a new subscription is confirmed, so no message published in between is trusted missed.
+ * The change feed over pub/sub (sharded pub/sub on a Redis Cluster 7+), on a connection of its
+ * own. The feed is "up" only between a confirmed subscription and the first sign of trouble (the
+ * socket closing, a PING unanswered for `heartbeatTimeoutMs`, the subscription dropped by the
+ * server, or the channel's slot served by another node); listeners hear `feed_lost` when it goes
+ * down and `feed_restored` when a new subscription is confirmed, so no message published in
+ * between is trusted missed. After a loss the feed opens a new connection, to wherever the channel
+ * lives then (a promoted replica after a failover), retrying within 200 ms.
  */
 export class ChangeFeed {
   private readonly listeners = new Set<StoreChangeListener>();
-  private subscriber: Redis | Cluster | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private feed: FeedConnection | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private attempts = 0;
+  /** Bumped whenever a connection is opened or the feed stops, so stale callbacks do nothing. */
+  private generation = 0;
   private up = false;
   private pingSentAt: number | null = null;
   private pingSeq = 0;
@@ -29,7 +46,7 @@ export class ChangeFeed {
   /** Registers a listener; it hears `feed_lost` at once (asynchronously) if the feed is not up. */
   subscribe(listener: StoreChangeListener): () => void {
     this.listeners.add(listener);
-    if (this.subscriber === null) this.start();
+    if (!this.running) this.start();
     if (!this.up) {
       queueMicrotask(() => {
         if (this.listeners.has(listener) && !this.up) deliver(listener, { type: 'feed_lost' });
@@ -56,46 +73,97 @@ export class ChangeFeed {
   }
 
   private start(): void {
-    const sub = this.options.connect();
-    this.subscriber = sub;
-    sub.on('error', (error: Error) => this.options.onError(error));
-    sub.on('close', () => this.lose());
-    sub.on('ready', () => this.onReady(sub));
-    sub.on('message', (channel: string, message: string) => {
-      if (channel === this.options.channel) this.onMessage(message);
-    });
-    this.timer = setInterval(() => this.heartbeat(sub), this.options.heartbeatIntervalMs);
-    this.timer.unref();
+    this.running = true;
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.options.heartbeatIntervalMs);
+    this.heartbeatTimer.unref();
+    void this.connect();
   }
 
   private stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
-    const sub = this.subscriber;
-    this.subscriber = null;
+    this.running = false;
+    this.generation += 1;
+    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.heartbeatTimer = null;
+    this.retryTimer = null;
     this.up = false;
-    if (sub !== null) {
-      sub.removeAllListeners('ready');
-      sub.removeAllListeners('message');
-      sub.removeAllListeners('close');
+    this.attempts = 0;
+    const sub = this.feed?.connection;
+    this.feed = null;
+    if (sub !== undefined) {
+      sub.removeAllListeners();
+      sub.on('error', () => undefined);
       sub.disconnect();
     }
   }
 
-  private onReady(sub: Redis | Cluster): void {
+  private async connect(): Promise<void> {
+    this.retryTimer = null;
+    const generation = ++this.generation;
+    let opened: FeedConnection;
+    try {
+      opened = await this.options.open();
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.options.onError(error as Error);
+      this.retry();
+      return;
+    }
+    const sub = opened.connection;
+    if (generation !== this.generation) {
+      sub.on('error', () => undefined);
+      sub.disconnect();
+      return;
+    }
+    this.feed = opened;
     this.pingSentAt = null;
     this.pingSeq += 1;
-    sub.subscribe(this.options.channel).then(
+    sub.on('error', (error: Error) => this.options.onError(error));
+    sub.on('close', () => {
+      if (this.feed?.connection === sub) this.lose();
+    });
+    // The connection never reconnects by itself: once it ends, open a new one.
+    sub.once('end', () => {
+      if (this.feed?.connection !== sub) return;
+      this.feed = null;
+      this.retry();
+    });
+    // ioredis's answer to a MOVED reply to SSUBSCRIBE: this node does not serve the slot (yet).
+    sub.on('moved', () => sub.disconnect());
+    sub.on(opened.sharded ? 'smessage' : 'message', (channel: string, message: string) => {
+      if (channel === this.options.channel && this.feed?.connection === sub)
+        this.onMessage(message);
+    });
+    sub.once('ready', () => this.subscribeOn(opened));
+  }
+
+  private subscribeOn(opened: FeedConnection): void {
+    const sub = opened.connection;
+    const channel = this.options.channel;
+    // A subscription that is never confirmed (a frozen server) is replaced like a missed PING.
+    const timer = setTimeout(() => sub.disconnect(), this.options.heartbeatTimeoutMs);
+    timer.unref();
+    (opened.sharded ? sub.ssubscribe(channel) : sub.subscribe(channel)).then(
       () => {
-        if (this.subscriber !== sub || sub.status !== 'ready' || this.up) return;
+        clearTimeout(timer);
+        if (this.feed?.connection !== sub || sub.status !== 'ready' || this.up) return;
         this.up = true;
+        this.attempts = 0;
         this.emit({ type: 'feed_restored' });
       },
-      (error: unknown) => {
-        this.options.onError(error as Error);
-        if (this.subscriber === sub) sub.disconnect(true);
+      (error: Error) => {
+        clearTimeout(timer);
+        this.options.onError(error);
+        sub.disconnect();
       },
     );
+  }
+
+  private retry(): void {
+    if (!this.running || this.retryTimer !== null) return;
+    this.attempts += 1;
+    this.retryTimer = setTimeout(() => void this.connect(), Math.min(25 * this.attempts, 200));
+    this.retryTimer.unref();
   }
 
   private onMessage(message: string): void {
@@ -111,26 +179,41 @@ export class ChangeFeed {
     }
   }
 
-  private heartbeat(sub: Redis | Cluster): void {
-    if (this.subscriber !== sub || sub.status !== 'ready') return;
+  private heartbeat(): void {
+    const feed = this.feed;
+    const sub = feed?.connection;
+    if (feed === null || sub === undefined || sub.status !== 'ready') return;
+    if (this.up && feed.current !== undefined && !feed.current()) {
+      // The channel's slot is served by another node now (failover, resharding).
+      this.replace(sub);
+      return;
+    }
     const now = Date.now();
     if (this.pingSentAt !== null) {
       if (now - this.pingSentAt < this.options.heartbeatTimeoutMs) return;
-      // Redis stopped answering without closing the socket (hung, frozen, network partition):
-      // stop trusting the feed and replace the connection.
+      // Redis stopped answering without closing the socket (hung, frozen, network partition).
       this.pingSentAt = null;
-      this.lose();
-      sub.disconnect(true);
+      this.replace(sub);
       return;
     }
     this.pingSentAt = now;
     const seq = ++this.pingSeq;
     sub.ping().then(
-      () => {
-        if (seq === this.pingSeq) this.pingSentAt = null;
+      (reply: unknown) => {
+        if (seq !== this.pingSeq) return;
+        this.pingSentAt = null;
+        // A subscribed connection answers PING with ["pong", ""]; anything else means the server
+        // dropped the subscription (a node that lost the channel's slot unsubscribes its clients).
+        if (this.up && this.feed?.connection === sub && !Array.isArray(reply)) this.replace(sub);
       },
       () => undefined,
     );
+  }
+
+  /** Stops trusting the feed and drops its connection; a new one is opened once it has ended. */
+  private replace(sub: Redis): void {
+    this.lose();
+    sub.disconnect();
   }
 
   private lose(): void {

@@ -1,5 +1,6 @@
-import { Cluster } from 'ioredis';
-import type { Redis, RedisOptions } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
+import type { RedisConnection } from './types';
 
 /** Durations that shape the recommended ioredis settings. */
 export interface RedisTimeouts {
@@ -7,6 +8,14 @@ export interface RedisTimeouts {
   commandTimeoutMs?: number;
   /** @default 1000 */
   connectTimeoutMs?: number;
+}
+
+/** A standalone (or Sentinel) client, or a Cluster client. */
+export type Client = Redis | Cluster;
+
+/** Whether `client` is an ioredis `Cluster` (asked of the object, so any copy of ioredis works). */
+export function isCluster(client: Client): client is Cluster {
+  return (client as { isCluster?: boolean }).isCluster === true;
 }
 
 /**
@@ -36,36 +45,109 @@ export function recommendedRedisOptions(timeouts: RedisTimeouts = {}): RedisOpti
 }
 
 /**
- * The dedicated pub/sub connection, a duplicate of `client`. Its liveness is watched by the
- * change feed's heartbeat rather than a command timeout, and it resubscribes itself so that it
- * knows when a subscription is confirmed.
+ * The same bounds for an ioredis `Cluster`: no offline queue, the per-node settings of
+ * {@link recommendedRedisOptions}, commands re-routed after a failover, and the slot map re-read
+ * every second so a promotion is noticed quickly. `RedisKeyStore` uses them for `{ cluster }`; pass them to `new Cluster(...)`
+ * when you bring your own.
+ *
+ * @example
+ * const client = new Cluster([{ host: '10.0.0.1', port: 6379 }], recommendedClusterOptions());
+ * const store = new RedisKeyStore({ client });
  */
-export function subscriberConnection(
-  client: Redis | Cluster,
-  timeouts: RedisTimeouts,
-): Redis | Cluster {
-  const overrides = {
-    ...recommendedRedisOptions(timeouts),
-    commandTimeout: undefined,
-    enableOfflineQueue: true,
-    enableReadyCheck: false,
-    autoResubscribe: false,
-    lazyConnect: false,
-    connectionName: 'vectorcache-feed',
+export function recommendedClusterOptions(timeouts: RedisTimeouts = {}): ClusterOptions {
+  const {
+    enableOfflineQueue: _queue,
+    retryStrategy: _retry,
+    ...redisOptions
+  } = recommendedRedisOptions(timeouts);
+  return {
+    enableOfflineQueue: false,
+    redisOptions,
+    clusterRetryStrategy: (attempt: number) => Math.min(25 * attempt, 200),
+    // A command whose node went away is sent again, 100 ms later, to wherever the re-read slot
+    // map says (the promoted replica): a write right after a failover, from an instance that
+    // has not used the cluster since, succeeds instead of failing once. The verifier's timeout
+    // still bounds every request.
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    slotsRefreshTimeout: timeouts.connectTimeoutMs ?? 1000,
+    slotsRefreshInterval: 1000,
   };
-  if (client instanceof Cluster) {
-    return client.duplicate(undefined, {
-      redisOptions: { ...client.options.redisOptions, ...overrides },
+}
+
+/** The client the store builds for `{ url }` or `{ cluster }` (not for `{ client }`). */
+export function buildClient(
+  connection: Exclude<RedisConnection, { client: unknown }>,
+  timeouts: RedisTimeouts,
+): Client {
+  if ('cluster' in connection) {
+    const recommended = recommendedClusterOptions(timeouts);
+    const given = connection.clusterOptions ?? {};
+    return new Cluster(connection.cluster, {
+      ...recommended,
+      ...given,
+      redisOptions: { ...recommended.redisOptions, ...given.redisOptions },
     });
   }
-  return client.duplicate(overrides);
+  return new Redis(connection.url, {
+    ...recommendedRedisOptions(timeouts),
+    ...connection.redisOptions,
+  });
+}
+
+/**
+ * Settings of a change-feed subscriber connection: it never reconnects by itself (the feed opens
+ * a new one, to wherever the channel lives then, and so knows when a subscription is confirmed),
+ * and its liveness is watched by the feed's heartbeat rather than a command timeout.
+ */
+const SUBSCRIBER_OVERRIDES = {
+  commandTimeout: undefined,
+  enableOfflineQueue: true,
+  enableReadyCheck: false,
+  autoResubscribe: false,
+  lazyConnect: false,
+  retryStrategy: () => null,
+  connectionName: 'vectorcache-feed',
+};
+
+/** A new subscriber connection like `client` (standalone or Sentinel). */
+export function standaloneSubscriber(client: Redis, timeouts: RedisTimeouts): Redis {
+  return client.duplicate({
+    ...recommendedRedisOptions(timeouts),
+    ...SUBSCRIBER_OVERRIDES,
+  });
+}
+
+/** A new subscriber connection to the cluster node `host:port`, with the cluster's node settings. */
+export function nodeSubscriber(cluster: Cluster, nodeKey: string, timeouts: RedisTimeouts): Redis {
+  const colon = nodeKey.lastIndexOf(':');
+  return new Redis({
+    ...recommendedRedisOptions(timeouts),
+    ...cluster.options.redisOptions,
+    ...SUBSCRIBER_OVERRIDES,
+    host: nodeKey.slice(0, colon),
+    port: Number(nodeKey.slice(colon + 1)),
+  });
+}
+
+/** Re-reads the cluster's slot map (best effort: the old map stays if no node answers). */
+export function refreshSlots(cluster: Cluster, ms: number): Promise<void> {
+  return bounded(new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve())), ms);
+}
+
+/** The major version of the Redis server behind `client` (a random node of a cluster). */
+export async function serverMajorVersion(client: Client): Promise<number> {
+  const info = await client.info('server');
+  const version = /^redis_version:(\d+)/m.exec(info)?.[1];
+  return version === undefined ? 0 : Number(version);
 }
 
 /**
  * Without an offline queue, a command sent before the very first connection is up fails; this
  * waits for that connection (or its failure) at most `ms`. Later outages are not waited for.
  */
-export async function firstConnection(client: Redis | Cluster, ms: number): Promise<void> {
+export async function firstConnection(client: Client, ms: number): Promise<void> {
   const status = client.status;
   if (status === 'wait') client.connect().catch(() => undefined);
   else if (status !== 'connecting' && status !== 'connect') return;
@@ -83,7 +165,7 @@ export async function firstConnection(client: Redis | Cluster, ms: number): Prom
 }
 
 /** QUIT when connected, then disconnect; never waits longer than about `2 * ms`. */
-export async function closeConnection(client: Redis | Cluster, ms: number): Promise<void> {
+export async function closeConnection(client: Client, ms: number): Promise<void> {
   const connected = ['connect', 'connecting', 'ready'].includes(client.status);
   const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
   if (client.status === 'ready') await bounded(client.quit(), ms);

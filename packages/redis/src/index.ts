@@ -1,6 +1,6 @@
 export { RedisKeyStore } from './redis-key-store';
-export { recommendedRedisOptions } from './connection';
+export { recommendedClusterOptions, recommendedRedisOptions } from './connection';
 export type { RedisTimeouts } from './connection';
 export { keyLayout } from './key-layout';
 export type { KeyLayout } from './key-layout';
-export type { RedisConnection, RedisKeyStoreOptions } from './types';
+export type { ClusterNode, RedisConnection, RedisKeyStoreOptions } from './types';

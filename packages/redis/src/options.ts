@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { VectorcacheAuthError } from '@vectorcache/auth-core';
-import type { RedisConnection, RedisKeyStoreOptions } from './types';
+import type { ClusterNode, RedisConnection, RedisKeyStoreOptions } from './types';
 
 /** Options with every default filled in. */
 export interface ResolvedOptions {
@@ -12,6 +12,10 @@ export interface ResolvedOptions {
   closeClient: boolean;
   idCacheMax: number;
   onError: (error: Error) => void;
+  /** Days hourly and daily analytics points are kept. */
+  hourlyDays: number;
+  dailyDays: number;
+  auditLimit: number;
 }
 
 /** A bad constructor argument, with a message that says what to change. */
@@ -19,14 +23,54 @@ function invalid(message: string): VectorcacheAuthError {
   return new VectorcacheAuthError('invalid_option', message);
 }
 
-function positive(value: unknown, name: string, fallback: number): number {
+function positive(value: unknown, name: string, fallback: number, unit = 'milliseconds'): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw invalid(
-      `RedisKeyStore option "${name}" must be a positive number of milliseconds (got ${inspect(value)}).`,
+      `RedisKeyStore option "${name}" must be a positive number of ${unit} (got ${inspect(value)}).`,
     );
   }
   return value;
+}
+
+function positiveInteger(value: unknown, name: string, fallback: number, unit: string): number {
+  const n = positive(value, name, fallback, unit);
+  if (!Number.isInteger(n)) throw invalid(`RedisKeyStore option "${name}" must be an integer.`);
+  return n;
+}
+
+/** `host:port` of a seed node, for messages (never anything else the caller put in it). */
+function nodeText(node: unknown): string {
+  // ioredis also takes seeds as "host:port", "redis://user:password@host:port" or a port number.
+  if (typeof node === 'string') return node.replace(/^.*@/, '').replace(/^rediss?:\/\//, '');
+  if (typeof node === 'number') return `localhost:${node}`;
+  if (typeof node !== 'object' || node === null) return String(node);
+  const { host, port } = node as { host?: unknown; port?: unknown };
+  return `${String(host)}:${String(port)}`;
+}
+
+function validateNodes(nodes: unknown): ClusterNode[] {
+  if (!Array.isArray(nodes) || nodes.length === 0) {
+    throw invalid(
+      'RedisKeyStore "cluster" must be a non-empty array of seed nodes, e.g. [{ host: "127.0.0.1", port: 7000 }].',
+    );
+  }
+  for (const node of nodes) {
+    const { host, port } = (node ?? {}) as { host?: unknown; port?: unknown };
+    if (
+      typeof host !== 'string' ||
+      host.trim() === '' ||
+      typeof port !== 'number' ||
+      !Number.isInteger(port) ||
+      port < 1 ||
+      port > 65535
+    ) {
+      throw invalid(
+        `RedisKeyStore "cluster" node ${nodeText(node)} is not { host, port } with a port from 1 to 65535.`,
+      );
+    }
+  }
+  return nodes as ClusterNode[];
 }
 
 /** Checks the constructor arguments once and fills in the defaults. */
@@ -34,19 +78,26 @@ export function validateOptions(
   connection: RedisConnection,
   options: RedisKeyStoreOptions,
 ): ResolvedOptions {
-  const hasUrl = typeof connection === 'object' && connection !== null && 'url' in connection;
-  const hasClient = typeof connection === 'object' && connection !== null && 'client' in connection;
-  if (hasUrl === hasClient) {
+  const given = typeof connection === 'object' && connection !== null ? connection : {};
+  const kinds = ['url', 'cluster', 'client'].filter((kind) => kind in given);
+  if (kinds.length !== 1) {
     throw invalid(
-      'RedisKeyStore needs exactly one of { url: "redis://host:6379" } or { client: ioredisClient }.',
+      'RedisKeyStore needs exactly one of { url: "redis://host:6379" }, { cluster: [{ host, port }, ...] } or { client: ioredisClient }.',
     );
   }
-  if (hasUrl && (typeof connection.url !== 'string' || !/^rediss?:\/\//.test(connection.url))) {
+  if (
+    'url' in connection &&
+    (typeof connection.url !== 'string' || !/^rediss?:\/\//.test(connection.url))
+  ) {
     throw invalid(
       'RedisKeyStore "url" must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379.',
     );
   }
-  if (hasClient && (typeof connection.client !== 'object' || connection.client === null)) {
+  if ('cluster' in connection) validateNodes(connection.cluster);
+  if (
+    'client' in connection &&
+    (typeof connection.client !== 'object' || connection.client === null)
+  ) {
     throw invalid('RedisKeyStore "client" must be an ioredis client.');
   }
   const keyPrefix =
@@ -54,12 +105,12 @@ export function validateOptions(
   if (typeof keyPrefix !== 'string') {
     throw invalid('RedisKeyStore option "keyPrefix" must be a string, e.g. "vc:".');
   }
-  const idCacheMax = positive(options.idCacheMax, 'idCacheMax', 10_000);
-  if (!Number.isInteger(idCacheMax)) {
-    throw invalid('RedisKeyStore option "idCacheMax" must be an integer.');
-  }
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw invalid('RedisKeyStore option "onError" must be a function.');
+  }
+  const retention = options.retention ?? {};
+  if (typeof retention !== 'object' || retention === null) {
+    throw invalid('RedisKeyStore option "retention" must be { hourlyDays?, dailyDays? }.');
   }
   return {
     keyPrefix,
@@ -68,7 +119,34 @@ export function validateOptions(
     heartbeatIntervalMs: positive(options.heartbeatIntervalMs, 'heartbeatIntervalMs', 250),
     heartbeatTimeoutMs: positive(options.heartbeatTimeoutMs, 'heartbeatTimeoutMs', 1000),
     closeClient: options.closeClient === true,
-    idCacheMax,
+    idCacheMax: positiveInteger(options.idCacheMax, 'idCacheMax', 10_000, 'entries'),
     onError: options.onError ?? (() => undefined),
+    hourlyDays: positive(retention.hourlyDays, 'retention.hourlyDays', 35, 'days'),
+    dailyDays: positive(retention.dailyDays, 'retention.dailyDays', 400, 'days'),
+    auditLimit: positiveInteger(options.auditLimit, 'auditLimit', 10_000, 'entries'),
   };
+}
+
+/**
+ * Where a connection points, as `host:port` (several for a cluster), for messages and logs: never
+ * a user name or password, whatever the URL or the options hold.
+ */
+export function describeConnection(connection: RedisConnection): string {
+  if ('cluster' in connection) return `Redis Cluster ${connection.cluster.map(nodeText).join(',')}`;
+  if ('url' in connection) {
+    try {
+      const url = new URL(connection.url);
+      return `Redis ${url.hostname}:${url.port || 6379}`;
+    } catch {
+      return 'Redis (unparseable-URL)';
+    }
+  }
+  const client = connection.client as {
+    options?: { host?: string; port?: number };
+    startupNodes?: unknown[];
+  };
+  if (Array.isArray(client.startupNodes)) {
+    return `Redis Cluster ${client.startupNodes.map(nodeText).join(',')}`;
+  }
+  return `Redis ${client.options?.host ?? 'localhost'}:${client.options?.port ?? 6379}`;
 }

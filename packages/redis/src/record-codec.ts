@@ -7,6 +7,11 @@ export function corruptRecord(message: string): VectorcacheAuthError {
 }
 
 const NULLABLE = ['lastUsedAt', 'revokedAt', 'expiresAt'] as const;
+/**
+ * Rotation links are optional in a record: absent (a record from before rotation links), `null`
+ * (stored as an empty field) or a key id. All three round-trip exactly.
+ */
+const LINKS = ['rotatedFrom', 'rotatedTo'] as const;
 
 /** Record -> flat `field, value, ...` list for HSET; a null field is simply absent. */
 export function encodeRecord(record: StoredKeyRecord): string[] {
@@ -32,6 +37,10 @@ export function encodeRecord(record: StoredKeyRecord): string[] {
     const value = record[field];
     if (value !== null) fields.push(field, value);
   }
+  for (const field of LINKS) {
+    const value = record[field];
+    if (value !== undefined) fields.push(field, value ?? '');
+  }
   return fields;
 }
 
@@ -46,6 +55,7 @@ export function encodePatch(patch: KeyRecordPatch): { set: string[]; del: string
     if (value === null) del.push(field);
     else if (value !== undefined) set.push(field, value);
   }
+  if (patch.rotatedTo !== undefined) set.push('rotatedTo', patch.rotatedTo ?? '');
   return { set, del };
 }
 
@@ -104,6 +114,11 @@ export function decodeRecord(
   };
   const createdAt = text(fields, 'createdAt', where);
   if (Number.isNaN(Date.parse(createdAt))) fail('"createdAt" is not a date');
+  const links: Pick<StoredKeyRecord, 'rotatedFrom' | 'rotatedTo'> = {};
+  for (const field of LINKS) {
+    const value = fields[field];
+    if (value !== undefined) links[field] = value === '' ? null : value;
+  }
   return {
     id,
     projectId,
@@ -116,5 +131,6 @@ export function decodeRecord(
     requestCount: Number(count),
     revokedAt: nullable('revokedAt'),
     expiresAt: nullable('expiresAt'),
+    ...links,
   };
 }

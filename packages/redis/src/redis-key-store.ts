@@ -1,21 +1,27 @@
-import { Redis } from 'ioredis';
-import type { Cluster } from 'ioredis';
 import { VectorcacheAuthError } from '@vectorcache/auth-core';
 import type {
+  AuditEntry,
   KeyRecordPatch,
   KeyStore,
   StoreChangeListener,
   StoredKeyRecord,
   UsageEntry,
+  UsageQuery,
+  UsageRow,
 } from '@vectorcache/auth-core';
+import { decodeAudit, encodeAudit } from './audit';
 import { ChangeFeed } from './change-feed';
 import {
+  buildClient,
   closeConnection,
   firstConnection,
-  recommendedRedisOptions,
-  subscriberConnection,
+  isCluster,
+  type Client,
 } from './connection';
+import { FeedSource } from './feed-source';
+import { IdCache } from './id-cache';
 import { keyLayout, type KeyLayout } from './key-layout';
+import { describeConnection, validateOptions, type ResolvedOptions } from './options';
 import {
   corruptRecord,
   decodeRecord,
@@ -23,73 +29,80 @@ import {
   encodeRecord,
   fieldsFromArray,
 } from './record-codec';
-import { INSERT_SCRIPT, UPDATE_SCRIPT, USAGE_SCRIPT } from './scripts';
+import { defineScripts, type ScriptCommands } from './scripts';
 import type { RedisConnection, RedisKeyStoreOptions } from './types';
-import { validateOptions, type ResolvedOptions } from './options';
-
-type Client = Redis | Cluster;
-
-/** The scripts, registered on the client with `defineCommand` under names unlikely to clash. */
-interface ScriptCommands {
-  vectorcacheInsertV1(...args: string[]): Promise<number>;
-  vectorcacheUpdateV1(...args: string[]): Promise<unknown>;
-  vectorcacheUsageV1(...args: string[]): Promise<number>;
-}
+import { readUsageRows, writeUsage, type UsageContext } from './usage';
 
 /**
  * A `KeyStore` on Redis (standalone, Sentinel or Cluster, through ioredis), shared by every
- * instance of a service: records by key hash, indexes by id and by project, usage counters
- * updated in one pipeline per flush, and a change feed over pub/sub so that a revocation on
- * one instance evicts the key from every other instance's cache.
+ * instance of a service: records by key hash, indexes by id and by project, usage counters and
+ * analytics written in one pipeline per flush, the audit list, and a change feed over pub/sub
+ * (sharded pub/sub on a Redis Cluster 7+) so that a revocation on one instance evicts the key
+ * from every other instance's cache. Every key name carries one hash tag: on a cluster the whole
+ * store lives in one slot.
  *
  * @example
  * import { createVerifier } from '@vectorcache/auth-core';
  * import { RedisKeyStore } from '@vectorcache/auth-redis';
  *
  * const store = new RedisKeyStore({ url: 'redis://127.0.0.1:6379' }, { keyPrefix: 'vc:' });
+ * // or: new RedisKeyStore({ cluster: [{ host: '10.0.0.1', port: 6379 }] })
  * const verifier = createVerifier({ store });
  * // ... on shutdown:
  * await verifier.close();
  * await store.close();
  */
 export class RedisKeyStore implements KeyStore {
+  /** Where the store connects, as `Redis host:port` or `Redis Cluster host:port,...`: never credentials. */
+  readonly description: string;
   private readonly client: Client;
   private readonly scripts: ScriptCommands;
   private readonly keys: KeyLayout;
   private readonly options: ResolvedOptions;
   private readonly ownsClient: boolean;
   private readonly feed: ChangeFeed;
-  /** id -> hash; ids never change hash, so entries are never stale, only evicted. */
-  private readonly idToHash = new Map<string, string>();
+  private readonly source: FeedSource;
+  private readonly ids: IdCache;
+  private readonly usage: UsageContext;
+  private lastError: Error | null = null;
   private everReady: boolean;
   private closed = false;
 
   constructor(connection: RedisConnection, options: RedisKeyStoreOptions = {}) {
     this.options = validateOptions(connection, options);
+    this.description = describeConnection(connection);
     this.keys = keyLayout(this.options.keyPrefix);
     const onError = this.options.onError;
     if ('client' in connection) {
       this.client = connection.client;
       this.ownsClient = this.options.closeClient;
     } else {
-      this.client = new Redis(connection.url, {
-        ...recommendedRedisOptions(this.options),
-        ...connection.redisOptions,
-      });
-      this.client.on('error', onError);
+      this.client = buildClient(connection, this.options);
+      // Our own clients only: a listener on the caller's client would silence ioredis's warnings.
+      const noted = (error: Error): void => {
+        this.lastError = error;
+        onError(error);
+      };
+      this.client.on('error', noted);
+      if (isCluster(this.client)) this.client.on('node error', noted);
       this.ownsClient = true;
     }
     this.everReady = this.client.status === 'ready';
     this.client.once('ready', () => {
       this.everReady = true;
     });
-    this.client.defineCommand('vectorcacheInsertV1', { numberOfKeys: 3, lua: INSERT_SCRIPT });
-    this.client.defineCommand('vectorcacheUpdateV1', { numberOfKeys: 1, lua: UPDATE_SCRIPT });
-    this.client.defineCommand('vectorcacheUsageV1', { numberOfKeys: 1, lua: USAGE_SCRIPT });
-    this.scripts = this.client as unknown as ScriptCommands;
+    this.scripts = defineScripts(this.client);
+    this.ids = new IdCache(this.options.idCacheMax);
+    this.usage = { client: this.client, keys: this.keys, ids: this.ids, retention: this.options };
+    this.source = new FeedSource(this.client, {
+      slot: this.keys.slot,
+      description: this.description,
+      timeouts: this.options,
+      ready: () => this.usable(),
+    });
     this.feed = new ChangeFeed({
       channel: this.keys.channel,
-      connect: () => subscriberConnection(this.client, this.options),
+      open: () => this.source.open(),
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,
       heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
       onError,
@@ -100,7 +113,7 @@ export class RedisKeyStore implements KeyStore {
   async findByHash(hash: string): Promise<StoredKeyRecord | null> {
     await this.usable();
     const record = decodeRecord(await this.client.hgetall(this.keys.record(hash)), { hash });
-    if (record !== null) this.rememberId(record.id, record.hash);
+    if (record !== null) this.ids.remember(record);
     return record;
   }
 
@@ -122,27 +135,51 @@ export class RedisKeyStore implements KeyStore {
     return Number(counted[1]);
   }
 
-  /** Adds a record atomically and announces it on the change feed; rejects on a duplicate. */
-  async insert(record: StoredKeyRecord): Promise<void> {
+  /**
+   * Adds a record atomically and announces it on the change feed; rejects on a duplicate. With
+   * `replacing` (a rotation), the replaced record's patch is applied by the same Lua script:
+   * both writes happen or neither does.
+   */
+  async insert(
+    record: StoredKeyRecord,
+    replacing?: { id: string; patch: KeyRecordPatch },
+  ): Promise<void> {
     await this.usable();
-    const written = await this.scripts.vectorcacheInsertV1(
+    const keys = [
       this.keys.record(record.hash),
       this.keys.ids,
       this.keys.project(record.projectId),
-      record.id,
-      record.hash,
+    ];
+    const fields = encodeRecord(record);
+    const args = [
+      await this.source.publishCommand(),
       this.keys.channel,
       changeMessage(record),
-      ...encodeRecord(record),
-    );
+      record.id,
+      record.hash,
+      String(fields.length),
+      ...fields,
+    ];
+    let replaced: { id: string; hash: string; changes: boolean } | null = null;
+    if (replacing !== undefined) {
+      const hash = await this.hashOf(replacing.id);
+      if (hash === null) throw replacedMissing(replacing.id);
+      const { set, del } = encodePatch(replacing.patch);
+      replaced = { id: replacing.id, hash, changes: set.length + del.length > 0 };
+      keys.push(this.keys.record(hash));
+      args.push(replacing.id, changeMessage(replaced), String(set.length / 2), ...set, ...del);
+    }
+    const written = Number(await this.scripts.vectorcacheInsertV2(keys.length, ...keys, ...args));
+    if (written === -1 && replaced !== null) throw replacedMissing(replaced.id);
     if (written !== 1) {
       throw new VectorcacheAuthError(
         'duplicate_key',
         `A key with id ${record.id} or the same hash already exists; generate a new key.`,
       );
     }
-    this.rememberId(record.id, record.hash);
+    this.ids.remember(record);
     this.feed.notifyLocal(record.id, record.hash);
+    if (replaced?.changes) this.feed.notifyLocal(replaced.id, replaced.hash);
   }
 
   /** The record with this id, or `null`. */
@@ -188,11 +225,12 @@ export class RedisKeyStore implements KeyStore {
     const { set, del } = encodePatch(patch);
     let reply: unknown;
     try {
-      reply = await this.scripts.vectorcacheUpdateV1(
+      reply = await this.scripts.vectorcacheUpdateV2(
         this.keys.record(hash),
-        id,
+        await this.source.publishCommand(),
         this.keys.channel,
         changeMessage({ id, hash }),
+        id,
         String(set.length / 2),
         ...set,
         ...del,
@@ -209,43 +247,65 @@ export class RedisKeyStore implements KeyStore {
   }
 
   /**
-   * Adds the counts and keeps the later `lastUsedAt`, for the whole batch in one pipeline
-   * (one script call per key: HINCRBY, then a compare-and-set of the last-used time).
+   * Adds the counts and keeps the later `lastUsedAt` (one script call per key), and adds the
+   * entries' analytics buckets to their hourly and daily counters (one more script call), all in
+   * one pipeline: one round trip per flush. With a `flushId`, analytics already written by a
+   * flush with this id (retried after a lost reply) are not written again.
    */
-  async recordUsage(batch: UsageEntry[]): Promise<void> {
+  async recordUsage(batch: UsageEntry[], flushId?: string): Promise<void> {
     if (batch.length === 0) return;
     await this.usable();
-    const unknownIds = batch.map((entry) => entry.id).filter((id) => !this.idToHash.has(id));
-    if (unknownIds.length > 0) {
-      const hashes = await this.client.hmget(this.keys.ids, ...unknownIds);
-      unknownIds.forEach((id, index) => {
-        const hash = hashes[index];
-        if (typeof hash === 'string') this.rememberId(id, hash);
-      });
-    }
-    const pipeline = this.client.pipeline();
-    let queued = 0;
-    for (const entry of batch) {
-      const hash = this.idToHash.get(entry.id);
-      if (hash === undefined || !(entry.count > 0)) continue;
-      const lastUsed = Date.parse(entry.lastUsedAt);
-      void (pipeline as unknown as ScriptCommands).vectorcacheUsageV1(
-        this.keys.record(hash),
-        entry.id,
-        String(Math.floor(entry.count)),
-        Number.isNaN(lastUsed) ? '' : new Date(lastUsed).toISOString(),
-      );
-      queued += 1;
-    }
-    if (queued === 0) return;
-    const replies = (await pipeline.exec()) ?? [];
-    const failed = replies.find(([error]) => error);
+    await writeUsage(this.usage, batch, flushId);
+  }
+
+  /**
+   * Stored analytics of a project (or one of its keys) over `[from, to)`, hourly or daily: one
+   * row per key, bucket and outcome with a count. Points older than the retention have expired.
+   */
+  async readUsage(query: UsageQuery): Promise<UsageRow[]> {
+    return readUsageRows(this.usage, query, () => this.usable());
+  }
+
+  /** Adds a management action to its project's audit list, which keeps the newest `auditLimit`. */
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    const text = encodeAudit(entry);
+    await this.usable();
+    const key = this.keys.audit(entry.projectId);
+    const replies = await this.client
+      .multi()
+      .lpush(key, text)
+      .ltrim(key, 0, this.options.auditLimit - 1)
+      .exec();
+    const failed = (replies ?? [[new Error('Redis did not write the audit entry.')]]).find(
+      ([error]) => error,
+    );
     if (failed?.[0]) throw failed[0];
+  }
+
+  /** A project's audit entries, newest first, at most `limit`. */
+  async listAudit(filter: { projectId: string; limit: number }): Promise<AuditEntry[]> {
+    const { projectId, limit } = filter ?? {};
+    if (
+      typeof projectId !== 'string' ||
+      projectId === '' ||
+      !Number.isInteger(limit) ||
+      limit < 1
+    ) {
+      throw new VectorcacheAuthError(
+        'invalid_input',
+        'listAudit needs { projectId: a non-empty string, limit: a positive integer }.',
+      );
+    }
+    await this.usable();
+    const count = Math.min(limit, this.options.auditLimit);
+    const texts = await this.client.lrange(this.keys.audit(projectId), 0, count - 1);
+    return texts.map(decodeAudit).filter((entry): entry is AuditEntry => entry !== null);
   }
 
   /**
    * Change feed: `changed` for every insert and update, `feed_lost` when the subscriber
-   * connection closes or misses its heartbeat, `feed_restored` once it is subscribed again.
+   * connection closes, misses its heartbeat or its node stops serving the channel,
+   * `feed_restored` once it is subscribed again (on a promoted replica after a failover).
    */
   subscribe(listener: StoreChangeListener): () => void {
     if (this.closed) throw closedError();
@@ -263,36 +323,49 @@ export class RedisKeyStore implements KeyStore {
 
   private async hashOf(id: string): Promise<string | null> {
     await this.usable();
-    const known = this.idToHash.get(id);
-    if (known !== undefined) return known;
+    const known = this.ids.get(id);
+    if (known !== undefined) return known.hash;
     const hash = await this.client.hget(this.keys.ids, id);
-    if (hash !== null) this.rememberId(id, hash);
+    if (hash !== null) this.ids.remember({ id, hash });
     return hash;
-  }
-
-  private rememberId(id: string, hash: string): void {
-    if (this.idToHash.has(id)) return;
-    if (this.idToHash.size >= this.options.idCacheMax) {
-      const oldest = this.idToHash.keys().next();
-      if (!oldest.done) this.idToHash.delete(oldest.value);
-    }
-    this.idToHash.set(id, hash);
   }
 
   /**
    * Without an offline queue a command sent before the first connection is up fails; the first
-   * commands after start-up wait for it (bounded by `connectTimeoutMs`). After that, a command
-   * during an outage fails at once, so the verifier answers 503 without waiting.
+   * commands after start-up wait for it (bounded by `connectTimeoutMs`), then fail with an error
+   * that names the server. After that, a command during an outage fails at once, so the verifier
+   * answers 503 without waiting.
    */
   private async usable(): Promise<void> {
     if (this.closed) throw closedError();
     if (this.everReady || this.client.status === 'ready') return;
     await firstConnection(this.client, this.options.connectTimeoutMs);
+    if (this.everReady || (this.client.status as string) === 'ready') return;
+    const cause = this.lastError?.message;
+    const [kind, address] = splitDescription(this.description);
+    throw new VectorcacheAuthError(
+      'store_unavailable',
+      `${kind} key store at ${address} is not reachable${cause ? ` (${cause})` : ''}; check that it runs and that the address is right.`,
+      { cause: this.lastError ?? undefined },
+    );
   }
+}
+
+/** `Redis Cluster a:1,b:2` -> [`Redis Cluster`, `a:1,b:2`]. */
+function splitDescription(description: string): [string, string] {
+  const space = description.lastIndexOf(' ');
+  return [description.slice(0, space), description.slice(space + 1)];
 }
 
 function changeMessage(record: { id: string; hash: string }): string {
   return JSON.stringify({ id: record.id, hash: record.hash });
+}
+
+function replacedMissing(id: string): VectorcacheAuthError {
+  return new VectorcacheAuthError(
+    'key_not_found',
+    `The key being replaced (${id}) does not exist; nothing was written.`,
+  );
 }
 
 function closedError(): VectorcacheAuthError {

@@ -1,45 +1,66 @@
-/**
- * Lua scripts, each touching only the keys it declares (all under one hash tag), so they run
- * atomically on standalone Redis and on Cluster alike.
- */
+import type { Client } from './connection';
 
 /**
- * KEYS: record, ids, project. ARGV: id, hash, channel, change message, then the record's
- * `field, value` pairs. Returns 0 when the id or the hash already exists, 1 once written.
+ * Lua scripts, each touching only the keys it declares (all under one hash tag), so they run
+ * atomically on standalone Redis and on Cluster alike. The change message is published with the
+ * command the store chose (`SPUBLISH` on a Redis Cluster 7+, else `PUBLISH`), passed as ARGV[1].
  */
-export const INSERT_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then
+
+/** Shared Lua: the publish command, and a record patch `n, n field-value pairs, fields to delete`. */
+const COMMON = `
+local pub = ARGV[1] == 'SPUBLISH' and 'SPUBLISH' or 'PUBLISH'
+local function apply_patch(key, from)
+  local n = tonumber(ARGV[from])
+  local changed = false
+  if n > 0 then
+    local set = {}
+    for i = from + 1, from + 2 * n do set[#set + 1] = ARGV[i] end
+    redis.call('HSET', key, unpack(set))
+    changed = true
+  end
+  for i = from + 1 + 2 * n, #ARGV do
+    redis.call('HDEL', key, ARGV[i])
+    changed = true
+  end
+  return changed
+end
+`;
+
+/**
+ * KEYS: record, ids, project, and the replaced record when rotating. ARGV: publish command,
+ * channel, change message, id, hash, m, the record's m `field, value` items; when rotating, the
+ * replaced id, its change message and its patch. Returns 0 when the id or the hash already
+ * exists, -1 when the replaced record does not, 1 once everything is written.
+ */
+export const INSERT_SCRIPT = `${COMMON}
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('HEXISTS', KEYS[2], ARGV[4]) == 1 then
   return 0
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 5))
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[3], ARGV[2])
-redis.call('PUBLISH', ARGV[3], ARGV[4])
+local m = tonumber(ARGV[6])
+local replaced = 7 + m
+if KEYS[4] and redis.call('HGET', KEYS[4], 'id') ~= ARGV[replaced] then return -1 end
+local fields = {}
+for i = 7, 6 + m do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('HSET', KEYS[2], ARGV[4], ARGV[5])
+redis.call('SADD', KEYS[3], ARGV[5])
+redis.call(pub, ARGV[2], ARGV[3])
+if KEYS[4] and apply_patch(KEYS[4], replaced + 2) then
+  redis.call(pub, ARGV[2], ARGV[replaced + 1])
+end
 return 1
 `;
 
 /**
- * KEYS: record. ARGV: id, channel, change message, n, then n `field, value` pairs to set, then
- * fields to delete. Returns the updated record as a flat HGETALL list, nil when absent.
+ * KEYS: record. ARGV: publish command, channel, change message, id, then the patch. Returns the
+ * updated record as a flat HGETALL list, nil when absent.
  */
-export const UPDATE_SCRIPT = `
+export const UPDATE_SCRIPT = `${COMMON}
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
-if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] then
+if redis.call('HGET', KEYS[1], 'id') ~= ARGV[4] then
   return redis.error_reply('CORRUPT record id does not match its index')
 end
-local n = tonumber(ARGV[4])
-local changed = false
-if n > 0 then
-  local set = {}
-  for i = 5, 4 + 2 * n do set[#set + 1] = ARGV[i] end
-  redis.call('HSET', KEYS[1], unpack(set))
-  changed = true
-end
-for i = 5 + 2 * n, #ARGV do
-  redis.call('HDEL', KEYS[1], ARGV[i])
-  changed = true
-end
-if changed then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+if apply_patch(KEYS[1], 5) then redis.call(pub, ARGV[2], ARGV[3]) end
 return redis.call('HGETALL', KEYS[1])
 `;
 
@@ -57,3 +78,43 @@ if ARGV[3] ~= '' and (not current[2] or ARGV[3] > current[2]) then
 end
 return 1
 `;
+
+/**
+ * Usage analytics of one flush, sent in the same pipeline as the usage scripts. KEYS: the flush
+ * marker, then the hourly and daily bucket hashes. ARGV: flush id ('' for none), how long the
+ * marker lives (ms), then per bucket: expiry (epoch ms), n, and n `field, count` pairs. With a
+ * flush id, a batch already applied (a retried flush) is applied no second time: returns 0.
+ */
+export const ANALYTICS_SCRIPT = `
+if ARGV[1] ~= '' and not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return 0 end
+local a = 3
+for k = 2, #KEYS do
+  local expire_at, n = ARGV[a], tonumber(ARGV[a + 1])
+  a = a + 2
+  for _ = 1, n do
+    redis.call('HINCRBY', KEYS[k], ARGV[a], ARGV[a + 1])
+    a = a + 2
+  end
+  redis.call('PEXPIREAT', KEYS[k], expire_at)
+end
+return 1
+`;
+
+/** The scripts as client commands (`defineCommand`), under names unlikely to clash. */
+export interface ScriptCommands {
+  /** Number of keys first (3, or 4 with a replaced record). */
+  vectorcacheInsertV2(...args: Array<string | number>): Promise<number>;
+  vectorcacheUpdateV2(...args: string[]): Promise<unknown>;
+  vectorcacheUsageV1(...args: string[]): Promise<number>;
+  /** Number of keys first. */
+  vectorcacheAnalyticsV1(...args: Array<string | number>): Promise<number>;
+}
+
+/** Registers the scripts on `client` (and so on its pipelines). */
+export function defineScripts(client: Client): ScriptCommands {
+  client.defineCommand('vectorcacheInsertV2', { lua: INSERT_SCRIPT });
+  client.defineCommand('vectorcacheUpdateV2', { numberOfKeys: 1, lua: UPDATE_SCRIPT });
+  client.defineCommand('vectorcacheUsageV1', { numberOfKeys: 1, lua: USAGE_SCRIPT });
+  client.defineCommand('vectorcacheAnalyticsV1', { lua: ANALYTICS_SCRIPT });
+  return client as unknown as ScriptCommands;
+}

@@ -1,12 +1,34 @@
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type { UsageRetention } from '@vectorcache/auth-core';
 
-/** Where a {@link RedisKeyStore} connects: a Redis URL, or an ioredis client you built. */
+/** One seed node of a Redis Cluster. */
+export interface ClusterNode {
+  host: string;
+  port: number;
+}
+
+/**
+ * Where a {@link RedisKeyStore} connects: a Redis URL, the seed nodes of a Redis Cluster, or an
+ * ioredis client you built.
+ */
 export type RedisConnection =
   | {
       /** `redis://[user:password@]host:port[/db]` or `rediss://...` for TLS. */
       url: string;
       /** Extra ioredis options, applied over the recommended ones (see the README). */
       redisOptions?: RedisOptions;
+    }
+  | {
+      /**
+       * Some nodes of a Redis Cluster (one reachable node is enough: the others are discovered).
+       * The store builds an ioredis `Cluster` with the recommended settings.
+       */
+      cluster: ClusterNode[];
+      /**
+       * Extra ioredis `Cluster` options, applied over the recommended ones; per-node settings
+       * (password, TLS) go in its `redisOptions`.
+       */
+      clusterOptions?: ClusterOptions;
     }
   | {
       /**
@@ -59,4 +81,14 @@ export interface RedisKeyStoreOptions {
    * @default 10000
    */
   idCacheMax?: number;
+  /**
+   * How long usage analytics are kept (Redis key expiry): hourly points 35 days, daily points
+   * 400 days by default.
+   */
+  retention?: UsageRetention;
+  /**
+   * Entries kept in each project's audit list (the oldest are dropped).
+   * @default 10000
+   */
+  auditLimit?: number;
 }

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { createKeyManager, type KeyManager } from '@vectorcache/auth-core';
 import { RedisKeyStore } from '@vectorcache/auth-redis';
+import { describeRedisServer } from '../../../test-utils/redis';
 import { startPrivateRedis, type PrivateRedis } from '../../../test-utils/redis-server';
 import { findPlaintextKeys, pollUntil, startServerInstance, type ServerInstance } from './helpers';
 
@@ -13,7 +14,7 @@ async function timedVerify(instance: ServerInstance, key: string): Promise<[numb
 
 // A private redis-server that the tests kill, freeze and restart; one server instance (a child
 // process with the default verifier timeout, 500 ms) and a key manager with its own store.
-describe('RedisKeyStore when Redis fails (private redis-server)', () => {
+describeRedisServer('RedisKeyStore when Redis fails (private redis-server)', () => {
   const prefix = 'vc:';
   let redis: PrivateRedis;
   let admin: Redis;
@@ -33,7 +34,10 @@ describe('RedisKeyStore when Redis fails (private redis-server)', () => {
     admin.on('error', () => undefined);
     store = new RedisKeyStore({ url: redis.url }, { keyPrefix: prefix });
     keys = createKeyManager({ store });
-    server = await startServerInstance(redis.url, prefix);
+    server = await startServerInstance({
+      VECTORCACHE_REDIS_URL: redis.url,
+      VECTORCACHE_REDIS_PREFIX: prefix,
+    });
     await pollUntil(() => feedEvents().includes('feed_restored'), 10000, 'subscribed', 20);
   }, 60000);
 

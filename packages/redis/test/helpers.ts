@@ -16,26 +16,35 @@ export interface ServerInstance {
   alive(): boolean;
   verify(key: string): Promise<number>;
   revoke(id: string): Promise<number>;
+  /** Creates a key through the instance: the key (never printed) and its id. */
+  create(projectId: string): Promise<{ key: string; id: string }>;
   /** Graceful close through the server (flushes usage), then waits for the exit. */
   close(): Promise<void>;
   kill(): Promise<void>;
 }
 
-/** Starts a verifier-server child on `redisUrl` with `prefix`; resolves once it listens. */
+/**
+ * Starts a verifier-server child whose store comes from the zero-configuration environment `env`
+ * (`VECTORCACHE_REDIS_URL` or `VECTORCACHE_REDIS_CLUSTER`, and the prefix); resolves once it
+ * listens. `timeoutMs` is its verifier's store timeout.
+ */
 export async function startServerInstance(
-  redisUrl: string,
-  prefix: string,
+  env: Record<string, string>,
+  options: { timeoutMs?: number } = {},
 ): Promise<ServerInstance> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  delete childEnv.VECTORCACHE_REDIS_URL;
+  delete childEnv.VECTORCACHE_REDIS_CLUSTER;
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', join(__dirname, 'fixtures', 'verifier-server.ts')],
     {
       cwd: ROOT,
       env: {
-        ...process.env,
+        ...childEnv,
+        ...env,
         TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'),
-        VC_TEST_REDIS_URL: redisUrl,
-        VC_TEST_PREFIX: prefix,
+        VC_TEST_TIMEOUT_MS: String(options.timeoutMs ?? 500),
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     },
@@ -81,6 +90,14 @@ export async function startServerInstance(
       });
       await res.arrayBuffer();
       return res.status;
+    },
+    async create(projectId) {
+      const res = await fetch(`${url}/create/${projectId}`, {
+        method: 'POST',
+        signal: AbortSignal.timeout(5000),
+      });
+      if (res.status !== 201) throw new Error(`create answered ${res.status}`);
+      return (await res.json()) as { key: string; id: string };
     },
     async revoke(id) {
       const res = await fetch(`${url}/revoke/${id}`, {
@@ -163,4 +180,27 @@ export async function findPlaintextKeys(client: Redis, match: string): Promise<s
 /** Deletes every key under `match` (only ever a test's own prefix). */
 export async function deleteKeys(client: Redis, match: string): Promise<void> {
   for (const { key } of await dumpKeys(client, match)) await client.del(key);
+}
+
+/** A MONITOR stream of one server, keeping only the commands that mention `needle`. */
+export interface MonitorCapture {
+  /** The kept commands, each as its arguments joined by spaces. */
+  lines(): string[];
+  stop(): Promise<void>;
+}
+
+/** Starts MONITOR on `node` (resolved once the server confirmed it). */
+export async function startMonitor(node: Redis, needle: string): Promise<MonitorCapture> {
+  const monitor = await node.monitor();
+  const kept: string[] = [];
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    const line = args.join(' ');
+    if (line.includes(needle)) kept.push(line);
+  });
+  return {
+    lines: () => kept,
+    async stop() {
+      monitor.disconnect();
+    },
+  };
 }

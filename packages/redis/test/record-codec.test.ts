@@ -1,6 +1,6 @@
 import type { StoredKeyRecord } from '@vectorcache/auth-core';
 import { decodeRecord, encodePatch, encodeRecord, fieldsFromArray } from '../src/record-codec';
-import { keyLayout } from '../src/key-layout';
+import { clusterSlot, keyLayout } from '../src/key-layout';
 
 const record: StoredKeyRecord = {
   id: 'key_0123456789abcdef01234567',
@@ -74,5 +74,30 @@ describe('key layout', () => {
     expect(new Set([layout.record('x'), layout.ids, layout.project('q')].map(tagOf))).toEqual(
       new Set(['b']),
     );
+  });
+});
+
+describe('cluster slots', () => {
+  it('maps names to the slots Redis Cluster uses (CRC16 mod 16384, hash tags honoured)', () => {
+    // Values from the Redis Cluster specification and `CLUSTER KEYSLOT`.
+    expect(clusterSlot('123456789')).toBe(0x31c3);
+    expect(clusterSlot('foo')).toBe(12182);
+    expect(clusterSlot('{user1000}.following')).toBe(clusterSlot('{user1000}.followers'));
+    expect(clusterSlot('foo{}{bar}')).not.toBe(clusterSlot('bar'));
+    expect(keyLayout('vc:').slot).toBe(clusterSlot('vc'));
+  });
+});
+
+describe('rotation links in the codec', () => {
+  it('round-trips absent, null and set links exactly', () => {
+    for (const links of [
+      {},
+      { rotatedFrom: null, rotatedTo: null },
+      { rotatedFrom: 'key_a', rotatedTo: 'key_b' },
+    ]) {
+      const linked = { ...record, ...links };
+      expect(decodeRecord(fieldsFromArray(encodeRecord(linked)))).toStrictEqual(linked);
+    }
+    expect(encodePatch({ rotatedTo: null })).toEqual({ set: ['rotatedTo', ''], del: [] });
   });
 });
