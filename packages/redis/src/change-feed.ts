@@ -151,9 +151,9 @@ export class ChangeFeed {
         this.attempts = 0;
         this.emit({ type: 'feed_restored' });
       },
-      (error: Error) => {
+      (error: unknown) => {
         clearTimeout(timer);
-        this.options.onError(error);
+        this.options.onError(error as Error);
         sub.disconnect();
       },
     );

@@ -169,7 +169,7 @@ export class RedisKeyStore implements KeyStore {
       keys.push(this.keys.record(hash));
       args.push(replacing.id, changeMessage(replaced), String(set.length / 2), ...set, ...del);
     }
-    const written = Number(await this.scripts.vectorcacheInsertV2(keys.length, ...keys, ...args));
+    const written = await this.scripts.vectorcacheInsertV2(keys.length, ...keys, ...args);
     if (written === -1 && replaced !== null) throw replacedMissing(replaced.id);
     if (written !== 1) {
       throw new VectorcacheAuthError(

@@ -34,9 +34,8 @@ async function learnIds({ client, keys, ids }: UsageContext, batch: UsageEntry[]
     const needed =
       (entry.buckets?.length ?? 0) > 0 &&
       entry.projectId === undefined &&
-      known !== undefined &&
-      known.projectId === undefined;
-    return needed ? [{ id: entry.id, hash: known!.hash }] : [];
+      known?.projectId === undefined;
+    return needed && known !== undefined ? [{ id: entry.id, hash: known.hash }] : [];
   });
   if (projectless.length === 0) return;
   const pipeline = client.pipeline();
@@ -69,7 +68,7 @@ export async function writeUsage(
     if (known === undefined) continue;
     if (entry.count > 0) {
       const lastUsed = Date.parse(entry.lastUsedAt);
-      queue.vectorcacheUsageV1(
+      void queue.vectorcacheUsageV1(
         keys.record(known.hash),
         entry.id,
         String(Math.floor(entry.count)),
@@ -84,7 +83,7 @@ export async function writeUsage(
   }
   const written = analyticsCommand(keys, analytics, retention, flushId);
   if (written !== null) {
-    queue.vectorcacheAnalyticsV1(written.keys.length, ...written.keys, ...written.args);
+    void queue.vectorcacheAnalyticsV1(written.keys.length, ...written.keys, ...written.args);
     queued += 1;
   }
   if (queued === 0) return;
