@@ -12,6 +12,7 @@ import { readWebAuthorization, webClientAddressSource, type WebRequestSource } f
 import type { JwtOptions } from './jwt';
 import { VectorcacheAuthError } from './errors';
 import { missingScopes, validateScopes } from './scopes';
+import { noteScopeRefusal } from './verifier-settings';
 import type {
   AuthEvent,
   AuthFailure,
@@ -345,7 +346,10 @@ export function createScopeGuard<Req>(
   return (req, principal) => {
     if (!principal) return denial(failureFor('missing'), req, onFailure);
     const missing = missingScopes(principal.scopes, scopes, mode);
-    if (missing.length > 0) return denial(insufficientScope(missing), req, onFailure);
+    if (missing.length > 0) {
+      noteScopeRefusal(principal); // usage analytics count it `insufficient_scope`, not `valid`
+      return denial(insufficientScope(missing), req, onFailure);
+    }
     return { action: 'allow', principal };
   };
 }

@@ -22,6 +22,8 @@ export interface NegativeEntry {
   reason: 'revoked' | 'expired';
   keyId: string;
   projectId: string;
+  /** The key's usage counter, so refusals from this cache are counted in analytics. */
+  usage: UsageCounter | undefined;
 }
 
 export type Lookup = { record: StoredKeyRecord | null; cacheable: boolean };
@@ -43,8 +45,9 @@ export function verifiedEntry(
   record: StoredKeyRecord,
   fetchedAt: number,
   usage: UsageCounter | undefined,
+  onScopeRefused?: () => void,
 ): VerifiedEntry {
-  const principal = toPrincipal(record);
+  const principal = toPrincipal(record, onScopeRefused);
   return {
     record,
     principal,

@@ -29,11 +29,18 @@ export { clientAddress } from './client-address';
 export type { ClientAddressSource, TrustProxy } from './client-address';
 export { MAX_AUTHORIZATION_LENGTH, parseAuthorization } from './parse';
 export type { ParsedAuthorization } from './parse';
-export { keyStatus, withStatus } from './records';
+export { keyStatus, publicRecord, withStatus } from './records';
 export { MemoryKeyStore } from './stores/memory-store';
+export type { MemoryKeyStoreOptions } from './stores/memory-store';
+export { DEFAULT_AUDIT_LIMIT, DEFAULT_RETENTION } from './stores/usage-table';
 export { FileKeyStore } from './stores/file-store';
 export type { FileKeyStoreOptions } from './stores/file-store';
-export { createKeyManager } from './key-manager';
+export {
+  MAX_NAME_LENGTH,
+  createKeyManager,
+  createKeyManagerFor,
+  validateKeyName,
+} from './key-manager';
 export { createVerifier } from './verifier';
 export { createTokenIssuer } from './token-issuer';
 export { createTokenExchange, isJwtPrincipal } from './token-exchange';
@@ -66,6 +73,7 @@ export type {
 export type {
   ApiKeyRecord,
   AuditAction,
+  AuditActor,
   AuditEntry,
   AuthEvent,
   AuthFailure,
@@ -74,17 +82,20 @@ export type {
   CacheOptions,
   CreateKeyInput,
   IssuedKey,
+  KeyActionOptions,
   KeyManager,
   KeyManagerOptions,
   KeyRecordPatch,
   KeyStatus,
   KeyStore,
   Principal,
+  PublicKeyRecord,
   RejectReason,
   ScopeMode,
   StoreChange,
   StoreChangeListener,
   StoredKeyRecord,
+  UpdateKeyInput,
   UsageBucket,
   UsageEntry,
   UsageGranularity,

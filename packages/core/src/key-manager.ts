@@ -4,13 +4,39 @@ import { normaliseExpiry, withStatus } from './records';
 import { DEFAULT_SCOPES, validateScopes } from './scopes';
 import type {
   ApiKeyRecord,
+  AuditAction,
+  AuditActor,
   CreateKeyInput,
   IssuedKey,
+  KeyActionOptions,
   KeyManager,
   KeyManagerOptions,
+  KeyRecordPatch,
   KeyStore,
   StoredKeyRecord,
+  UpdateKeyInput,
+  Verifier,
 } from './types';
+import { verifierStore } from './verifier-settings';
+
+/** Longest key name accepted. */
+export const MAX_NAME_LENGTH = 100;
+
+/** A key name: 1 to 100 characters, not only whitespace; the error quotes the bad value. */
+export function validateKeyName(value: unknown): string {
+  if (typeof value !== 'string' || value.trim().length === 0 || value.length > MAX_NAME_LENGTH) {
+    throw new VectorcacheAuthError(
+      'invalid_input',
+      `Invalid name ${JSON.stringify(value) ?? String(value)}: give 1 to ${MAX_NAME_LENGTH} characters, e.g. "production backend".`,
+    );
+  }
+  return value;
+}
+
+function actorOf(options: KeyActionOptions | undefined): AuditActor {
+  const actor = options?.actor;
+  return actor ? { keyId: actor.keyId, prefix: actor.prefix } : null;
+}
 
 function requireText(value: unknown, field: string, example: string): string {
   if (typeof value !== 'string' || value.trim().length === 0) {
@@ -41,8 +67,32 @@ function assertStore(store: unknown): asserts store is KeyStore {
  */
 export function createKeyManager(options: KeyManagerOptions): KeyManager {
   assertStore(options?.store);
-  const { store, pepper } = options;
+  const { store, pepper, onAuditError } = options;
   const now = options.now ?? Date.now;
+
+  /** Appends to the audit list; a failed write does not undo the action that took place. */
+  async function audit(
+    action: AuditAction,
+    record: StoredKeyRecord,
+    actor: AuditActor,
+  ): Promise<void> {
+    if (!store.appendAudit) return;
+    try {
+      await store.appendAudit({
+        at: new Date(now()).toISOString(),
+        projectId: record.projectId,
+        action,
+        actor,
+        target: { keyId: record.id, prefix: record.prefix, name: record.name },
+      });
+    } catch (err) {
+      try {
+        onAuditError?.(err);
+      } catch {
+        // the hook's failure is its own
+      }
+    }
+  }
 
   async function issue(fields: {
     projectId: string;
@@ -79,10 +129,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     return record;
   }
 
-  async function updated(
-    id: string,
-    patch: Parameters<KeyStore['update']>[1],
-  ): Promise<ApiKeyRecord> {
+  async function updated(id: string, patch: KeyRecordPatch): Promise<ApiKeyRecord> {
     const record = await store.update(id, patch);
     if (!record) {
       throw new VectorcacheAuthError('key_not_found', `No key with id ${JSON.stringify(id)}.`);
@@ -91,12 +138,41 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
   }
 
   return {
-    async create(input: CreateKeyInput): Promise<IssuedKey> {
+    async create(input: CreateKeyInput, actionOptions?: KeyActionOptions): Promise<IssuedKey> {
       const projectId = requireText(input?.projectId, 'projectId', '"proj_123"');
-      const name = requireText(input.name, 'name', '"production backend"');
+      const name = validateKeyName(input.name);
       const scopes = validateScopes(input.scopes ?? DEFAULT_SCOPES);
       const expiresAt = normaliseExpiry(input.expiresAt);
-      return issue({ projectId, name, scopes, expiresAt });
+      const issued = await issue({ projectId, name, scopes, expiresAt });
+      await audit('key.created', issued.record, actorOf(actionOptions));
+      return issued;
+    },
+
+    async update(
+      id: string,
+      changes: UpdateKeyInput,
+      actionOptions?: KeyActionOptions,
+    ): Promise<ApiKeyRecord> {
+      if (typeof changes !== 'object' || changes === null) {
+        throw new VectorcacheAuthError(
+          'invalid_input',
+          'update(id, changes) takes an object such as { name: "backend" } or { scopes: ["cache:read"] }.',
+        );
+      }
+      const patch: KeyRecordPatch = {};
+      if (changes.name !== undefined) patch.name = validateKeyName(changes.name);
+      if (changes.scopes !== undefined) patch.scopes = validateScopes(changes.scopes);
+      const current = await existing(id);
+      const same =
+        (patch.name === undefined || patch.name === current.name) &&
+        (patch.scopes === undefined ||
+          (patch.scopes.length === current.scopes.length &&
+            patch.scopes.every((scope, i) => scope === current.scopes[i])));
+      if (same) return withStatus(current, now());
+      // The store publishes the change: every instance drops its cached copy (and wider scopes).
+      const record = await updated(id, patch);
+      await audit('key.updated', record, actorOf(actionOptions));
+      return record;
     },
 
     async list(filter?: { projectId?: string }): Promise<ApiKeyRecord[]> {
@@ -109,13 +185,18 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       return record ? withStatus(record, now()) : null;
     },
 
-    async revoke(id: string): Promise<ApiKeyRecord> {
+    async revoke(id: string, actionOptions?: KeyActionOptions): Promise<ApiKeyRecord> {
       const record = await existing(id);
       if (record.revokedAt !== null) return withStatus(record, now());
-      return updated(id, { revokedAt: new Date(now()).toISOString() });
+      const revoked = await updated(id, { revokedAt: new Date(now()).toISOString() });
+      await audit('key.revoked', revoked, actorOf(actionOptions));
+      return revoked;
     },
 
-    async rotate(id: string, rotateOptions: { gracePeriodMs?: number } = {}): Promise<IssuedKey> {
+    async rotate(
+      id: string,
+      rotateOptions: { gracePeriodMs?: number } & KeyActionOptions = {},
+    ): Promise<IssuedKey> {
       const grace = rotateOptions.gracePeriodMs ?? 0;
       if (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0) {
         throw new VectorcacheAuthError(
@@ -143,7 +224,29 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       } else {
         await updated(id, { revokedAt: new Date(now()).toISOString() });
       }
+      await audit('key.rotated', old, actorOf(rotateOptions));
       return issued;
     },
   };
+}
+
+/**
+ * A key manager on a verifier's own store, pepper and clock, so the keys it creates verify there
+ * at once and its revocations reach the verifier's caches through the store's change feed.
+ * @example
+ * const verifier = createVerifierFromEnv();
+ * const keys = createKeyManagerFor(verifier);
+ */
+export function createKeyManagerFor(
+  verifier: Verifier,
+  options: Pick<KeyManagerOptions, 'onAuditError'> = {},
+): KeyManager {
+  const lent = verifierStore(verifier);
+  if (!lent) {
+    throw new VectorcacheAuthError(
+      'invalid_option',
+      '`verifier` must come from createVerifier(...) or createVerifierFromEnv(...).',
+    );
+  }
+  return createKeyManager({ ...options, store: lent.store, pepper: lent.pepper, now: lent.now });
 }

@@ -17,7 +17,7 @@ export interface KeyStatesOptions {
   now: () => number;
   feedUp: () => boolean;
   fetch: (id: string) => Promise<StoredKeyRecord | null>;
-  counter: (id: string) => UsageCounter | undefined;
+  counter: (record: StoredKeyRecord) => UsageCounter | undefined;
 }
 
 /**
@@ -46,7 +46,7 @@ export class KeyStates {
     try {
       const { value, cacheable } = await this.reads.run(id, () => fetch(id));
       if (value === null) return { record: null };
-      const state = { record: value, fetchedAt: now(), usage: counter(value.id) };
+      const state = { record: value, fetchedAt: now(), usage: counter(value) };
       if (cacheable) this.cache.set(id, state);
       return state;
     } catch {

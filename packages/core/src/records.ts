@@ -1,5 +1,5 @@
 import { VectorcacheAuthError } from './errors';
-import type { ApiKeyRecord, KeyStatus, StoredKeyRecord } from './types';
+import type { ApiKeyRecord, KeyStatus, PublicKeyRecord, StoredKeyRecord } from './types';
 
 /** Parses an ISO date string to epoch ms; `null` stays `null`, garbage becomes NaN. */
 function toMs(value: string | null): number | null {
@@ -33,6 +33,16 @@ export function withStatus(record: StoredKeyRecord, nowMs: number): ApiKeyRecord
     expiresAt: record.expiresAt,
     status: keyStatus(record, nowMs),
   };
+}
+
+/**
+ * A record as it may leave the service (management API answers, CLI output): every field but
+ * the `hash`, with its status.
+ * @example res.json(publicRecord(await keys.get(id)))
+ */
+export function publicRecord(record: ApiKeyRecord): PublicKeyRecord {
+  const { hash: _hash, ...rest } = record;
+  return { ...rest, scopes: [...record.scopes] };
 }
 
 /**

@@ -59,12 +59,16 @@ export interface UsageBucket {
   count: number;
 }
 
-/** Usage of one key aggregated in memory between two flushes. */
+/**
+ * Usage of one key aggregated in memory between two flushes. An entry whose `count` is 0 carries
+ * only analytics (e.g. refusals of a revoked key): a store then leaves `requestCount` and
+ * `lastUsedAt` as they are and only adds the `buckets`.
+ */
 export interface UsageEntry {
   id: string;
   /** Requests counted since the last flush in which the key was found active (`requestCount`). */
   count: number;
-  /** ISO-8601 time of the latest of those requests. */
+  /** ISO-8601 time of the latest of those requests (meaningless when `count` is 0). */
   lastUsedAt: string;
   /** The key's project, so a store can keep project-level analytics. */
   projectId?: string;
@@ -340,6 +344,11 @@ export interface KeyManagerOptions {
   pepper?: string;
   /** @default Date.now */
   now?: () => number;
+  /**
+   * Called when the audit entry of an action that took place could not be written (the action
+   * stands: a new key is still returned, a revocation still holds). @default ignore
+   */
+  onAuditError?: (error: unknown) => void;
 }
 
 /** Input of {@link KeyManager.create}. */
@@ -358,11 +367,31 @@ export interface IssuedKey {
   record: ApiKeyRecord;
 }
 
-/** Creates, lists, revokes and rotates keys. */
+/** Who performed a management action: the calling key (management API), or `null` (CLI, code). */
+export type AuditActor = { keyId: string; prefix: string } | null;
+
+/** Options of the key manager's actions that change a key. */
+export interface KeyActionOptions {
+  /** Recorded in the project's audit list. @default null */
+  actor?: AuditActor;
+}
+
+/** Changes of {@link KeyManager.update}; absent fields stay as they are. */
+export interface UpdateKeyInput {
+  name?: string;
+  /** The new scope list (replaces the old one). Narrowing it takes effect on every instance. */
+  scopes?: readonly string[];
+}
+
+/** Creates, lists, updates, revokes and rotates keys; every change is audited. */
 export interface KeyManager {
-  create(input: CreateKeyInput): Promise<IssuedKey>;
+  create(input: CreateKeyInput, options?: KeyActionOptions): Promise<IssuedKey>;
   list(filter?: { projectId?: string }): Promise<ApiKeyRecord[]>;
   get(id: string): Promise<ApiKeyRecord | null>;
-  revoke(id: string): Promise<ApiKeyRecord>;
-  rotate(id: string, options?: { gracePeriodMs?: number }): Promise<IssuedKey>;
+  update(id: string, changes: UpdateKeyInput, options?: KeyActionOptions): Promise<ApiKeyRecord>;
+  revoke(id: string, options?: KeyActionOptions): Promise<ApiKeyRecord>;
+  rotate(id: string, options?: { gracePeriodMs?: number } & KeyActionOptions): Promise<IssuedKey>;
 }
+
+/** A record as the management API and the CLI show it: everything but the `hash`. */
+export type PublicKeyRecord = Omit<ApiKeyRecord, 'hash'>;

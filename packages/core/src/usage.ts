@@ -1,26 +1,132 @@
-import type { KeyStore, UsageEntry } from './types';
+import type { KeyStore, UsageBucket, UsageEntry, UsageOutcome } from './types';
+
+const HOUR_MS = 3_600_000;
+
+/** Outcomes other than `valid`: counted on the (rarer) refusal paths only. */
+export type RefusalOutcome = Exclude<UsageOutcome, 'valid'>;
+
+type RefusalCounts = Partial<Record<RefusalOutcome, number>>;
 
 /**
- * One key's count since the last flush. The verifier keeps it on its cache entry, so counting a
- * request is two increments, with no lookup on the hot path.
+ * One key's counts since the last flush, for one UTC hour. The verifier keeps it on its cache
+ * entry, so counting a request is two increments and two comparisons, with no lookup on the hot
+ * path. `valid` is not counted apart: it is `count - refusedActive`.
  */
 export interface UsageCounter {
   readonly id: string;
+  readonly projectId: string | undefined;
+  /** Requests of this segment in which the key was found active (`requestCount`). */
   count: number;
   last: number;
-  /** The flush period the count belongs to; an older one means it was already written. */
+  /** The flush period the counts belong to; an older one means they were already taken. */
   epoch: number;
+  /** The UTC hour the counts belong to: `[hourStart, hourEnd)` in epoch ms. */
+  hourStart: number;
+  hourEnd: number;
+  /** Of `count`, the requests refused all the same (another project, a missing scope). */
+  refusedActive: number;
+  /** Refusals of this segment by outcome; allocated on the first one. */
+  refusals: RefusalCounts | undefined;
+  /**
+   * Requests already written as `valid` that a route guard refused afterwards: taken off the
+   * next `valid` counts of this key, so every request is counted once.
+   */
+  debt: number;
+}
+
+/** A segment closed before its flush (its hour ended), waiting to be written. */
+interface Segment {
+  id: string;
+  projectId: string | undefined;
+  hourStart: number;
+  count: number;
+  last: number;
+  valid: number;
+  refusals: RefusalCounts | undefined;
+}
+
+/** What a flush writes for one key: totals and analytics by hour and outcome. */
+interface Totals {
+  count: number;
+  last: number;
+  projectId: string | undefined;
+  /** hour start (ms) -> outcome -> count */
+  hours: Map<number, Partial<Record<UsageOutcome, number>>>;
+}
+
+const OUTCOMES: readonly UsageOutcome[] = [
+  'valid',
+  'revoked',
+  'expired',
+  'wrong_project',
+  'insufficient_scope',
+  'rate_limited',
+];
+
+/** At most this many hours of analytics are carried per key while the store refuses writes. */
+const MAX_CARRIED_HOURS = 48;
+
+function addTo(totals: Map<string, Totals>, segment: Segment): void {
+  let total = totals.get(segment.id);
+  if (!total) {
+    total = { count: 0, last: 0, projectId: segment.projectId, hours: new Map() };
+    totals.set(segment.id, total);
+  }
+  total.count += segment.count;
+  if (segment.last > total.last) total.last = segment.last;
+  total.projectId ??= segment.projectId;
+  const counts: Partial<Record<UsageOutcome, number>> = { ...segment.refusals };
+  if (segment.valid > 0) counts.valid = segment.valid;
+  mergeHour(total, segment.hourStart, counts);
+}
+
+function mergeHour(
+  total: Totals,
+  hourStart: number,
+  counts: Partial<Record<UsageOutcome, number>>,
+): void {
+  let hour = total.hours.get(hourStart);
+  if (!hour) {
+    if (total.hours.size >= MAX_CARRIED_HOURS) return;
+    hour = {};
+    total.hours.set(hourStart, hour);
+  }
+  for (const outcome of OUTCOMES) {
+    const n = counts[outcome];
+    if (n) hour[outcome] = (hour[outcome] ?? 0) + n;
+  }
+}
+
+function toEntry(id: string, total: Totals): UsageEntry {
+  const buckets: UsageBucket[] = [];
+  for (const [start, counts] of total.hours) {
+    const hour = new Date(start).toISOString();
+    for (const outcome of OUTCOMES) {
+      const count = counts[outcome];
+      if (count) buckets.push({ hour, outcome, count });
+    }
+  }
+  const entry: UsageEntry = {
+    id,
+    count: total.count,
+    lastUsedAt: new Date(total.last).toISOString(),
+    buckets,
+  };
+  if (total.projectId !== undefined) entry.projectId = total.projectId;
+  return entry;
 }
 
 /**
- * Aggregates request counts and last-used times in memory and writes them in one
- * `recordUsage` call per flush. At most `maxPendingKeys` counters are pending; reaching the bound
- * triggers an early flush. A failed write is carried into the next one, so counts are not lost.
+ * Aggregates request counts, last-used times and analytics (per UTC hour and outcome) in memory
+ * and writes them in one `recordUsage` call per flush. At most `maxPendingKeys` counters (and as
+ * many closed hour segments) are pending; reaching the bound triggers an early flush. A failed
+ * write is carried into the next one (bounded the same way), so counts are not lost.
  */
 export class UsageAggregator {
   private epoch = 1;
   private pending: UsageCounter[] = [];
-  private carried = new Map<string, { count: number; last: number }>();
+  private closed: Segment[] = [];
+  private carried = new Map<string, Totals>();
   private flushing: Promise<void> = Promise.resolve();
   private readonly timer: NodeJS.Timeout | undefined;
 
@@ -36,22 +142,91 @@ export class UsageAggregator {
     }
   }
 
-  /** A new counter for key `id`, to keep beside the key's cached record. */
-  counter(id: string): UsageCounter {
-    return { id, count: 0, last: 0, epoch: 0 };
+  /** A new counter for key `id` of `projectId`, to keep beside the key's cached record. */
+  counter(id: string, projectId?: string): UsageCounter {
+    return {
+      id,
+      projectId,
+      count: 0,
+      last: 0,
+      epoch: 0,
+      hourStart: 0,
+      hourEnd: 0,
+      refusedActive: 0,
+      refusals: undefined,
+      debt: 0,
+    };
   }
 
-  /** Counts one request at time `at` (epoch ms). */
+  /** Counts one request at time `at` (epoch ms) in which the key was found active. */
   record(counter: UsageCounter, at: number): void {
-    if (counter.epoch !== this.epoch) {
-      counter.epoch = this.epoch;
-      counter.count = 0;
-      counter.last = 0;
-      this.pending.push(counter);
-      if (this.pending.length >= this.maxPendingKeys) void this.flush().catch(() => undefined);
+    if (counter.epoch !== this.epoch || at >= counter.hourEnd || at < counter.hourStart) {
+      this.open(counter, at);
     }
     counter.count++;
     if (at > counter.last) counter.last = at;
+  }
+
+  /**
+   * Counts a refusal. `active`: the same request was counted by {@link record} just before (the
+   * key was active but of another project or lacking a scope), so it is not `valid`.
+   */
+  refuse(counter: UsageCounter, outcome: RefusalOutcome, at: number, active: boolean): void {
+    if (counter.epoch !== this.epoch || at >= counter.hourEnd || at < counter.hourStart) {
+      this.open(counter, at);
+    }
+    const refusals = (counter.refusals ??= {});
+    refusals[outcome] = (refusals[outcome] ?? 0) + 1;
+    if (active) counter.refusedActive++;
+  }
+
+  /**
+   * A route guard refused, for a missing scope, a request the verifier had counted `valid`: it
+   * becomes `insufficient_scope`. When that `valid` was already taken by a flush, the next flush
+   * of this key takes one `valid` less.
+   */
+  reclassify(counter: UsageCounter, at: number): void {
+    const current = counter.epoch === this.epoch && at < counter.hourEnd && at >= counter.hourStart;
+    const validHere = current && counter.count - counter.refusedActive > 0;
+    this.refuse(counter, 'insufficient_scope', at, validHere);
+    if (!validHere) counter.debt++;
+  }
+
+  private open(counter: UsageCounter, at: number): void {
+    if (counter.epoch === this.epoch) {
+      // The hour changed within one flush period: close the segment, keep the counter pending.
+      this.closed.push(this.segmentOf(counter));
+      if (this.closed.length >= this.maxPendingKeys) void this.flush().catch(() => undefined);
+    } else {
+      counter.epoch = this.epoch;
+      this.pending.push(counter);
+      if (this.pending.length >= this.maxPendingKeys) void this.flush().catch(() => undefined);
+    }
+    counter.count = 0;
+    counter.last = 0;
+    counter.refusedActive = 0;
+    counter.refusals = undefined;
+    counter.hourStart = at - (((at % HOUR_MS) + HOUR_MS) % HOUR_MS);
+    counter.hourEnd = counter.hourStart + HOUR_MS;
+  }
+
+  /** The counter's open segment, with its debt paid from its `valid` count. */
+  private segmentOf(counter: UsageCounter): Segment {
+    let valid = counter.count - counter.refusedActive;
+    if (counter.debt > 0 && valid > 0) {
+      const paid = Math.min(counter.debt, valid);
+      counter.debt -= paid;
+      valid -= paid;
+    }
+    return {
+      id: counter.id,
+      projectId: counter.projectId,
+      hourStart: counter.hourStart,
+      count: counter.count,
+      last: counter.last,
+      valid,
+      refusals: counter.refusals,
+    };
   }
 
   /** Writes everything pending in one store call; flushes never overlap. */
@@ -60,22 +235,14 @@ export class UsageAggregator {
       // Taking the counts and moving to the next epoch happen together, synchronously.
       const totals = this.carried;
       this.carried = new Map();
-      for (const counter of this.pending) {
-        const total = totals.get(counter.id);
-        if (total) {
-          total.count += counter.count;
-          if (counter.last > total.last) total.last = counter.last;
-        } else {
-          totals.set(counter.id, { count: counter.count, last: counter.last });
-        }
-      }
+      for (const segment of this.closed) addTo(totals, segment);
+      for (const counter of this.pending) addTo(totals, this.segmentOf(counter));
+      this.closed = [];
       this.pending = [];
       this.epoch++;
       if (totals.size === 0) return;
       const batch: UsageEntry[] = [];
-      for (const [id, { count, last }] of totals) {
-        batch.push({ id, count, lastUsedAt: new Date(last).toISOString() });
-      }
+      for (const [id, total] of totals) batch.push(toEntry(id, total));
       try {
         await this.write(this.store, batch);
       } catch (err) {
@@ -84,6 +251,7 @@ export class UsageAggregator {
           if (later) {
             later.count += total.count;
             if (total.last > later.last) later.last = total.last;
+            for (const [start, counts] of total.hours) mergeHour(later, start, counts);
           } else if (this.carried.size < this.maxPendingKeys) {
             this.carried.set(id, total);
           }

@@ -2,6 +2,22 @@ import { inspect } from 'node:util';
 import { VectorcacheAuthError } from './errors';
 import type { KeyStore, Principal, StoredKeyRecord, VerifierOptions } from './types';
 
+/** Brand of a verifier: its store, pepper and clock, for a key manager on the same keys. */
+export const VERIFIER_STORE = Symbol.for('vectorcache.auth.verifierStore');
+
+/** What a verifier lends a key manager. */
+export interface VerifierStore {
+  store: KeyStore;
+  pepper: string | undefined;
+  now: () => number;
+}
+
+/** The store, pepper and clock of a verifier built by `createVerifier`, or `undefined`. */
+export function verifierStore(verifier: unknown): VerifierStore | undefined {
+  if (typeof verifier !== 'object' || verifier === null) return undefined;
+  return (verifier as { [VERIFIER_STORE]?: VerifierStore })[VERIFIER_STORE];
+}
+
 /** Internal: lets the zero-config builder hand the store's lifetime to the verifier. */
 export const OWNS_STORE = Symbol('vectorcache.ownsStore');
 
@@ -28,15 +44,31 @@ function nonNegative(value: unknown, fallback: number, name: string): number {
   return value;
 }
 
+/**
+ * Brand of a principal whose later scope refusal (a route guard's) must be counted in usage
+ * analytics: a function under a `Symbol.for` key, so it survives two copies of this package.
+ */
+export const SCOPE_REFUSED = Symbol.for('vectorcache.auth.scopeRefused');
+
 /** The frozen principal of a record, built once per cached record. */
-export function toPrincipal(record: StoredKeyRecord): Principal {
-  return Object.freeze({
+export function toPrincipal(record: StoredKeyRecord, onScopeRefused?: () => void): Principal {
+  const principal = {
     keyId: record.id,
     projectId: record.projectId,
     name: record.name,
     prefix: record.prefix,
     scopes: Object.freeze([...record.scopes]),
-  });
+  };
+  if (onScopeRefused) {
+    Object.defineProperty(principal, SCOPE_REFUSED, { value: onScopeRefused, enumerable: false });
+  }
+  return Object.freeze(principal);
+}
+
+/** Tells the verifier that counted `principal` that a route guard refused it a scope. */
+export function noteScopeRefusal(principal: Principal): void {
+  const hook = (principal as { [SCOPE_REFUSED]?: unknown })[SCOPE_REFUSED];
+  if (typeof hook === 'function') (hook as () => void)();
 }
 
 /** The verifier's options, validated once, with every default filled in. */

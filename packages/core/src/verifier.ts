@@ -27,7 +27,7 @@ import type {
   VerifyRequirements,
   VerifyResult,
 } from './types';
-import { UsageAggregator } from './usage';
+import { UsageAggregator, type RefusalOutcome } from './usage';
 import { resolveVerifierSettings } from './verifier-settings';
 import {
   verifiedEntry,
@@ -38,8 +38,12 @@ import {
 } from './cache-entries';
 
 export { OWNS_STORE } from './verifier-settings';
+import { VERIFIER_STORE } from './verifier-settings';
 
 const FAST_HEADER_LENGTH = 'Bearer '.length + 35;
+
+/** The refusals `check` gives an active key: another project, a missing scope. */
+type Refusal = Extract<RefusalOutcome, 'wrong_project' | 'insufficient_scope'>;
 
 const COUNTED_FAILURES = new Set<RejectReason>([
   'malformed',
@@ -102,7 +106,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     now,
     feedUp: () => feedUp,
     fetch: (id) => fetchRecord('get', id),
-    counter: (id) => usage?.counter(id),
+    counter: (record) => usage?.counter(record.id, record.projectId),
   });
 
   // Without a change feed, staleness is bounded by the ttl; with one, the cache is trusted only
@@ -169,7 +173,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
       record.revokedAt === null && entry.expiresAtMs > at ? 'active' : keyStatus(record, at);
     if (status !== 'active') {
       verified.delete(cacheKey);
-      negative.set(cacheKey, { reason: status, keyId: record.id, projectId: record.projectId });
+      negative.set(cacheKey, {
+        reason: status,
+        keyId: record.id,
+        projectId: record.projectId,
+        usage: entry.usage,
+      });
+      if (entry.usage) usage!.refuse(entry.usage, status, at, false);
       return reject(status, record.prefix, record.id, record.projectId);
     }
     if (entry.usage) usage!.record(entry.usage, at);
@@ -190,7 +200,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
         return entry.success;
       }
     }
-    return check(entry.principal, requirements, entry.success);
+    const result = check(entry.principal, requirements, entry.success);
+    if (!result.ok && entry.usage) usage!.refuse(entry.usage, result.reason as Refusal, at, true);
+    return result;
+  }
+
+  /** A cache entry for a record just read, with its usage counter and guard-refusal hook. */
+  function newEntry(record: StoredKeyRecord): VerifiedEntry {
+    if (!usage) return verifiedEntry(record, now(), undefined);
+    const counter = usage.counter(record.id, record.projectId);
+    return verifiedEntry(record, now(), counter, () => usage.reclassify(counter, now()));
   }
 
   /** The cache-miss path: one coalesced store read. */
@@ -221,7 +240,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     let entry = cached;
     if (entry?.record !== record) {
-      entry = verifiedEntry(record, now(), usage?.counter(record.id));
+      entry = newEntry(record);
       if (lookup.cacheable) verified.set(cacheKey, entry);
     }
     return settle(cacheKey, entry, at, requirements);
@@ -242,9 +261,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
       const { record } = state;
       if (!record) return reject('unknown', principal.prefix || undefined, keyId);
       const status = keyStatus(record, at);
-      if (status !== 'active') return reject(status, record.prefix, record.id, record.projectId);
+      if (status !== 'active') {
+        if (state.usage) usage!.refuse(state.usage, status, at, false);
+        return reject(status, record.prefix, record.id, record.projectId);
+      }
       if (state.usage) usage!.record(state.usage, at);
-      return check(boundByKeyScopes(principal, record.scopes), requirements);
+      const result = check(boundByKeyScopes(principal, record.scopes), requirements);
+      if (!result.ok && state.usage) usage!.refuse(state.usage, result.reason as Refusal, at, true);
+      return result;
     }
     return check(principal, requirements);
   }
@@ -285,7 +309,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return settle(cacheKey, entry, at, requirements);
     if (!entry) {
       const dead = negative.get(cacheKey);
-      if (dead) return reject(dead.reason, keyPrefix(token), dead.keyId, dead.projectId);
+      if (dead) {
+        if (dead.usage) usage!.refuse(dead.usage, dead.reason, at, false);
+        return reject(dead.reason, keyPrefix(token), dead.keyId, dead.projectId);
+      }
       if (unknown.has(cacheKey)) return reject('unknown', keyPrefix(token));
     }
     return { wait: 'store', token, cacheKey, entry, at };
@@ -301,12 +328,25 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return result;
   }
 
-  function rateLimited(client: string | undefined): VerifyResult | undefined {
+  function rateLimited(
+    client: string | undefined,
+    authorization: string | readonly string[] | undefined,
+  ): VerifyResult | undefined {
     if (!client) return undefined;
     const wait = limiter!.blockedFor(client);
     if (wait === 0) return undefined;
     if (onEvent) emit({ type: 'rejected', reason: 'rate_limited' });
+    if (usage) countRateLimited(authorization);
     return tooManyAttempts(wait);
+  }
+
+  /** A refused client presenting a key this verifier knows: counted for that key, store untouched. */
+  function countRateLimited(authorization: string | readonly string[] | undefined): void {
+    const parsed = parseAuthorization(authorization);
+    if (parsed.kind !== 'token' || !isApiKeyFormat(parsed.token)) return;
+    const cacheKey = cacheKeyOf(parsed.token, pepper);
+    const counter = verified.peek(cacheKey)?.usage ?? negative.peek(cacheKey)?.usage;
+    if (counter) usage!.refuse(counter, 'rate_limited', now(), false);
   }
 
   // One pass: settled synchronously when no I/O is needed, else the promise of the store read
@@ -316,7 +356,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     requirements?: VerifyRequirements,
   ): VerifyResult | Promise<VerifyResult> {
     const client = limiter ? requirements?.client : undefined;
-    const limited = rateLimited(client);
+    const limited = rateLimited(client, authorization);
     if (limited) return limited;
     const decided = decideNow(authorization, requirements);
     if (!isPending(decided)) return counted(client, decided);
@@ -334,7 +374,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return Promise.resolve(verifyNow(authorization, requirements));
   }
 
-  return {
+  const api: Verifier = {
     verify,
     verifyNow,
     authorize: (principal, requirements) => check(principal, requirements),
@@ -351,4 +391,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       }
     },
   };
+  // The management API and its key manager work on this verifier's store, with its pepper.
+  Object.defineProperty(api, VERIFIER_STORE, { value: { store, pepper, now }, enumerable: false });
+  return api;
 }

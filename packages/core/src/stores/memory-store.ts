@@ -1,20 +1,33 @@
 import type {
+  AuditEntry,
   KeyRecordPatch,
   KeyStore,
   StoreChangeListener,
   StoredKeyRecord,
   UsageEntry,
+  UsageQuery,
+  UsageRow,
 } from '../types';
 import { ChangeFeed, RecordTable } from './record-table';
+import { UsageTable, type UsageTableOptions } from './usage-table';
+
+/** Options of {@link MemoryKeyStore}: analytics retention, the audit bound, the clock. */
+export type MemoryKeyStoreOptions = UsageTableOptions;
 
 /**
- * A key store in process memory, with a change feed. For tests and single-process services;
- * records are lost when the process ends.
+ * A key store in process memory, with a change feed, usage analytics (hourly points kept 35
+ * days, daily points 400 days) and a bounded audit list per project. For tests and
+ * single-process services; everything is lost when the process ends.
  * @example const store = new MemoryKeyStore();
  */
 export class MemoryKeyStore implements KeyStore {
   private readonly table = new RecordTable();
   private readonly feed = new ChangeFeed();
+  private readonly usage: UsageTable;
+
+  constructor(options: MemoryKeyStoreOptions = {}) {
+    this.usage = new UsageTable(options);
+  }
 
   /** The record with this hash, or null. */
   async findByHash(hash: string): Promise<StoredKeyRecord | null> {
@@ -44,9 +57,28 @@ export class MemoryKeyStore implements KeyStore {
     return updated;
   }
 
-  /** Adds usage counts for many keys at once. */
+  /** Adds usage counts and analytics for many keys at once. */
   async recordUsage(batch: UsageEntry[]): Promise<void> {
     this.table.recordUsage(batch);
+    for (const entry of batch) {
+      const projectId = entry.projectId ?? this.table.get(entry.id)?.projectId;
+      if (projectId !== undefined) this.usage.add(entry, projectId);
+    }
+  }
+
+  /** Analytics rows of a project (or one key) over `[from, to)`. */
+  async readUsage(query: UsageQuery): Promise<UsageRow[]> {
+    return this.usage.read(query);
+  }
+
+  /** Appends a management action to its project's audit list. */
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.usage.append(entry);
+  }
+
+  /** A project's newest audit entries, newest first. */
+  async listAudit(filter: { projectId: string; limit: number }): Promise<AuditEntry[]> {
+    return this.usage.list(filter);
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */
