@@ -9,7 +9,7 @@ const shared = {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
   },
   moduleNameMapper: {
-    '^@vectorcache/auth-(core|express|koa|fastify|hono|redis|cli)$':
+    '^@vectorcache/auth-(core|express|koa|fastify|hono|redis|cli|admin)$':
       '<rootDir>/packages/$1/src/index.ts',
   },
   testTimeout: 20000,

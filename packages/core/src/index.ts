@@ -14,6 +14,8 @@ export {
   validateScopes,
 } from './scopes';
 export { VectorcacheAuthError } from './errors';
+export { parseDuration } from './duration';
+export { withTimeout } from './timeout';
 export type { VectorcacheAuthErrorCode } from './errors';
 export {
   INVALID_KEY_DETAIL,
@@ -42,6 +44,9 @@ export {
   validateKeyName,
 } from './key-manager';
 export { createVerifier } from './verifier';
+export { USAGE_OUTCOMES } from './usage';
+export { verifierStore } from './verifier-settings';
+export type { VerifierStore } from './verifier-settings';
 export { createTokenIssuer } from './token-issuer';
 export { createTokenExchange, isJwtPrincipal } from './token-exchange';
 export type { TokenExchangeAnswer } from './token-exchange';

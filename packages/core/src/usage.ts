@@ -54,14 +54,16 @@ interface Totals {
   hours: Map<number, Partial<Record<UsageOutcome, number>>>;
 }
 
-const OUTCOMES: readonly UsageOutcome[] = [
+/** Every outcome usage analytics count, in the order answers list them. */
+export const USAGE_OUTCOMES: readonly UsageOutcome[] = Object.freeze([
   'valid',
   'revoked',
   'expired',
   'wrong_project',
   'insufficient_scope',
   'rate_limited',
-];
+]);
+const OUTCOMES = USAGE_OUTCOMES;
 
 /** At most this many hours of analytics are carried per key while the store refuses writes. */
 const MAX_CARRIED_HOURS = 48;

@@ -1,3 +1,9 @@
 export { requireScopes, tokenExchange, vectorcacheAuth } from './middleware';
-export type { ExpressAuthOptions, VectorcacheMiddleware } from './types';
+export { vectorcacheAdmin } from './admin';
+export type {
+  ExpressAuthOptions,
+  VectorcacheAdminMiddleware,
+  VectorcacheMiddleware,
+} from './types';
+export type { AdminOptions } from '@vectorcache/auth-admin';
 export type { Principal } from '@vectorcache/auth-core';

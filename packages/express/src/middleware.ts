@@ -14,7 +14,7 @@ import type { ExpressAuthOptions, VectorcacheMiddleware } from './types';
  * Writes core's refusal as is: `res.setHeader` and `res.end` rather than `res.set`/`res.send`,
  * which would append a charset and an ETag, and never `next(err)`, so no error handler sees it.
  */
-function writeAnswer(res: Response, denial: TokenExchangeAnswer): void {
+export function writeAnswer(res: Response, denial: TokenExchangeAnswer): void {
   res.statusCode = denial.status;
   for (const [name, value] of Object.entries(denial.headers)) res.setHeader(name, value);
   res.end(denial.body);

@@ -1,5 +1,5 @@
 import type { AuthOptions, Principal, Verifier } from '@vectorcache/auth-core';
-import type { Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 
 declare global {
   // Declaration merging is how Express lets middleware add typed properties to `req`.
@@ -28,5 +28,16 @@ export interface VectorcacheMiddleware extends RequestHandler {
    * Flushes pending usage and releases the store, when the middleware built them; a verifier or
    * store passed in options is left open for its owner.
    */
+  close(): Promise<void>;
+}
+
+/**
+ * What `vectorcacheAdmin()` returns: the API's handler and, second, the handler that answers the
+ * failures of an app-wide body parser for the admin's paths. `app.use('/admin', ...)` takes both.
+ */
+export interface VectorcacheAdminMiddleware extends Array<RequestHandler | ErrorRequestHandler> {
+  /** The verifier authenticating the calls. */
+  readonly verifier: Verifier;
+  /** Flushes usage and releases the store, when this mount built them. */
   close(): Promise<void>;
 }

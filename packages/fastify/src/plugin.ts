@@ -15,7 +15,7 @@ import type { FastifyAuthOptions } from './types';
  * body goes as a Buffer: Fastify would append `; charset=utf-8` to a JSON string's content type,
  * and the answer must be byte for byte the one the other adapters send.
  */
-function writeAnswer(reply: FastifyReply, denial: TokenExchangeAnswer): FastifyReply {
+export function writeAnswer(reply: FastifyReply, denial: TokenExchangeAnswer): FastifyReply {
   return reply.code(denial.status).headers(denial.headers).send(Buffer.from(denial.body));
 }
 

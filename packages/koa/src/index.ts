@@ -1,3 +1,10 @@
 export { requireScopes, tokenExchange, vectorcacheAuth } from './middleware';
-export type { KoaAuthContext, KoaAuthOptions, VectorcacheMiddleware } from './types';
+export { vectorcacheAdmin } from './admin';
+export type {
+  KoaAdminOptions,
+  KoaAuthContext,
+  KoaAuthOptions,
+  VectorcacheAdminMiddleware,
+  VectorcacheMiddleware,
+} from './types';
 export type { Principal } from '@vectorcache/auth-core';

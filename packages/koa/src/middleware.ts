@@ -12,7 +12,7 @@ import type { KoaAuthContext, KoaAuthOptions, VectorcacheMiddleware } from './ty
  * Writes core's refusal on the context (content-type first, so Koa keeps it for a string body)
  * and never throws it, so neither `ctx.onerror` nor `app.on('error')` sees it.
  */
-function writeAnswer(ctx: KoaAuthContext, denial: TokenExchangeAnswer): void {
+export function writeAnswer(ctx: KoaAuthContext, denial: TokenExchangeAnswer): void {
   ctx.status = denial.status;
   ctx.set(denial.headers as Record<string, string>);
   ctx.body = denial.body;

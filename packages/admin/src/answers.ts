@@ -1,0 +1,73 @@
+import type { AdminAnswer } from './types';
+
+/** Every answer of the management API is JSON that no cache may keep. */
+const BASE_HEADERS = Object.freeze({
+  'content-type': 'application/json',
+  'cache-control': 'no-store',
+});
+
+const PLAINTEXT_KEY = /vc_[0-9a-f]{32}/g;
+
+/** Largest request body accepted, in bytes (16 KiB). */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** A JSON answer with `Cache-Control: no-store`. */
+export function json(
+  status: number,
+  value: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): AdminAnswer {
+  return { status, headers: { ...BASE_HEADERS, ...headers }, body: JSON.stringify(value) };
+}
+
+/** An error answer: `{"detail": "..."}`, never with a plaintext key in it. */
+export function detail(
+  status: number,
+  text: string,
+  headers: Readonly<Record<string, string>> = {},
+): AdminAnswer {
+  return json(status, { detail: text.replace(PLAINTEXT_KEY, 'vc_[redacted]') }, headers);
+}
+
+/** A refusal already decided by the verifier (401/403/429/503), made uncacheable. */
+export function fromAuthFailure(failure: {
+  status: number;
+  body: string;
+  headers: Readonly<Record<string, string | undefined>>;
+}): AdminAnswer {
+  const headers: Record<string, string> = { ...BASE_HEADERS };
+  for (const [name, value] of Object.entries(failure.headers)) {
+    if (value !== undefined) headers[name] = value;
+  }
+  return { status: failure.status, headers, body: failure.body };
+}
+
+/** An error the caller can fix: status and detail. */
+export class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'AdminError';
+  }
+
+  /** The answer for this error. */
+  answer(): AdminAnswer {
+    return detail(this.status, this.message, this.headers);
+  }
+}
+
+const MAX_QUOTED = 200;
+
+/** A bad value as a detail quotes it: JSON-quoted, cut after 200 characters. */
+export function quote(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}...` : text;
+}

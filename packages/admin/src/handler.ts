@@ -1,0 +1,138 @@
+import {
+  createKeyManagerFor,
+  createVerifierFromEnv,
+  projectIdFromEnv,
+  readAuthorizationHeader,
+  VectorcacheAuthError,
+  verifierStore,
+  withTimeout,
+  type KeyStore,
+  type Verifier,
+  type VerifyResult,
+} from '@vectorcache/auth-core';
+import { AdminError, detail, fromAuthFailure } from './answers';
+import { hasBody, readJsonObject } from './body';
+import { match, type RouteContext } from './routes';
+import type { AdminAnswer, AdminHandler, AdminOptions, AdminRequest } from './types';
+
+const UNAVAILABLE = (): AdminAnswer => detail(503, 'Key store unavailable', { 'retry-after': '1' });
+
+function invalid(message: string): VectorcacheAuthError {
+  return new VectorcacheAuthError('invalid_option', message);
+}
+
+/** Checks the options once, with messages that say what to change. */
+function checkOptions(options: AdminOptions | undefined): AdminOptions {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw invalid('vectorcacheAdmin(options) takes an object, e.g. vectorcacheAdmin({ store }).');
+  }
+  const o: AdminOptions = { ...options };
+  if (o.store !== undefined && o.verifier !== undefined) {
+    throw invalid(
+      'Pass either `store` or `verifier`, not both: a shared verifier already has its store.',
+    );
+  }
+  if (o.verifier !== undefined && typeof o.verifier?.verifyNow !== 'function') {
+    throw invalid('`verifier` must come from createVerifier(...).');
+  }
+  if (o.store !== undefined && typeof (o.store as Partial<KeyStore>)?.findByHash !== 'function') {
+    throw invalid('`store` must implement KeyStore, e.g. new MemoryKeyStore().');
+  }
+  if (o.projectId !== undefined && (typeof o.projectId !== 'string' || o.projectId === '')) {
+    throw invalid('projectId must be a non-empty string, e.g. "proj_123".');
+  }
+  const storeTimeout = o.storeTimeoutMs;
+  if (storeTimeout !== undefined && !(Number.isInteger(storeTimeout) && storeTimeout > 0)) {
+    throw invalid(`storeTimeoutMs must be a positive integer (got ${String(storeTimeout)}).`);
+  }
+  return o;
+}
+
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/** What an error thrown by a route becomes: its own answer, a 4xx of core, or a 503. */
+function answerFor(err: unknown): AdminAnswer {
+  if (err instanceof AdminError) return err.answer();
+  if (err instanceof VectorcacheAuthError) {
+    if (err.code === 'invalid_input' || err.code === 'invalid_scope')
+      return detail(400, err.message);
+    if (err.code === 'key_not_found') return detail(404, 'API key not found');
+  }
+  // A store's failure (down, timed out, corrupt): its message never reaches the answer.
+  return UNAVAILABLE();
+}
+
+/**
+ * The management API as one framework-neutral function: routes, authentication with the
+ * verifier's exact answers, the caller confined to its own key's project, body limits and JSON
+ * parsing, all decided here, so every adapter's mount answers byte for byte alike.
+ * @example
+ * const admin = createAdminHandler({ store: new MemoryKeyStore() });
+ * const answer = await admin.handle({ method: 'GET', path: '/v1/keys', headers: req.headers });
+ * res.writeHead(answer.status, answer.headers).end(answer.body);
+ */
+export function createAdminHandler(options?: AdminOptions): AdminHandler {
+  const o = checkOptions(options);
+  const projectId = o.projectId ?? projectIdFromEnv();
+  const ownsVerifier = o.verifier === undefined;
+  const verifier: Verifier =
+    o.verifier ??
+    createVerifierFromEnv({
+      store: o.store,
+      pepper: o.pepper,
+      timeoutMs: o.timeoutMs,
+      cache: o.cache,
+      onEvent: o.onEvent,
+    });
+  const keys = createKeyManagerFor(verifier);
+  const store = verifierStore(verifier)!.store;
+  const now = o.now ?? Date.now;
+  const storeTimeoutMs = o.storeTimeoutMs ?? 2000;
+  const timed = <T>(work: Promise<T>): Promise<T> =>
+    withTimeout(work, storeTimeoutMs, 'a management request');
+
+  async function handle(request: AdminRequest): Promise<AdminAnswer> {
+    const found = match(request.method.toUpperCase(), request.path);
+    if (found.kind === 'not_found') return detail(404, 'Not found');
+    if (found.kind === 'method') return detail(405, 'Method not allowed', { allow: found.allow });
+    const { route, id } = found;
+    let caller = undefined as unknown as RouteContext['caller'];
+    if (route.scope !== null) {
+      const decided = verifier.verifyNow(readAuthorizationHeader(request), {
+        projectId,
+        scopes: [route.scope],
+      });
+      const result: VerifyResult = isThenable(decided) ? await decided : decided;
+      if (!result.ok) return fromAuthFailure(result);
+      caller = result.principal;
+    }
+    const ctx: RouteContext = {
+      request,
+      query: new URLSearchParams(request.query ?? ''),
+      caller,
+      id,
+      keys,
+      store,
+      verifier,
+      now,
+      timed,
+      async body() {
+        if (route.body === 'optional' && !hasBody(request.headers, request.body)) return {};
+        return readJsonObject(request.headers, request.body);
+      },
+    };
+    return route.run(ctx);
+  }
+
+  return {
+    verifier,
+    handle(request) {
+      return handle(request).catch(answerFor);
+    },
+    async close() {
+      if (ownsVerifier) await verifier.close();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+export { createAdminHandler } from './handler';
+export { MAX_BODY_BYTES } from './answers';
+export { openApiDocument } from './openapi';
+export {
+  checkPrefix,
+  failedBody,
+  nodeAdminRequest,
+  readLimited,
+  splitUrl,
+  streamBody,
+  underPrefix,
+} from './node';
+export type { NodeRequestLike, ReadableLike } from './node';
+export type {
+  AdminAnswer,
+  AdminBody,
+  AdminHandler,
+  AdminHeaders,
+  AdminOptions,
+  AdminRequest,
+} from './types';

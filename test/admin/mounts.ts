@@ -1,0 +1,171 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { KeyStore, Verifier } from '@vectorcache/auth-core';
+import * as expressAdapter from '@vectorcache/auth-express';
+import * as fastifyAdapter from '@vectorcache/auth-fastify';
+import * as koaAdapter from '@vectorcache/auth-koa';
+import { bodyParser } from '@koa/bodyparser';
+import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
+
+/** Every way the admin API is mounted in these tests. */
+export type MountName = 'express' | 'express+json' | 'koa' | 'koa+bodyparser' | 'fastify';
+export const MOUNTS: readonly MountName[] = [
+  'express',
+  'express+json',
+  'koa',
+  'koa+bodyparser',
+  'fastify',
+];
+
+/** A running app with the admin API at `/admin`. */
+export interface Mount {
+  name: MountName;
+  port: number;
+  /** Errors that reached the framework's error handling (must stay empty). */
+  errors: unknown[];
+  close(): Promise<void>;
+}
+
+/** What the mount is built from: one store, or a verifier to share. */
+export type MountSource = { store: KeyStore } | { verifier: Verifier };
+
+function listening(server: Server): Promise<number> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function closing(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Listens on a free loopback port; closing stops the server, then the admin mount. */
+async function serve(
+  name: MountName,
+  server: Server,
+  errors: unknown[],
+  admin: { close(): Promise<void> },
+): Promise<Mount> {
+  const port = await listening(server);
+  return {
+    name,
+    port,
+    errors,
+    close: async () => {
+      server.closeAllConnections();
+      await closing(server);
+      await admin.close();
+    },
+  };
+}
+
+/** Starts an app of `name` with `vectorcacheAdmin(source)` at `/admin` and an app route beside it. */
+export async function startMount(name: MountName, source: MountSource): Promise<Mount> {
+  const errors: unknown[] = [];
+  if (name === 'express' || name === 'express+json') {
+    const admin = expressAdapter.vectorcacheAdmin({ ...source, storeTimeoutMs: 1000 });
+    const app = express();
+    if (name === 'express+json') app.use(express.json());
+    app.use('/admin', admin);
+    app.get('/app', (_req, res) => void res.json({ app: true }));
+    app.use(((err, _req, res, _next) => {
+      errors.push(err);
+      res.status(500).end();
+    }) as express.ErrorRequestHandler);
+    return serve(name, createServer(app), errors, admin);
+  }
+  if (name === 'koa' || name === 'koa+bodyparser') {
+    const admin = koaAdapter.vectorcacheAdmin({
+      ...source,
+      prefix: '/admin',
+      storeTimeoutMs: 1000,
+    });
+    const app = new Koa();
+    app.on('error', (err) => errors.push(err));
+    if (name === 'koa+bodyparser') app.use(bodyParser());
+    app.use(admin);
+    app.use((ctx) => {
+      if (ctx.path === '/app') ctx.body = { app: true };
+    });
+    return serve(name, createServer(app.callback()), errors, admin);
+  }
+  const app = Fastify();
+  app.setErrorHandler((err, _request, reply) => {
+    errors.push(err);
+    void reply.code(500).send();
+  });
+  await app.register(fastifyAdapter.vectorcacheAdmin, {
+    ...source,
+    prefix: '/admin',
+    storeTimeoutMs: 1000,
+  });
+  app.post('/app', async (request) => ({ app: true, body: request.body }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    name,
+    port: (app.server.address() as AddressInfo).port,
+    errors,
+    close: () => app.close(),
+  };
+}
+
+/** One request as the tests send it. */
+export interface Call {
+  method: string;
+  path: string;
+  /** Header lines; a name given twice is sent twice. */
+  headers?: Array<[string, string]>;
+  body?: string | Buffer;
+  /** Send the body chunked (no Content-Length). */
+  chunked?: boolean;
+}
+
+/** An answer read off the socket. */
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** Sends one request over a real socket to 127.0.0.1:port and reads the whole answer. */
+export function send(port: number, call: Call): Promise<Reply> {
+  const lines: Array<[string, string]> = [['Host', `127.0.0.1:${port}`], ...(call.headers ?? [])];
+  if (!call.chunked && (call.body !== undefined || call.method !== 'GET')) {
+    lines.push([
+      'Content-Length',
+      String(call.body === undefined ? 0 : Buffer.byteLength(call.body)),
+    ]);
+  } else if (call.chunked) {
+    lines.push(['Transfer-Encoding', 'chunked']);
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: call.method,
+      path: call.path,
+      agent: false,
+      headers: lines.flat(),
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.setTimeout(10_000, () =>
+      req.destroy(new Error(`no answer to ${call.method} ${call.path}`)),
+    );
+    if (call.body !== undefined) req.write(call.body);
+    req.end();
+  });
+}
