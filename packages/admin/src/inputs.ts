@@ -1,15 +1,14 @@
 import {
   parseDuration,
+  parseIsoDate,
+  resolveUsageRange,
   validateKeyName,
   validateScopes,
   VectorcacheAuthError,
   type KeyStatus,
-  type UsageGranularity,
+  type UsageRange,
 } from '@vectorcache/auth-core';
 import { AdminError, quote } from './answers';
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 /** Runs a core validator; its error (which quotes the bad value) becomes a 400. */
 function valid<T>(check: () => T): T {
@@ -71,7 +70,7 @@ export function createInput(body: Record<string, unknown>, now: number): CreateI
     const ms = valid(() => parseDuration(body.expiresIn, 'expiresIn', false));
     input.expiresAt = new Date(now + ms).toISOString();
   } else if (body.expiresAt !== undefined && body.expiresAt !== null) {
-    const at = typeof body.expiresAt === 'string' ? isoDate(body.expiresAt) : NaN;
+    const at = typeof body.expiresAt === 'string' ? parseIsoDate(body.expiresAt) : NaN;
     if (!(at > now)) {
       throw new AdminError(
         400,
@@ -131,67 +130,14 @@ export function auditLimit(query: URLSearchParams): number {
   return n;
 }
 
-const ISO_DATE =
-  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
-
-/** Epoch ms of an ISO-8601 date or date-time, or NaN. */
-function isoDate(text: string): number {
-  return ISO_DATE.test(text) ? Date.parse(text) : NaN;
-}
-
-/** A range of usage points. */
-export interface UsageRange {
-  granularity: UsageGranularity;
-  /** Start of the first point (floored to the hour or UTC day), epoch ms. */
-  from: number;
-  /** End, exclusive, epoch ms. */
-  to: number;
-}
-
-const MAX_RANGE_DAYS = { hour: 31, day: 400 } as const;
-
 /**
- * `?from&to&granularity` of the usage endpoints. Defaults: hourly points over the last 24 hours,
- * daily points over the last 30 days, both up to the end of the current hour or day.
+ * `?from&to&granularity` of the usage endpoints (core's rules, shared with the CLI's `usage`).
  */
 export function usageRange(query: URLSearchParams, now: number): UsageRange {
-  const granularityText = param(query, 'granularity') ?? 'hour';
-  if (granularityText !== 'hour' && granularityText !== 'day') {
-    throw new AdminError(400, `Invalid granularity ${quote(granularityText)}: use hour or day`);
-  }
-  const granularity: UsageGranularity = granularityText;
-  const unit = granularity === 'hour' ? HOUR_MS : DAY_MS;
-  const date = (key: 'from' | 'to'): number | undefined => {
-    const text = param(query, key);
-    if (text === undefined) return undefined;
-    const ms = isoDate(text);
-    if (Number.isNaN(ms)) {
-      throw new AdminError(
-        400,
-        `Invalid ${key} ${quote(text)}: give an ISO-8601 date such as 2026-12-01 or 2026-12-01T10:00:00Z`,
-      );
-    }
-    return ms;
+  const input = {
+    from: param(query, 'from'),
+    to: param(query, 'to'),
+    granularity: param(query, 'granularity'),
   };
-  const fromGiven = date('from');
-  const toGiven = date('to');
-  const to = toGiven ?? Math.floor(now / unit) * unit + unit;
-  const from = fromGiven ?? to - (granularity === 'hour' ? 24 * HOUR_MS : 30 * DAY_MS);
-  const label = (ms: number, given: string | undefined): string =>
-    quote(given ?? new Date(ms).toISOString());
-  if (from > to) {
-    throw new AdminError(
-      400,
-      `from ${label(from, param(query, 'from'))} is after to ${label(to, param(query, 'to'))}`,
-    );
-  }
-  const maxDays = MAX_RANGE_DAYS[granularity];
-  if (to - from > maxDays * DAY_MS) {
-    throw new AdminError(
-      400,
-      `The range from ${label(from, param(query, 'from'))} to ${label(to, param(query, 'to'))} is longer than ${maxDays} days, the most for ${granularity === 'hour' ? 'hourly' : 'daily'} points` +
-        (granularity === 'hour' ? '; use granularity=day' : ''),
-    );
-  }
-  return { granularity, from: Math.floor(from / unit) * unit, to };
+  return valid(() => resolveUsageRange(input, now));
 }

@@ -1,6 +1,8 @@
 import {
   missingScopes,
   publicRecord,
+  rankUsageKeys,
+  toUsagePoints,
   type ApiKeyRecord,
   type KeyManager,
   type KeyStore,
@@ -18,7 +20,6 @@ import {
 } from './inputs';
 import { openApiDocument } from './openapi';
 import type { AdminAnswer, AdminRequest } from './types';
-import { rankKeys, toPoints } from './usage-points';
 
 /** What a route's implementation gets. */
 export interface RouteContext {
@@ -224,7 +225,7 @@ export const PATHS: readonly PathSpec[] = [
             granularity: range.granularity,
             from: new Date(range.from).toISOString(),
             to: new Date(range.to).toISOString(),
-            points: toPoints(rows, range),
+            points: toUsagePoints(rows, range),
           });
         },
       },
@@ -240,7 +241,7 @@ export const PATHS: readonly PathSpec[] = [
           const { range, rows } = await readUsage(ctx);
           const records = await ctx.timed(ctx.keys.list({ projectId: ctx.caller.projectId }));
           const byId = new Map(records.map((record) => [record.id, record]));
-          const keys = rankKeys(rows).flatMap(({ id, requests }) => {
+          const keys = rankUsageKeys(rows).flatMap(({ id, requests }) => {
             const record = byId.get(id);
             return record ? [{ id, prefix: record.prefix, name: record.name, requests }] : [];
           });
@@ -249,7 +250,7 @@ export const PATHS: readonly PathSpec[] = [
             granularity: range.granularity,
             from: new Date(range.from).toISOString(),
             to: new Date(range.to).toISOString(),
-            points: toPoints(rows, range),
+            points: toUsagePoints(rows, range),
             keys,
           });
         },

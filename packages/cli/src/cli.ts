@@ -3,15 +3,26 @@ import { Command, CommanderError } from 'commander';
 import {
   createKeyManager,
   pepperFromEnv,
+  publicRecord,
+  resolveUsageRange,
   storeFromEnv,
+  toUsagePoints,
   validateScopes,
   VectorcacheAuthError,
 } from '@vectorcache/auth-core';
-import type { ApiKeyRecord, KeyManager, KeyStore } from '@vectorcache/auth-core';
+import type { ApiKeyRecord, AuditEntry, KeyManager, KeyStore } from '@vectorcache/auth-core';
 import { RedisKeyStore } from '@vectorcache/auth-redis';
 import { parseDuration } from './duration';
 import { CliUsageError } from './errors';
-import { displayPrefix, formatDate, formatIssuedKey, formatRecord, formatTable } from './format';
+import {
+  displayPrefix,
+  formatAuditTable,
+  formatDate,
+  formatIssuedKey,
+  formatRecord,
+  formatTable,
+  formatUsageTable,
+} from './format';
 
 /** Anything with a `write(text)` method: `process.stdout`, or a collector in tests. */
 export interface CliWritable {
@@ -30,6 +41,11 @@ export interface CliIo {
   now?: () => number;
   /** Longest wait for the key store, per command and again for closing it. @default 10000 */
   storeTimeoutMs?: number;
+  /**
+   * Opens the store to use instead of the environment's (embedding the CLI, tests); the CLI
+   * closes it after each command. @default the store of `VECTORCACHE_REDIS_URL` / `VECTORCACHE_KEYS_FILE`
+   */
+  openStore?: () => KeyStore;
 }
 
 /** Exit code of a successful command. */
@@ -60,6 +76,7 @@ Exit codes: 0 success, 2 bad input or unusable store, 1 internal error.`;
 
 interface Context {
   env: NodeJS.ProcessEnv;
+  openStore: () => KeyStore;
   out: (text: string) => void;
   now: () => number;
   storeTimeoutMs: number;
@@ -100,11 +117,14 @@ function openStore(env: NodeJS.ProcessEnv): KeyStore {
 }
 
 /** Opens the store from the environment, runs `work` with a key manager, and always closes it. */
-async function withKeys<T>(ctx: Context, work: (keys: KeyManager) => Promise<T>): Promise<T> {
-  const store = openStore(ctx.env);
+async function withKeys<T>(
+  ctx: Context,
+  work: (keys: KeyManager, store: KeyStore) => Promise<T>,
+): Promise<T> {
+  const store = ctx.openStore();
   try {
     const keys = createKeyManager({ store, pepper: pepperFromEnv(ctx.env), now: ctx.now });
-    return await withDeadline(work(keys), ctx.storeTimeoutMs, 'running the command');
+    return await withDeadline(work(keys, store), ctx.storeTimeoutMs, 'running the command');
   } catch (err) {
     if (err instanceof VectorcacheAuthError || err instanceof CliUsageError) throw err;
     // A driver's own error (e.g. ioredis while Redis is down) is a store failure, not a CLI bug.
@@ -259,9 +279,131 @@ function addRotate(program: Command, ctx: Context): void {
     });
 }
 
+function addUpdate(program: Command, ctx: Context): void {
+  program
+    .command('update')
+    .description('Rename a key or replace its scopes; running servers drop wider scopes at once.')
+    .argument('<id>', 'id of the key (key_...), as shown by list')
+    .option('--name <name>', 'the new name')
+    .option('--scopes <list>', 'the new comma-separated scopes (replace the old ones)')
+    .option('--json', 'print the record as JSON')
+    .addHelpText(
+      'after',
+      `\nExample:\n  $ ${PROGRAM} update key_0123456789abcdef01234567 --scopes cache:read`,
+    )
+    .action(async (id: string, options: { name?: string; scopes?: string; json?: boolean }) => {
+      if (options.name === undefined && options.scopes === undefined) {
+        throw new CliUsageError('give --name and/or --scopes to change');
+      }
+      const changes = {
+        name: options.name,
+        scopes: options.scopes === undefined ? undefined : parseScopes(options.scopes),
+      };
+      const record = await withKeys(ctx, (keys) => keys.update(id, changes));
+      if (options.json === true) return printJson(ctx, publicRecord(record));
+      ctx.out(
+        `Updated key ${record.id} (${displayPrefix(record.prefix)}).\n` + formatRecord(record),
+      );
+    });
+}
+
+function addUsage(program: Command, ctx: Context): void {
+  program
+    .command('usage')
+    .description("Show a key's requests per hour or day, by outcome.")
+    .argument('<id>', 'id of the key (key_...), as shown by list')
+    .option('--from <date>', 'start, ISO-8601 (default: 24 hours or 30 days before --to)')
+    .option('--to <date>', 'end, exclusive, ISO-8601 (default: the end of this hour or day)')
+    .option('--granularity <unit>', 'hour (at most 31 days) or day (at most 400 days)', 'hour')
+    .option('--json', 'print { keyId, granularity, from, to, points } as JSON')
+    .action(
+      async (
+        id: string,
+        options: { from?: string; to?: string; granularity: string; json?: boolean },
+      ) => {
+        const range = resolveUsageRange(options, ctx.now());
+        const usage = await withKeys(ctx, async (keys, store) => {
+          const record = await keys.get(id);
+          if (!record) {
+            throw new CliUsageError(
+              `no key with id ${JSON.stringify(id)}; list the keys to find its id`,
+            );
+          }
+          if (!store.readUsage) throw new CliUsageError('this key store keeps no usage analytics');
+          const rows = await store.readUsage({
+            projectId: record.projectId,
+            keyId: record.id,
+            from: new Date(range.from).toISOString(),
+            to: new Date(range.to).toISOString(),
+            granularity: range.granularity,
+          });
+          return { record, points: toUsagePoints(rows, range) };
+        });
+        const from = new Date(range.from).toISOString();
+        const to = new Date(range.to).toISOString();
+        if (options.json === true) {
+          return printJson(ctx, {
+            keyId: usage.record.id,
+            granularity: range.granularity,
+            from,
+            to,
+            points: usage.points,
+          });
+        }
+        const total = usage.points.reduce((sum, point) => sum + point.requests, 0);
+        ctx.out(
+          `Usage of key ${usage.record.id} (${displayPrefix(usage.record.prefix)}) per ${range.granularity}, ` +
+            `${formatDate(from)} to ${formatDate(to)}: ${total} requests.\n` +
+            formatUsageTable(usage.points),
+        );
+      },
+    );
+}
+
+function addAudit(program: Command, ctx: Context): void {
+  program
+    .command('audit')
+    .description('Show management actions (create, update, revoke, rotate), newest first.')
+    .option('--project <id>', 'only the actions of this project')
+    .option('--limit <n>', 'at most this many entries per project (1 to 10000)', '100')
+    .option('--json', 'print an array of entries as JSON')
+    .action(async (options: { project?: string; limit: string; json?: boolean }) => {
+      const limit = /^\d{1,5}$/.test(options.limit) ? Number(options.limit) : NaN;
+      if (!(limit >= 1 && limit <= 10_000)) {
+        throw new CliUsageError(
+          `invalid --limit ${JSON.stringify(options.limit)}: give a whole number from 1 to 10000`,
+        );
+      }
+      const project =
+        options.project === undefined ? undefined : requireText(options.project, '--project');
+      const entries = await withKeys(ctx, async (_keys, store) => {
+        if (!store.listAudit) throw new CliUsageError('this key store keeps no audit list');
+        const projects =
+          project !== undefined
+            ? [project]
+            : [...new Set((await store.list()).map((record) => record.projectId))];
+        const lists = await Promise.all(
+          projects.map((projectId) => store.listAudit!({ projectId, limit })),
+        );
+        return lists
+          .flat()
+          .sort((a: AuditEntry, b: AuditEntry) => b.at.localeCompare(a.at))
+          .slice(0, project === undefined ? limit : undefined);
+      });
+      if (options.json === true) return printJson(ctx, entries);
+      if (entries.length === 0) {
+        ctx.out(project ? `No audit entries in project ${project}.\n` : 'No audit entries.\n');
+        return;
+      }
+      ctx.out(formatAuditTable(entries));
+    });
+}
+
 function buildProgram(ctx: Context): Command {
   const program = new Command(PROGRAM)
-    .description('Create, list, revoke and rotate Vectorcache API keys.')
+    .description(
+      'Create, list, update, revoke and rotate Vectorcache API keys; read usage and audit.',
+    )
     .version(VERSION, '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({
@@ -276,6 +418,9 @@ function buildProgram(ctx: Context): Command {
   addList(program, ctx);
   addRevoke(program, ctx);
   addRotate(program, ctx);
+  addUpdate(program, ctx);
+  addUsage(program, ctx);
+  addAudit(program, ctx);
   return program;
 }
 
@@ -288,8 +433,8 @@ function reportError(err: unknown, argv: readonly string[], stderr: CliWritable)
       const asked = argv[0] === 'help' ? argv[1] : undefined;
       stderr.write(
         asked === undefined
-          ? `error: no command given; use one of create, list, revoke, rotate (see ${PROGRAM} --help)\n`
-          : `error: unknown command ${JSON.stringify(oneLine(asked))}; the commands are create, list, revoke, rotate\n`,
+          ? `error: no command given; use one of create, list, revoke, rotate, update, usage, audit (see ${PROGRAM} --help)\n`
+          : `error: unknown command ${JSON.stringify(oneLine(asked))}; the commands are create, list, revoke, rotate, update, usage, audit\n`,
       );
       return EXIT_USAGE;
     }
@@ -317,8 +462,10 @@ function reportError(err: unknown, argv: readonly string[], stderr: CliWritable)
 export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
+  const env = io.env ?? process.env;
   const ctx: Context = {
-    env: io.env ?? process.env,
+    env,
+    openStore: io.openStore ?? (() => openStore(env)),
     out: (text) => {
       stdout.write(text);
     },

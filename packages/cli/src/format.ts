@@ -1,4 +1,4 @@
-import type { ApiKeyRecord } from '@vectorcache/auth-core';
+import type { ApiKeyRecord, AuditEntry, UsagePoint } from '@vectorcache/auth-core';
 
 /** Control characters (and DEL) are replaced, so a key name cannot drive the terminal. */
 function clean(text: string): string {
@@ -19,11 +19,14 @@ export function displayPrefix(prefix: string): string {
   return `${clean(prefix)}...`;
 }
 
-const COLUMNS: ReadonlyArray<{
+/** A column of a text table: title, cell text, alignment. */
+interface Column<Row> {
   title: string;
-  cell: (record: ApiKeyRecord) => string;
+  cell: (row: Row) => string;
   right?: boolean;
-}> = [
+}
+
+const COLUMNS: ReadonlyArray<Column<ApiKeyRecord>> = [
   { title: 'ID', cell: (r) => clean(r.id) },
   { title: 'PREFIX', cell: (r) => displayPrefix(r.prefix) },
   { title: 'NAME', cell: (r) => clean(r.name) },
@@ -42,19 +45,63 @@ const COLUMNS: ReadonlyArray<{
  * formatTable(await manager.list());
  */
 export function formatTable(records: readonly ApiKeyRecord[]): string {
-  const rows = records.map((record) => COLUMNS.map((column) => column.cell(record)));
-  const widths = COLUMNS.map((column, i) =>
+  return table(COLUMNS, records);
+}
+
+function table<Row>(columns: ReadonlyArray<Column<Row>>, items: readonly Row[]): string {
+  const rows = items.map((item) => columns.map((column) => column.cell(item)));
+  const widths = columns.map((column, i) =>
     Math.max(column.title.length, ...rows.map((row) => row[i]?.length ?? 0)),
   );
   const line = (cells: readonly string[]): string =>
     cells
       .map((cell, i) => {
         const width = widths[i] ?? 0;
-        return COLUMNS[i]?.right === true ? cell.padStart(width) : cell.padEnd(width);
+        return columns[i]?.right === true ? cell.padStart(width) : cell.padEnd(width);
       })
       .join('  ')
       .trimEnd();
-  return [line(COLUMNS.map((column) => column.title)), ...rows.map(line)].join('\n') + '\n';
+  return [line(columns.map((column) => column.title)), ...rows.map(line)].join('\n') + '\n';
+}
+
+const USAGE_COLUMNS: ReadonlyArray<Column<UsagePoint>> = [
+  { title: 'START', cell: (p) => formatDate(p.start) },
+  { title: 'REQUESTS', cell: (p) => String(p.requests), right: true },
+  { title: 'VALID', cell: (p) => String(p.outcomes.valid), right: true },
+  { title: 'REVOKED', cell: (p) => String(p.outcomes.revoked), right: true },
+  { title: 'EXPIRED', cell: (p) => String(p.outcomes.expired), right: true },
+  { title: 'WRONG PROJECT', cell: (p) => String(p.outcomes.wrong_project), right: true },
+  { title: 'MISSING SCOPE', cell: (p) => String(p.outcomes.insufficient_scope), right: true },
+  { title: 'RATE LIMITED', cell: (p) => String(p.outcomes.rate_limited), right: true },
+];
+
+/**
+ * An aligned table of usage points: start, requests and each outcome.
+ * @example formatUsageTable(toUsagePoints(rows, range));
+ */
+export function formatUsageTable(points: readonly UsagePoint[]): string {
+  return table(USAGE_COLUMNS, points);
+}
+
+const AUDIT_COLUMNS: ReadonlyArray<Column<AuditEntry>> = [
+  { title: 'AT', cell: (e) => formatDate(e.at) },
+  { title: 'PROJECT', cell: (e) => clean(e.projectId) },
+  { title: 'ACTION', cell: (e) => clean(e.action) },
+  {
+    title: 'ACTOR',
+    cell: (e) =>
+      e.actor === null ? 'cli' : `${clean(e.actor.keyId)} (${displayPrefix(e.actor.prefix)})`,
+  },
+  { title: 'KEY', cell: (e) => `${clean(e.target.keyId)} (${displayPrefix(e.target.prefix)})` },
+  { title: 'NAME', cell: (e) => clean(e.target.name) },
+];
+
+/**
+ * An aligned table of audit entries, newest first as given.
+ * @example formatAuditTable(await store.listAudit({ projectId, limit: 100 }));
+ */
+export function formatAuditTable(entries: readonly AuditEntry[]): string {
+  return table(AUDIT_COLUMNS, entries);
 }
 
 /** A record as `label  value` lines, for `create`, `rotate` and `revoke`. */

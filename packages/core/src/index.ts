@@ -45,6 +45,8 @@ export {
 } from './key-manager';
 export { createVerifier } from './verifier';
 export { USAGE_OUTCOMES } from './usage';
+export { parseIsoDate, rankUsageKeys, resolveUsageRange, toUsagePoints } from './usage-series';
+export type { UsagePoint, UsageRange } from './usage-series';
 export { verifierStore } from './verifier-settings';
 export type { VerifierStore } from './verifier-settings';
 export { createTokenIssuer } from './token-issuer';
