@@ -130,4 +130,47 @@ export function exampleSuite(name: string, start: () => Promise<RunningExample>)
     }
     expect(status).toBe(401);
   });
+
+  it('mounts the management API: a keys:manage key manages keys, a cache key is refused', async () => {
+    const manager = (
+      await keys.create({ projectId: 'acme', name: 'manager', scopes: ['keys:manage', 'cache:*'] })
+    ).key;
+    const refused = await request(running.target)
+      .get('/admin/v1/keys')
+      .set('Authorization', `Bearer ${writer}`);
+    expect(refused.status).toBe(403);
+    expect(refused.text).toBe('{"detail":"API key does not have the required scope: keys:manage"}');
+    expect(refused.headers['cache-control']).toBe('no-store');
+
+    const created = await request(running.target)
+      .post('/admin/v1/keys')
+      .set('Authorization', `Bearer ${manager}`)
+      .send({ name: 'from the API', scopes: ['cache:read'] });
+    expect(created.status).toBe(201);
+    const fresh = created.body as { key: string; record: { id: string; hash?: string } };
+    expect(fresh.record.hash).toBeUndefined();
+    const query = () =>
+      request(running.target)
+        .post('/v1/cache/query')
+        .set('Authorization', `Bearer ${fresh.key}`)
+        .send({ prompt: 'x' });
+    expect((await query()).status).toBe(200);
+
+    const listed = await request(running.target)
+      .get('/admin/v1/keys')
+      .set('Authorization', `Bearer ${manager}`);
+    expect(
+      (listed.body as { keys: Array<{ projectId: string }> }).keys.map((k) => k.projectId),
+    ).toEqual(['acme', 'acme', 'acme', 'acme']);
+    const revoked = await request(running.target)
+      .post(`/admin/v1/keys/${fresh.record.id}/revoke`)
+      .set('Authorization', `Bearer ${manager}`);
+    expect(revoked.body).toMatchObject({ status: 'revoked' });
+    let status = 200;
+    for (let i = 0; i < 40 && status === 200; i++) {
+      status = (await query()).status;
+      if (status === 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBe(401);
+  });
 }

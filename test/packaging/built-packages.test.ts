@@ -11,17 +11,32 @@ const PACKAGES: Array<{ dir: string; name: string; exports: string[] }> = [
   {
     dir: 'express',
     name: '@vectorcache/auth-express',
-    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAuth'],
+    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAdmin', 'vectorcacheAuth'],
   },
   {
     dir: 'koa',
     name: '@vectorcache/auth-koa',
-    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAuth'],
+    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAdmin', 'vectorcacheAuth'],
   },
   {
     dir: 'fastify',
     name: '@vectorcache/auth-fastify',
-    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAuth'],
+    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAdmin', 'vectorcacheAuth'],
+  },
+  {
+    dir: 'admin',
+    name: '@vectorcache/auth-admin',
+    exports: [
+      'checkPrefix',
+      'createAdminHandler',
+      'failedBody',
+      'nodeAdminRequest',
+      'openApiDocument',
+      'readLimited',
+      'splitUrl',
+      'streamBody',
+      'underPrefix',
+    ],
   },
   {
     dir: 'hono',

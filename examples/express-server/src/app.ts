@@ -1,4 +1,9 @@
-import { requireScopes, vectorcacheAuth, type ExpressAuthOptions } from '@vectorcache/auth-express';
+import {
+  requireScopes,
+  vectorcacheAdmin,
+  vectorcacheAuth,
+  type ExpressAuthOptions,
+} from '@vectorcache/auth-express';
 import express, { type Express, type Request } from 'express';
 import { createPromptCache, textField } from '../../shared/prompt-cache';
 
@@ -12,8 +17,9 @@ const isHealthCheck = (req: Request): boolean => req.method === 'GET' && req.pat
 
 /**
  * Builds the example cache API: `GET /health` is public, `POST /v1/cache/query` needs
- * `cache:read` and `POST /v1/cache/write` needs `cache:write`. Keys come from the environment
- * (`VECTORCACHE_KEYS_FILE`, default `.vectorcache/keys.json`, or `VECTORCACHE_REDIS_URL`).
+ * `cache:read` and `POST /v1/cache/write` needs `cache:write`; `/admin` is the management API
+ * (`keys:manage`, `analytics:read`). Keys come from the environment (`VECTORCACHE_KEYS_FILE`,
+ * default `.vectorcache/keys.json`, or `VECTORCACHE_REDIS_URL`).
  * @example
  * const { app } = createApp();
  * app.listen(3000, '127.0.0.1');
@@ -24,6 +30,8 @@ export function createApp(options: Omit<ExpressAuthOptions, 'skip'> = {}): Examp
   const app = express();
   app.disable('x-powered-by');
 
+  // The management API, on the same verifier (shared caches and usage counts).
+  app.use('/admin', vectorcacheAdmin({ verifier: auth.verifier }));
   // Authentication comes first, so a request without a valid key is refused before its body is read.
   app.use(auth);
   app.use(express.json({ limit: '64kb' }));

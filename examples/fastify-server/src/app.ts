@@ -1,13 +1,23 @@
-import { requireScopes, vectorcacheAuth, type FastifyAuthOptions } from '@vectorcache/auth-fastify';
+import {
+  requireScopes,
+  vectorcacheAdmin,
+  vectorcacheAuth,
+  type FastifyAuthOptions,
+} from '@vectorcache/auth-fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createPromptCache, textField } from '../../shared/prompt-cache';
 
 const isHealthCheck = (request: FastifyRequest): boolean =>
   request.method === 'GET' && request.routeOptions.url === '/health';
 
+/** The management API authenticates its own calls (with its own scopes). */
+const isPublicOrAdmin = (request: FastifyRequest): boolean =>
+  isHealthCheck(request) || request.url === '/admin' || request.url.startsWith('/admin/');
+
 /**
  * Builds the example cache API: `GET /health` is public, `POST /v1/cache/query` needs
- * `cache:read` and `POST /v1/cache/write` needs `cache:write`. Keys come from the environment
+ * `cache:read` and `POST /v1/cache/write` needs `cache:write`; `/admin` is the management API
+ * (`keys:manage`, `analytics:read`). Keys come from the environment
  * (`VECTORCACHE_KEYS_FILE`, default `.vectorcache/keys.json`, or `VECTORCACHE_REDIS_URL`);
  * `app.close()` also flushes usage and closes the key store.
  * @example
@@ -20,7 +30,13 @@ export async function createApp(
   const cache = createPromptCache();
   const app = Fastify({ bodyLimit: 64 * 1024 });
   // Keys are checked in onRequest, before the body is read.
-  await app.register(vectorcacheAuth, { ...options, skip: isHealthCheck });
+  await app.register(vectorcacheAuth, { ...options, skip: isPublicOrAdmin });
+  // The management API, encapsulated under its prefix.
+  await app.register(vectorcacheAdmin, {
+    prefix: '/admin',
+    store: options.store,
+    verifier: options.verifier,
+  });
 
   app.get('/health', async () => ({ status: 'ok' }));
 

@@ -2,6 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import {
   requireScopes,
+  vectorcacheAdmin,
   vectorcacheAuth,
   type KoaAuthContext,
   type KoaAuthOptions,
@@ -20,8 +21,9 @@ const isHealthCheck = (ctx: KoaAuthContext): boolean =>
 
 /**
  * Builds the example cache API: `GET /health` is public, `POST /v1/cache/query` needs
- * `cache:read` and `POST /v1/cache/write` needs `cache:write`. Keys come from the environment
- * (`VECTORCACHE_KEYS_FILE`, default `.vectorcache/keys.json`, or `VECTORCACHE_REDIS_URL`).
+ * `cache:read` and `POST /v1/cache/write` needs `cache:write`; `/admin` is the management API
+ * (`keys:manage`, `analytics:read`). Keys come from the environment (`VECTORCACHE_KEYS_FILE`,
+ * default `.vectorcache/keys.json`, or `VECTORCACHE_REDIS_URL`).
  * @example
  * const { app } = createApp();
  * app.listen(3000, '127.0.0.1');
@@ -62,6 +64,8 @@ export function createApp(options: Omit<KoaAuthOptions, 'skip'> = {}): ExampleAp
   });
 
   const app = new Koa();
+  // The management API, on the same verifier (shared caches and usage counts).
+  app.use(vectorcacheAdmin({ prefix: '/admin', verifier: auth.verifier }));
   // Authentication comes first, so a request without a valid key is refused before its body is read.
   app.use(auth);
   app.use(bodyParser({ jsonLimit: '64kb' }));

@@ -1,5 +1,4 @@
 export { createAdminHandler } from './handler';
-export { MAX_BODY_BYTES } from './answers';
 export { openApiDocument } from './openapi';
 export {
   checkPrefix,
