@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { FRAMEWORKS, type Framework } from './http/apps';
 import { benchHttp, httpRows, httpSettings, httpTable } from './http/cost';
 import { benchJwtVerify } from './jwt';
-import { benchCachedVerify } from './micro';
+import { benchAnalyticsCost, benchCachedVerify } from './micro';
 import { benchRedis } from './redis';
 import type { BenchRow } from './stats';
 
@@ -42,7 +42,13 @@ async function main(): Promise<void> {
     .join(' ');
   const rows: BenchRow[] = [];
   let details = '';
-  if (run('micro')) rows.push(...(await benchCachedVerify()), ...(await benchJwtVerify()));
+  if (run('micro')) {
+    rows.push(
+      ...(await benchCachedVerify()),
+      ...(await benchAnalyticsCost()),
+      ...(await benchJwtVerify()),
+    );
+  }
   if (run('redis'))
     rows.push(...(await benchRedis(args.includes('cluster') ? 'cluster' : undefined)));
   if (run('http')) {
