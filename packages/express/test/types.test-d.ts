@@ -3,6 +3,7 @@ import type { Principal, Verifier } from '@vectorcache/auth-core';
 import express, { type RequestHandler } from 'express';
 import {
   requireScopes,
+  vectorcacheAdmin,
   vectorcacheAuth,
   type ExpressAuthOptions,
   type VectorcacheMiddleware,
@@ -55,3 +56,10 @@ vectorcacheAuth({ projectID: 'proj_1' });
 vectorcacheAuth({ skip: (req) => req.path });
 // @ts-expect-error requireScopes takes the scopes as arguments, not an array
 requireScopes(['cache:read']);
+
+// The management API mounts in one line, sharing the verifier.
+app.use('/admin', vectorcacheAdmin({ verifier: auth.verifier }));
+const adminClosing: Promise<void> = vectorcacheAdmin().close();
+void adminClosing;
+// @ts-expect-error the admin's projectId is a string (its caller's project is its key's)
+vectorcacheAdmin({ projectId: () => 'p' });

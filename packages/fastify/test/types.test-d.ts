@@ -1,7 +1,7 @@
 // Compiled by `pnpm typecheck`, never run: proves `request.vectorcache` is typed without casts.
 import type { Principal } from '@vectorcache/auth-core';
 import Fastify from 'fastify';
-import { requireScopes, vectorcacheAuth, type FastifyAuthOptions } from '../src';
+import { requireScopes, vectorcacheAdmin, vectorcacheAuth, type FastifyAuthOptions } from '../src';
 
 type Equal<A, B> =
   (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -43,3 +43,8 @@ void app.register(vectorcacheAuth, { projectId: 42 });
 void app.register(vectorcacheAuth, { skip: (request) => request.url });
 // @ts-expect-error requireScopes takes the scopes as arguments, not an array
 requireScopes(['cache:read']);
+
+// The management API registers under a prefix.
+void app.register(vectorcacheAdmin, { prefix: '/admin', timeoutMs: 300 });
+// @ts-expect-error storeTimeoutMs is a number of milliseconds
+void app.register(vectorcacheAdmin, { prefix: '/admin', storeTimeoutMs: '2s' });

@@ -4,6 +4,7 @@ import Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import {
   requireScopes,
+  vectorcacheAdmin,
   vectorcacheAuth,
   type KoaAuthOptions,
   type VectorcacheMiddleware,
@@ -60,3 +61,8 @@ vectorcacheAuth({ skipp: () => true });
 vectorcacheAuth({ skip: (ctx) => ctx.path });
 // @ts-expect-error requireScopes takes the scopes as arguments, not an array
 requireScopes(['cache:read']);
+
+// The management API mounts in one line, under a prefix, sharing the verifier.
+app.use(vectorcacheAdmin({ prefix: '/admin', verifier: auth.verifier }));
+// @ts-expect-error the prefix is a path string
+vectorcacheAdmin({ prefix: 42 });
