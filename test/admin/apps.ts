@@ -8,13 +8,16 @@ import {
 } from '@vectorcache/auth-core';
 import * as expressAdapter from '@vectorcache/auth-express';
 import * as fastifyAdapter from '@vectorcache/auth-fastify';
+import * as honoAdapter from '@vectorcache/auth-hono';
 import * as koaAdapter from '@vectorcache/auth-koa';
+import { createAdaptorServer } from '@hono/node-server';
+import { Hono } from 'hono';
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
 
-export type Framework = 'express' | 'koa' | 'fastify';
-export const FRAMEWORKS: readonly Framework[] = ['express', 'koa', 'fastify'];
+export type Framework = 'express' | 'koa' | 'fastify' | 'hono';
+export const FRAMEWORKS: readonly Framework[] = ['express', 'koa', 'fastify', 'hono'];
 
 /** A service: `/admin` is the management API; `/read` needs cache:read, `/write` cache:write. */
 export interface Service {
@@ -71,6 +74,15 @@ export async function startService(framework: Framework, store: KeyStore): Promi
       });
     });
     const server = createServer(app.callback());
+    port = await listen(server);
+    stop = () => new Promise((resolve) => server.close(() => resolve()));
+  } else if (framework === 'hono') {
+    const app = new Hono();
+    app.route('/admin', honoAdapter.vectorcacheAdmin({ verifier }));
+    app.use(honoAdapter.vectorcacheAuth({ verifier, skip: (c) => isAdmin(c.req.path) }));
+    app.get('/read', honoAdapter.requireScopes('cache:read'), (c) => c.json({}));
+    app.get('/write', honoAdapter.requireScopes('cache:write'), (c) => c.json({}));
+    const server = createAdaptorServer({ fetch: app.fetch }) as Server;
     port = await listen(server);
     stop = () => new Promise((resolve) => server.close(() => resolve()));
   } else {

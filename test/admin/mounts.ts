@@ -3,20 +3,24 @@ import type { AddressInfo } from 'node:net';
 import type { KeyStore, Verifier } from '@vectorcache/auth-core';
 import * as expressAdapter from '@vectorcache/auth-express';
 import * as fastifyAdapter from '@vectorcache/auth-fastify';
+import * as honoAdapter from '@vectorcache/auth-hono';
 import * as koaAdapter from '@vectorcache/auth-koa';
+import { createAdaptorServer } from '@hono/node-server';
+import { Hono } from 'hono';
 import { bodyParser } from '@koa/bodyparser';
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
 
 /** Every way the admin API is mounted in these tests. */
-export type MountName = 'express' | 'express+json' | 'koa' | 'koa+bodyparser' | 'fastify';
+export type MountName = 'express' | 'express+json' | 'koa' | 'koa+bodyparser' | 'fastify' | 'hono';
 export const MOUNTS: readonly MountName[] = [
   'express',
   'express+json',
   'koa',
   'koa+bodyparser',
   'fastify',
+  'hono',
 ];
 
 /** A running app with the admin API at `/admin`. */
@@ -90,6 +94,17 @@ export async function startMount(name: MountName, source: MountSource): Promise<
       if (ctx.path === '/app') ctx.body = { app: true };
     });
     return serve(name, createServer(app.callback()), errors, admin);
+  }
+  if (name === 'hono') {
+    const admin = honoAdapter.vectorcacheAdmin({ ...source, storeTimeoutMs: 1000 });
+    const app = new Hono();
+    app.onError((err, c) => {
+      errors.push(err);
+      return c.body(null, 500);
+    });
+    app.route('/admin', admin);
+    app.get('/app', (c) => c.json({ app: true }));
+    return serve(name, createAdaptorServer({ fetch: app.fetch }) as Server, errors, admin);
   }
   const app = Fastify();
   app.setErrorHandler((err, _request, reply) => {

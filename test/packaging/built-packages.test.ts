@@ -33,15 +33,17 @@ const PACKAGES: Array<{ dir: string; name: string; exports: string[] }> = [
       'nodeAdminRequest',
       'openApiDocument',
       'readLimited',
+      'readWebLimited',
       'splitUrl',
       'streamBody',
       'underPrefix',
+      'webAdminRequest',
     ],
   },
   {
     dir: 'hono',
     name: '@vectorcache/auth-hono',
-    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAuth'],
+    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAdmin', 'vectorcacheAuth'],
   },
   {
     dir: 'redis',

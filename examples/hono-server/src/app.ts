@@ -1,4 +1,9 @@
-import { requireScopes, vectorcacheAuth, type HonoAuthOptions } from '@vectorcache/auth-hono';
+import {
+  requireScopes,
+  vectorcacheAdmin,
+  vectorcacheAuth,
+  type HonoAuthOptions,
+} from '@vectorcache/auth-hono';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createPromptCache, textField } from '../../shared/prompt-cache';
@@ -16,8 +21,9 @@ const jsonBody = (c: Context): Promise<unknown> => c.req.json().catch(() => unde
 
 /**
  * Builds the example cache API: `GET /health` is public, `POST /v1/cache/query` needs
- * `cache:read` and `POST /v1/cache/write` needs `cache:write`. Keys come from the environment
- * (`VECTORCACHE_KEYS_FILE`, default `.vectorcache/keys.json`, or `VECTORCACHE_REDIS_URL`).
+ * `cache:read` and `POST /v1/cache/write` needs `cache:write`; `/admin` is the management API
+ * (`keys:manage`, `analytics:read`). Keys come from the environment (`VECTORCACHE_KEYS_FILE`,
+ * default `.vectorcache/keys.json`, or `VECTORCACHE_REDIS_URL`).
  * @example
  * const { app } = createApp();
  * serve({ fetch: app.fetch, port: 3000, hostname: '127.0.0.1' });
@@ -27,6 +33,8 @@ export function createApp(options: Omit<HonoAuthOptions, 'skip'> = {}): ExampleA
   const cache = createPromptCache();
   const app = new Hono();
 
+  // The management API, on the same verifier (shared caches and usage counts).
+  app.route('/admin', vectorcacheAdmin({ verifier: auth.verifier }));
   // Authentication comes first, so a request without a valid key is refused before its body is read.
   app.use(auth);
   app.use(bodyLimit({ maxSize: 64 * 1024 }));

@@ -4,6 +4,8 @@ import {
   projectIdFromEnv,
   type Verifier,
 } from '@vectorcache/auth-core';
+import { createAdminHandler, underPrefix, webAdminRequest } from '@vectorcache/auth-admin';
+import { toWebResponse } from '@vectorcache/auth-core';
 import { createPromptCache, textField } from '../../shared/prompt-cache';
 
 /** A Next.js-style route handler: a Web `Request` in, a Web `Response` out. */
@@ -17,6 +19,8 @@ export interface ExampleRoutes {
   query: RouteHandler;
   /** `POST /v1/cache/write`: needs `cache:write`. */
   write: RouteHandler;
+  /** Everything under `/admin`: the management API (a Next.js catch-all `app/admin/[...path]`). */
+  admin: RouteHandler;
   /** All of them behind one fetch-style handler (for `Bun.serve`, `Deno.serve` or `node:http`). */
   fetch: RouteHandler;
   verifier: Verifier;
@@ -40,12 +44,18 @@ const jsonBody = (request: Request): Promise<unknown> => request.json().catch(()
 export function createRoutes(verifier: Verifier = createVerifierFromEnv()): ExampleRoutes {
   const cache = createPromptCache();
   const projectId = projectIdFromEnv();
+  const management = createAdminHandler({ verifier });
 
   const routes: Omit<ExampleRoutes, 'fetch'> = {
     verifier,
     close: () => verifier.close(),
 
     health: async () => Response.json({ status: 'ok' }),
+
+    async admin(request) {
+      const path = underPrefix(new URL(request.url).pathname, '/admin') ?? '/';
+      return toWebResponse(await management.handle(webAdminRequest(request, path)));
+    },
 
     async query(request) {
       // Authentication comes first, so a request without a valid key is refused before its body is read.
@@ -91,7 +101,9 @@ export function createRoutes(verifier: Verifier = createVerifierFromEnv()): Exam
     'POST /v1/cache/write': routes.write,
   };
   const fetch: RouteHandler = async (request) => {
-    const route = table[`${request.method} ${new URL(request.url).pathname}`];
+    const { pathname } = new URL(request.url);
+    if (underPrefix(pathname, '/admin') !== undefined) return routes.admin(request);
+    const route = table[`${request.method} ${pathname}`];
     return route ? route(request) : Response.json({ detail: 'Not found' }, { status: 404 });
   };
   return { ...routes, fetch };

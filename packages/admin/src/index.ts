@@ -10,6 +10,7 @@ export {
   underPrefix,
 } from './node';
 export type { NodeRequestLike, ReadableLike } from './node';
+export { readWebLimited, webAdminRequest } from './web';
 export type {
   AdminAnswer,
   AdminBody,

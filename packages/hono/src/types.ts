@@ -1,5 +1,5 @@
 import type { AuthOptions, Principal, Verifier } from '@vectorcache/auth-core';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 
 declare module 'hono' {
   // Hono's own way to type `c.get(...)` for every app: `c.get('vectorcache')` needs no cast.
@@ -25,3 +25,11 @@ export interface VectorcacheMiddleware extends MiddlewareHandler {
    */
   close(): Promise<void>;
 }
+
+/** The app returned by `vectorcacheAdmin()`, mounted with `app.route('/admin', ...)`. */
+export type VectorcacheAdminApp = Hono & {
+  /** The verifier authenticating the calls. */
+  readonly verifier: Verifier;
+  /** Flushes usage and releases the store, when this mount built them. */
+  close(): Promise<void>;
+};

@@ -3,6 +3,7 @@ import type { Principal, Verifier } from '@vectorcache/auth-core';
 import { Hono, type MiddlewareHandler } from 'hono';
 import {
   requireScopes,
+  vectorcacheAdmin,
   vectorcacheAuth,
   type HonoAuthOptions,
   type VectorcacheMiddleware,
@@ -70,3 +71,8 @@ vectorcacheAuth({ projectID: 'proj_1' });
 vectorcacheAuth({ skip: (c) => c.req.path });
 // @ts-expect-error requireScopes takes the scopes as arguments, not an array
 requireScopes(['cache:read']);
+
+// The management API mounts in one line with app.route, sharing the verifier.
+app.route('/admin', vectorcacheAdmin({ verifier: vectorcacheAuth().verifier }));
+// @ts-expect-error storeTimeoutMs is a number of milliseconds
+vectorcacheAdmin({ storeTimeoutMs: '2s' });

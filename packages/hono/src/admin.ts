@@ -1,0 +1,38 @@
+import {
+  createAdminHandler,
+  underPrefix,
+  webAdminRequest,
+  type AdminOptions,
+} from '@vectorcache/auth-admin';
+import { toWebResponse } from '@vectorcache/auth-core';
+import { Hono, type Context } from 'hono';
+import type { VectorcacheAdminApp } from './types';
+
+/**
+ * The management API (`@vectorcache/auth-admin`) as a Hono app, mounted with `app.route(path,
+ * ...)`. Routing, authentication, body limits and JSON parsing are the admin package's, so its
+ * answers are byte for byte those of every other mount. Without options it is configured from
+ * the environment, as `vectorcacheAuth()`.
+ *
+ * @example
+ * ```ts
+ * const auth = vectorcacheAuth();
+ * app.route('/admin', vectorcacheAdmin({ verifier: auth.verifier }));
+ * app.use(auth);
+ * ```
+ */
+export function vectorcacheAdmin(options?: AdminOptions): VectorcacheAdminApp {
+  const admin = createAdminHandler(options);
+  const app = new Hono();
+
+  async function vectorcacheAdminRoute(c: Context): Promise<Response> {
+    // The mount path is the matched route's, less the wildcard: `/admin/*` -> `/admin`.
+    const base = c.req.routePath.replace(/\/?\*$/, '');
+    const path = underPrefix(c.req.path, base) ?? c.req.path;
+    return toWebResponse(await admin.handle(webAdminRequest(c.req.raw, path)));
+  }
+
+  app.all('/', vectorcacheAdminRoute);
+  app.all('/*', vectorcacheAdminRoute);
+  return Object.assign(app, { verifier: admin.verifier, close: () => admin.close() });
+}
