@@ -52,6 +52,7 @@ const config: Config = {
         '<rootDir>/packages/*/test/packaging.test.ts',
         '<rootDir>/test/packaging/**/*.test.ts',
         '<rootDir>/test/conformance/**/*.test.ts',
+        '<rootDir>/test/admin/**/*.test.ts',
         '<rootDir>/examples/*/test/**/*.test.ts',
       ],
       testPathIgnorePatterns: [

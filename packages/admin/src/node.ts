@@ -115,7 +115,7 @@ export function checkPrefix(prefix: unknown): string {
   if (typeof prefix !== 'string' || (prefix !== '' && !/^\/[^?#\s]*[^/?#\s]$/.test(prefix))) {
     throw new VectorcacheAuthError(
       'invalid_option',
-      `prefix must be a path such as "/admin" (got ${JSON.stringify(prefix) ?? String(prefix)}).`,
+      `prefix must be a path such as "/admin" (got ${typeof prefix === 'string' ? JSON.stringify(prefix) : typeof prefix}).`,
     );
   }
   return prefix;

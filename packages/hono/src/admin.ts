@@ -27,6 +27,7 @@ export function vectorcacheAdmin(options?: AdminOptions): VectorcacheAdminApp {
 
   async function vectorcacheAdminRoute(c: Context): Promise<Response> {
     // The mount path is the matched route's, less the wildcard: `/admin/*` -> `/admin`.
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- `hono/route` only exists in recent 4.x; the peer range is ^4.0.0
     const base = c.req.routePath.replace(/\/?\*$/, '');
     const path = underPrefix(c.req.path, base) ?? c.req.path;
     return toWebResponse(await admin.handle(webAdminRequest(c.req.raw, path)));

@@ -39,7 +39,10 @@ export function vectorcacheAdmin(options: KoaAdminOptions = {}): VectorcacheAdmi
 
   async function vectorcacheAdminMiddleware(ctx: KoaAuthContext, next: Next): Promise<void> {
     const path = underPrefix(ctx.path, prefix);
-    if (path === undefined) return next();
+    if (path === undefined) {
+      await next();
+      return;
+    }
     const answer = await admin.handle({
       method: ctx.method,
       path,

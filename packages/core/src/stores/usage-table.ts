@@ -42,7 +42,7 @@ function positiveNumber(value: unknown, fallback: number, name: string): number 
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new VectorcacheAuthError(
       'invalid_option',
-      `${name} must be a positive number (got ${String(value)}); leave it out for the default ${fallback}.`,
+      `${name} must be a positive number (got ${typeof value === 'number' ? value : typeof value}); leave it out for the default ${fallback}.`,
     );
   }
   return value;
