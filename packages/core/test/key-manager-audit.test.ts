@@ -3,7 +3,7 @@ import { createKeyManager, createKeyManagerFor } from '../src/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { StoreChange } from '../src/types';
 import { createVerifier } from '../src/verifier';
-import { PLAINTEXT_KEY, manualClock } from './fixtures';
+import { FaultyStore, PLAINTEXT_KEY, manualClock } from './fixtures';
 
 const actor = { keyId: 'key_aaaaaaaaaaaaaaaaaaaaaaaa', prefix: 'vc_abcd' };
 
@@ -123,6 +123,31 @@ describe('key manager: update and the audit list', () => {
       status: 403,
     });
     expect(() => createKeyManagerFor({} as never)).toThrow(/createVerifier/);
+    await verifier.close();
+  });
+
+  it('scopes narrowed during an in-flight read win: the wider record is neither served nor cached', async () => {
+    const store = new FaultyStore();
+    const keys = createKeyManager({ store });
+    const verifier = createVerifier({ store });
+    const { key, record } = await keys.create({
+      projectId: 'p',
+      name: 'n',
+      scopes: ['cache:read', 'cache:write'],
+    });
+    const write = { scopes: ['cache:write'] };
+    let release!: () => void;
+    store.gate = new Promise((r) => (release = r));
+    const inFlight = verifier.verify(`Bearer ${key}`, write);
+    await new Promise((r) => setImmediate(r));
+    await keys.update(record.id, { scopes: ['cache:read'] }); // lands while the read is held
+    store.gate = undefined;
+    release();
+    expect(await inFlight).toMatchObject({ ok: false, status: 403, reason: 'insufficient_scope' });
+    for (let i = 0; i < 5; i++) {
+      expect(await verifier.verify(`Bearer ${key}`, write)).toMatchObject({ status: 403 });
+    }
+    expect((await verifier.verify(`Bearer ${key}`, { scopes: ['cache:read'] })).ok).toBe(true);
     await verifier.close();
   });
 });
