@@ -28,9 +28,6 @@ function feedUp(store: RedisKeyStore): Promise<void> {
   });
 }
 
-const hasAnalytics =
-  typeof (RedisKeyStore.prototype as { readUsage?: unknown }).readUsage === 'function';
-
 describeRedis('two instances sharing Redis: the management API', () => {
   const prefix = uniquePrefix('admin-instances');
   let stores: RedisKeyStore[];
@@ -117,47 +114,44 @@ describeRedis('two instances sharing Redis: the management API', () => {
     }
   });
 
-  (hasAnalytics ? it : it.skip)(
-    `known traffic on both instances shows exactly in /usage after their flushes${hasAnalytics ? '' : ' [SKIPPED: RedisKeyStore has no readUsage yet]'}`,
-    async () => {
-      const created = await admin('POST', '/v1/keys', k.manager, {
-        name: 'traffic',
-        scopes: ['cache:read'],
-      });
-      const { key, record } = JSON.parse(created.body) as { key: string; record: { id: string } };
-      for (let i = 0; i < 5; i++) expect(await status(one, '/read', key)).toBe(200);
-      for (let i = 0; i < 6; i++) expect(await status(two, '/read', key)).toBe(200);
-      for (let i = 0; i < 2; i++) expect(await status(two, '/write', key)).toBe(403);
-      for (let i = 0; i < 3; i++) expect(await status(one, '/write', key)).toBe(403);
-      expect((await admin('POST', `/v1/keys/${record.id}/revoke`, k.manager)).status).toBe(200);
-      // Until the revocation arrives the key may still be served (counted valid) on `two`.
-      let servedMeanwhile = 0;
-      await waitFor(
-        'the revocation on the second instance',
-        async () => {
-          if ((await status(two, '/read', key)) === 401) return true;
-          servedMeanwhile++;
-          return undefined;
-        },
-        PROPAGATION_MS,
-        10,
-      );
-      for (let i = 0; i < 3; i++) expect(await status(two, '/read', key)).toBe(401);
-      await two.verifier.flush();
-      const usage = await admin('GET', `/v1/keys/${record.id}/usage`, k.analyst);
-      const points = (
-        JSON.parse(usage.body) as { points: Array<{ outcomes: Record<string, number> }> }
-      ).points;
-      const sum = Object.fromEntries(USAGE_OUTCOMES.map((o) => [o, 0])) as Record<string, number>;
-      for (const point of points) for (const [o, n] of Object.entries(point.outcomes)) sum[o]! += n;
-      expect(sum).toEqual({
-        valid: 11 + servedMeanwhile,
-        revoked: 4,
-        expired: 0,
-        wrong_project: 0,
-        insufficient_scope: 5,
-        rate_limited: 0,
-      });
-    },
-  );
+  it('known traffic on both instances shows exactly in /usage after their flushes', async () => {
+    const created = await admin('POST', '/v1/keys', k.manager, {
+      name: 'traffic',
+      scopes: ['cache:read'],
+    });
+    const { key, record } = JSON.parse(created.body) as { key: string; record: { id: string } };
+    for (let i = 0; i < 5; i++) expect(await status(one, '/read', key)).toBe(200);
+    for (let i = 0; i < 6; i++) expect(await status(two, '/read', key)).toBe(200);
+    for (let i = 0; i < 2; i++) expect(await status(two, '/write', key)).toBe(403);
+    for (let i = 0; i < 3; i++) expect(await status(one, '/write', key)).toBe(403);
+    expect((await admin('POST', `/v1/keys/${record.id}/revoke`, k.manager)).status).toBe(200);
+    // Until the revocation arrives the key may still be served (counted valid) on `two`.
+    let servedMeanwhile = 0;
+    await waitFor(
+      'the revocation on the second instance',
+      async () => {
+        if ((await status(two, '/read', key)) === 401) return true;
+        servedMeanwhile++;
+        return undefined;
+      },
+      PROPAGATION_MS,
+      10,
+    );
+    for (let i = 0; i < 3; i++) expect(await status(two, '/read', key)).toBe(401);
+    await two.verifier.flush();
+    const usage = await admin('GET', `/v1/keys/${record.id}/usage`, k.analyst);
+    const points = (
+      JSON.parse(usage.body) as { points: Array<{ outcomes: Record<string, number> }> }
+    ).points;
+    const sum = Object.fromEntries(USAGE_OUTCOMES.map((o) => [o, 0])) as Record<string, number>;
+    for (const point of points) for (const [o, n] of Object.entries(point.outcomes)) sum[o]! += n;
+    expect(sum).toEqual({
+      valid: 11 + servedMeanwhile,
+      revoked: 4,
+      expired: 0,
+      wrong_project: 0,
+      insufficient_scope: 5,
+      rate_limited: 0,
+    });
+  });
 });
