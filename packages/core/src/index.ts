@@ -31,8 +31,12 @@ export { MAX_AUTHORIZATION_LENGTH, parseAuthorization } from './parse';
 export type { ParsedAuthorization } from './parse';
 export { keyStatus, withStatus } from './records';
 export { MemoryKeyStore } from './stores/memory-store';
-export { FileKeyStore } from './stores/file-store';
-export type { FileKeyStoreOptions } from './stores/file-store';
+export { SqliteKeyStore } from './stores/sqlite-store';
+export type { SqliteKeyStoreOptions } from './stores/sqlite-store';
+export { availableSqliteDrivers } from './stores/sqlite-driver';
+export type { SqliteDriverName } from './stores/sqlite-driver';
+export { formatKeyExport, parseKeyExport } from './stores/key-export';
+export type { KeyExport } from './stores/key-export';
 export { createKeyManager } from './key-manager';
 export { createVerifier } from './verifier';
 export { createTokenIssuer } from './token-issuer';
@@ -42,7 +46,9 @@ export type { JwtAlgorithm, JwtOptions } from './jwt';
 export type { IssuedToken, TokenIssuer, TokenIssuerOptions } from './token-issuer';
 export {
   DEFAULT_KEYS_FILE,
+  LEGACY_KEYS_FILE,
   createVerifierFromEnv,
+  describeStore,
   debugLoggerFromEnv,
   pepperFromEnv,
   projectIdFromEnv,

@@ -1,0 +1,132 @@
+import { VectorcacheAuthError } from '../errors';
+
+/**
+ * The one small interface the SQLite store needs from a driver. Node's built-in `node:sqlite`
+ * (Node 22.13 and later) and `better-sqlite3` (Node 20) both fit it as they are.
+ */
+
+/** Which SQLite binding a connection uses. */
+export type SqliteDriverName = 'node:sqlite' | 'better-sqlite3';
+
+/** A value bound to a statement parameter. */
+export type SqliteValue = string | number | bigint | null;
+
+/** One row of a result, by column name. */
+export type SqliteRow = Record<string, unknown>;
+
+/** A prepared statement with positional `?` parameters. */
+export interface SqliteStatement {
+  run(...params: SqliteValue[]): { changes: number | bigint };
+  get(...params: SqliteValue[]): SqliteRow | undefined;
+  all(...params: SqliteValue[]): SqliteRow[];
+}
+
+/** An open database connection; every call is synchronous. */
+export interface SqliteConnection {
+  readonly driver: SqliteDriverName;
+  exec(sql: string): void;
+  prepare(sql: string): SqliteStatement;
+  close(): void;
+}
+
+type Constructor = new (path: string) => Omit<SqliteConnection, 'driver'>;
+
+const BETTER_SQLITE3 = 'better-sqlite3';
+const loaded = new Map<SqliteDriverName, Promise<Constructor | Error>>();
+
+function nodeSqlite(): Constructor | Error {
+  const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  try {
+    const mod = getBuiltin?.call(process, 'node:sqlite') as
+      { DatabaseSync?: Constructor } | undefined;
+    if (typeof mod?.DatabaseSync === 'function') return mod.DatabaseSync;
+  } catch {
+    // fall through: not available in this Node
+  }
+  return new Error(`node:sqlite is not available in Node ${process.version} (it is from 22.13)`);
+}
+
+/**
+ * Loads a package as resolved from this module's own folder: `import()` in both builds; `require`
+ * where dynamic import is unavailable (Jest's CommonJS sandbox).
+ */
+async function importFromHere(name: string): Promise<unknown> {
+  try {
+    return await import(name);
+  } catch (err) {
+    if (typeof require !== 'function') throw err;
+    return require(name);
+  }
+}
+
+async function betterSqlite3(): Promise<Constructor | Error> {
+  try {
+    const mod = (await importFromHere(BETTER_SQLITE3)) as Constructor | { default: Constructor };
+    const ctor = typeof mod === 'function' ? mod : mod.default;
+    // Loading the module does not load the native binding; opening a database does.
+    new ctor(':memory:').close();
+    return ctor;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+function load(name: SqliteDriverName): Promise<Constructor | Error> {
+  let found = loaded.get(name);
+  if (!found) {
+    found = name === 'node:sqlite' ? Promise.resolve(nodeSqlite()) : betterSqlite3();
+    loaded.set(name, found);
+  }
+  return found;
+}
+
+/** The drivers that load in this process, preferred first. */
+export async function availableSqliteDrivers(): Promise<SqliteDriverName[]> {
+  const names: SqliteDriverName[] = ['node:sqlite', 'better-sqlite3'];
+  const results = await Promise.all(names.map(load));
+  return names.filter((_, i) => !(results[i] instanceof Error));
+}
+
+/**
+ * Opens (creating if needed) the SQLite database at `path` with `driver`, or with the first that
+ * loads: `node:sqlite` where the running Node has it, else `better-sqlite3`.
+ */
+export async function openSqlite(
+  path: string,
+  driver?: SqliteDriverName,
+): Promise<SqliteConnection> {
+  const names: SqliteDriverName[] = driver ? [driver] : ['node:sqlite', 'better-sqlite3'];
+  const problems: string[] = [];
+  for (const name of names) {
+    const ctor = await load(name);
+    if (ctor instanceof Error) {
+      problems.push(`${name}: ${ctor.message.split('\n')[0]}`);
+      continue;
+    }
+    const db = new ctor(path);
+    // Statements are prepared once per connection; the store's SQL is a fixed, small set.
+    const prepared = new Map<string, SqliteStatement>();
+    return {
+      driver: name,
+      exec: (sql) => db.exec(sql),
+      prepare: (sql) => {
+        let statement = prepared.get(sql);
+        if (!statement) {
+          statement = db.prepare(sql);
+          prepared.set(sql, statement);
+        }
+        return statement;
+      },
+      close: () => {
+        prepared.clear();
+        db.close();
+      },
+    };
+  }
+  throw new VectorcacheAuthError(
+    'store_unavailable',
+    `The embedded key store needs SQLite: run Node 22.13 or later (built-in node:sqlite), or ` +
+      `install better-sqlite3 12 on Node 20 (npm install better-sqlite3@12), or use Redis ` +
+      `(VECTORCACHE_REDIS_URL). Tried ${problems.join('; ')}.`,
+  );
+}
