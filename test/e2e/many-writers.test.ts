@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -6,7 +6,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteKeyStore, createKeyManager, type IssuedKey } from '@vectorcache/auth-core';
 import { openSqlite } from '../../packages/core/src/stores/sqlite-driver';
-import { REPO_ROOT, childEnv, startServer, type ServerProcess } from './processes';
+import {
+  CLI_BIN,
+  REPO_ROOT,
+  runProcess,
+  startProcess,
+  type ProcessRun,
+} from '../../test-utils/processes';
+
+/** A verify-server process and its address. */
+interface ServerProcess {
+  url: string;
+  child: { kill(signal: NodeJS.Signals): boolean };
+  stop: () => Promise<void>;
+}
+
+async function startServer(env: NodeJS.ProcessEnv): Promise<ServerProcess> {
+  const started = await startProcess(process.execPath, [SERVER], {
+    cwd: REPO_ROOT,
+    env,
+    ready: /listening (\d+)/,
+  });
+  return { ...started, url: `http://127.0.0.1:${started.ready[1]}` };
+}
 
 // Many writers on one SQLite key database, as real processes: 4 servers flushing usage every
 // 50 ms, 200 creates, 50 revocations and 50 scope changes from parallel CLI processes, one server
@@ -16,7 +38,7 @@ import { REPO_ROOT, childEnv, startServer, type ServerProcess } from './processe
 // four CLI processes at a time: bounded for a shared 2-core machine.
 jest.setTimeout(150_000);
 
-const CLI = join(REPO_ROOT, 'packages', 'cli', 'dist', 'bin.js');
+const CLI = CLI_BIN;
 const SERVER = join(__dirname, 'fixtures', 'verify-server.cjs');
 const RESCOPE = join(__dirname, 'fixtures', 'rescope.cjs');
 const SERVERS = 4;
@@ -34,34 +56,18 @@ interface Job {
   target?: IssuedKey;
 }
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runProcess(args: string[], env: NodeJS.ProcessEnv, killAfterMs?: number): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, args, {
-      cwd: REPO_ROOT,
-      env: childEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const killer =
-      killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    const hung = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(killer);
-      clearTimeout(hung);
-      resolve({ code, signal, stdout, stderr });
-    });
+/** Runs a child to its end; with `killAfterMs`, SIGKILLs it then (exit `null`, nothing thrown). */
+async function run(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  killAfterMs?: number,
+): Promise<ProcessRun | null> {
+  const running = runProcess(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env,
+    timeoutMs: killAfterMs ?? 30_000,
   });
+  return killAfterMs === undefined ? running : running.catch(() => null);
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
@@ -131,9 +137,7 @@ it('loses no create, revocation, scope change or usage count, and keeps the data
   }
   await seed.close();
 
-  servers = await Promise.all(
-    Array.from({ length: SERVERS }, () => startServer(SERVER, dir, env, { tsx: false })),
-  );
+  servers = await Promise.all(Array.from({ length: SERVERS }, () => startServer(env)));
   // Every target is cached on every server first, so a change must reach it through the feed.
   for (const server of servers) {
     for (const { key } of toRevoke) expect(await ask(server, '/read', key)).toBe(200);
@@ -209,13 +213,9 @@ it('loses no create, revocation, scope change or usage count, and keeps the data
         servers[killed]!.child.kill('SIGKILL');
         dead = true;
       }
-      const exit = await runProcess(
-        job.args,
-        env,
-        job.kind === 'victim' ? randomInt(20, 400) : undefined,
-      );
+      const exit = await run(job.args, env, job.kind === 'victim' ? randomInt(20, 400) : undefined);
       done++;
-      if (job.kind === 'victim') continue; // killed or not, it proves nothing by itself
+      if (job.kind === 'victim' || exit === null) continue; // killed or not, it proves nothing
       if (exit.code !== 0 || exit.stderr !== '') {
         failures.push(`${job.kind} exited ${exit.code ?? exit.signal}: ${exit.stderr.trim()}`);
         continue;
@@ -240,7 +240,7 @@ it('loses no create, revocation, scope change or usage count, and keeps the data
   // its commit: from the time the writer logged the change (just before COMMIT) to the time the
   // server's change feed delivered it (after which its verifier answers from the new record).
   expect(unheld).toEqual([]);
-  const db = await openSqlite(path);
+  const db = openSqlite(path);
   const loggedAt = new Map<string, number>();
   for (const row of db.prepare('SELECT key_id, max(at) AS at FROM changes GROUP BY key_id').all()) {
     loggedAt.set(String(row.key_id), Number(row.at));

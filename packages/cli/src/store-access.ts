@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { describeStore, storeFromEnv, VectorcacheAuthError } from '@vectorcache/auth-core';
 import type { KeyStore, RedisKeyStoreConstructor } from '@vectorcache/auth-core';
 import { CliUsageError } from './errors';
@@ -31,24 +32,22 @@ export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Pro
 /**
  * `RedisKeyStore` from the CLI's own dependency (a globally installed CLI's core would not find
  * it), loaded only when Redis is asked for: a command on the embedded database starts faster.
+ * Required from this file (`__filename` is shimmed in the ESM build), so the CommonJS binary gets
+ * the CommonJS build of the Redis package, with the same core.
  */
-async function redisStoreClass(): Promise<RedisKeyStoreConstructor> {
-  try {
-    return (await import('@vectorcache/auth-redis')).RedisKeyStore;
-  } catch (err) {
-    // Jest's CommonJS sandbox has no dynamic import.
-    if (typeof require !== 'function') throw err;
-    return (require('@vectorcache/auth-redis') as typeof import('@vectorcache/auth-redis'))
-      .RedisKeyStore;
-  }
+function redisStoreClass(): RedisKeyStoreConstructor {
+  const mod = createRequire(__filename)('@vectorcache/auth-redis') as {
+    RedisKeyStore: RedisKeyStoreConstructor;
+  };
+  return mod.RedisKeyStore;
 }
 
 /** The store the environment asks for, read exactly as the middleware reads it. */
-async function openStore(env: NodeJS.ProcessEnv): Promise<KeyStore> {
+function openStore(env: NodeJS.ProcessEnv): KeyStore {
   if (!env.VECTORCACHE_REDIS_URL?.trim() && !env.VECTORCACHE_REDIS_CLUSTER?.trim()) {
     return storeFromEnv(env);
   }
-  return storeFromEnv(env, { RedisKeyStore: await redisStoreClass() });
+  return storeFromEnv(env, { RedisKeyStore: redisStoreClass() });
 }
 
 /** Opens the store from the environment, runs `work` with it, and always closes it. */
@@ -56,7 +55,7 @@ export async function withStore<T>(
   ctx: Context,
   work: (store: KeyStore) => Promise<T>,
 ): Promise<T> {
-  const store = await openStore(ctx.env);
+  const store = openStore(ctx.env);
   try {
     return await withDeadline(work(store), ctx.storeTimeoutMs, 'running the command');
   } catch (err) {

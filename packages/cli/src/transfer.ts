@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { formatKeyExport, parseKeyExport, VectorcacheAuthError } from '@vectorcache/auth-core';
+import { formatKeyExport, parseKeyExport } from '@vectorcache/auth-core';
 import { CliUsageError } from './errors';
 import { printJson, storeLine, withStore, type Context } from './store-access';
 
@@ -53,7 +53,8 @@ export function addImport(program: Command, ctx: Context): void {
             await store.insert(record);
             imported++;
           } catch (err) {
-            if (!(err instanceof VectorcacheAuthError && err.code === 'duplicate_key')) throw err;
+            // By code, not class: a store package may carry its own copy of core.
+            if ((err as { code?: unknown } | null)?.code !== 'duplicate_key') throw err;
             alreadyPresent++;
           }
         }

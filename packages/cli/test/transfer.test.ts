@@ -1,6 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import {
   SqliteKeyStore,
   createKeyManager,
@@ -10,8 +9,6 @@ import {
   type KeyStore,
   type StoredKeyRecord,
 } from '@vectorcache/auth-core';
-import { RedisKeyStore } from '@vectorcache/auth-redis';
-import { describeRedis, redisUrl, uniquePrefix } from '../../../test-utils/redis';
 import { PLAINTEXT_KEY, expectUsageError, makeTempDir, removeDir, runInProcess } from './helpers';
 
 let dir: string;
@@ -126,46 +123,4 @@ it('refuses an unreadable, non-JSON or incomplete file, importing nothing', asyn
   );
   expectUsageError(await runInProcess(['import'], to()), /missing required argument 'file'/);
   expect((await runInProcess(['list', '--json'], to())).stdout).toBe('[]\n');
-});
-
-describeRedis('export from the embedded database, import into Redis', () => {
-  const prefix = uniquePrefix('cli-transfer');
-  let redis: Redis;
-
-  beforeAll(async () => {
-    redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    await redis.connect();
-  });
-  afterAll(async () => {
-    const names = await redis.keys(`${prefix}*`);
-    if (names.length > 0) await redis.del(...names);
-    redis.disconnect();
-  });
-
-  it('the same keys work there, with the same records; and back again', async () => {
-    const issued = await seed(from());
-    const file = join(dir, 'export.json');
-    const exported = JSON.parse(await exportTo(from(), file)) as { keys: StoredKeyRecord[] };
-    const redisEnv = { VECTORCACHE_REDIS_URL: redisUrl, VECTORCACHE_REDIS_PREFIX: prefix };
-    const imported = await runInProcess(['import', file], redisEnv);
-    expect(imported).toMatchObject({ code: 0, stderr: '' });
-    const where = new URL(redisUrl);
-    expect(imported.stdout).toContain(
-      `Key store: Redis at ${where.hostname}:${where.port || '6379'} (key prefix ${prefix})`,
-    );
-
-    const store = new RedisKeyStore({ url: redisUrl }, { keyPrefix: prefix });
-    expect(await store.list()).toEqual(exported.keys);
-    await expectSameAnswers(store, issued);
-    await store.close();
-
-    // Redis -> a new embedded database: still the same records.
-    const back = join(dir, 'back.json');
-    await exportTo(redisEnv, back);
-    expect((await runInProcess(['import', back], to())).code).toBe(0);
-    const target = new SqliteKeyStore({ path: to().VECTORCACHE_KEYS_FILE! });
-    expect(await target.list()).toEqual(exported.keys);
-    await target.close();
-    expect(await readFile(back, 'utf8')).not.toMatch(PLAINTEXT_KEY);
-  });
 });

@@ -50,7 +50,7 @@ export function sqliteSandbox(driver: SqliteDriverName): {
     },
     /** A connection of the test's own, as another program (or a person with sqlite3) would open. */
     raw: async (at = path()) => {
-      const db = await openSqlite(at, driver);
+      const db = openSqlite(at, driver);
       db.exec('PRAGMA busy_timeout = 5000');
       open.push(db);
       return db;

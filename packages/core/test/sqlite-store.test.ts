@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { readdirSync, statSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { createVerifierFromEnv } from '../src/env';
 import { hashApiKey } from '../src/key-format';
 import { createKeyManager } from '../src/key-manager';
@@ -14,8 +12,6 @@ import { createVerifier } from '../src/verifier';
 import { PLAINTEXT_KEY } from './fixtures';
 import { sqliteDriversHere, sqliteSandbox } from './sqlite-fixtures';
 
-const run = promisify(execFile);
-const ROOT = resolve(__dirname, '../../..');
 const DRIVERS = sqliteDriversHere();
 const bearer = (key: string): string => `Bearer ${key}`;
 
@@ -35,7 +31,7 @@ describe('SQLite drivers', () => {
     const builtIn = major > 22 || (major === 22 && minor >= 13);
     // Node 22.13+ brings node:sqlite; on Node 20 the optional better-sqlite3 must have built.
     expect(DRIVERS).toContain(builtIn ? 'node:sqlite' : 'better-sqlite3');
-    expect(await availableSqliteDrivers()).toEqual(DRIVERS);
+    expect(availableSqliteDrivers()).toEqual(DRIVERS);
   });
 });
 
@@ -207,27 +203,6 @@ describe.each(DRIVERS)('SqliteKeyStore on %s', (driver) => {
     await until('a feed event', async () => (seen.length > 0 ? true : undefined), 2000);
     expect(seen).toEqual([{ type: 'feed_restored' }]);
   });
-
-  it('a revocation made by another process reaches a running verifier within a second', async () => {
-    const store = box.store();
-    const { key, record } = await createKeyManager({ store }).create({ projectId: 'p', name: 'n' });
-    const verifier = createVerifier({ store: new SqliteKeyStore({ path: box.path(), driver }) });
-    expect((await verifier.verify(bearer(key))).ok).toBe(true);
-    const script = `
-      const { SqliteKeyStore, createKeyManager } = require('./packages/core/src/index.ts');
-      const store = new SqliteKeyStore({ path: ${JSON.stringify(box.path())}, driver: ${JSON.stringify(driver)} });
-      createKeyManager({ store }).revoke(${JSON.stringify(record.id)}).then(() => store.close());
-    `;
-    await run(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT });
-    const revokedAt = Date.now();
-    await until(
-      'the verifier to refuse the key',
-      async () => ((await verifier.verify(bearer(key))).ok ? undefined : true),
-      1000,
-    );
-    expect(Date.now() - revokedAt).toBeLessThanOrEqual(1000);
-    await verifier.close();
-  }, 30_000);
 
   it('a hand-corrupted row answers 503 for that key only; every other key keeps working', async () => {
     const store = box.store();

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { VectorcacheAuthError } from '../errors';
 
 /**
@@ -32,7 +33,7 @@ export interface SqliteConnection {
 type Constructor = new (path: string) => Omit<SqliteConnection, 'driver'>;
 
 const BETTER_SQLITE3 = 'better-sqlite3';
-const loaded = new Map<SqliteDriverName, Promise<Constructor | Error>>();
+const loaded = new Map<SqliteDriverName, Constructor | Error>();
 
 function nodeSqlite(): Constructor | Error {
   const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
@@ -46,23 +47,11 @@ function nodeSqlite(): Constructor | Error {
   return new Error(`node:sqlite is not available in Node ${process.version} (it is from 22.13)`);
 }
 
-/**
- * Loads a package as resolved from this module's own folder: `import()` in both builds; `require`
- * where dynamic import is unavailable (Jest's CommonJS sandbox).
- */
-async function importFromHere(name: string): Promise<unknown> {
+function betterSqlite3(): Constructor | Error {
   try {
-    return await import(name);
-  } catch (err) {
-    if (typeof require !== 'function') throw err;
-    return require(name);
-  }
-}
-
-async function betterSqlite3(): Promise<Constructor | Error> {
-  try {
-    const mod = (await importFromHere(BETTER_SQLITE3)) as Constructor | { default: Constructor };
-    const ctor = typeof mod === 'function' ? mod : mod.default;
+    // Resolved from core's own file, where the optional dependency is installed, wherever the
+    // process started. `__filename` is shimmed from import.meta.url in the ESM build.
+    const ctor = createRequire(__filename)(BETTER_SQLITE3) as Constructor;
     // Loading the module does not load the native binding; opening a database does.
     new ctor(':memory:').close();
     return ctor;
@@ -71,34 +60,30 @@ async function betterSqlite3(): Promise<Constructor | Error> {
   }
 }
 
-function load(name: SqliteDriverName): Promise<Constructor | Error> {
+function load(name: SqliteDriverName): Constructor | Error {
   let found = loaded.get(name);
   if (!found) {
-    found = name === 'node:sqlite' ? Promise.resolve(nodeSqlite()) : betterSqlite3();
+    found = name === 'node:sqlite' ? nodeSqlite() : betterSqlite3();
     loaded.set(name, found);
   }
   return found;
 }
 
 /** The drivers that load in this process, preferred first. */
-export async function availableSqliteDrivers(): Promise<SqliteDriverName[]> {
+export function availableSqliteDrivers(): SqliteDriverName[] {
   const names: SqliteDriverName[] = ['node:sqlite', 'better-sqlite3'];
-  const results = await Promise.all(names.map(load));
-  return names.filter((_, i) => !(results[i] instanceof Error));
+  return names.filter((name) => !(load(name) instanceof Error));
 }
 
 /**
  * Opens (creating if needed) the SQLite database at `path` with `driver`, or with the first that
  * loads: `node:sqlite` where the running Node has it, else `better-sqlite3`.
  */
-export async function openSqlite(
-  path: string,
-  driver?: SqliteDriverName,
-): Promise<SqliteConnection> {
+export function openSqlite(path: string, driver?: SqliteDriverName): SqliteConnection {
   const names: SqliteDriverName[] = driver ? [driver] : ['node:sqlite', 'better-sqlite3'];
   const problems: string[] = [];
   for (const name of names) {
-    const ctor = await load(name);
+    const ctor = load(name);
     if (ctor instanceof Error) {
       problems.push(`${name}: ${ctor.message.split('\n')[0]}`);
       continue;

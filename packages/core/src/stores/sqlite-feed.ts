@@ -30,7 +30,6 @@ export class SqliteChangeFeed {
   private readonly listeners = new ChangeFeed();
   private subscribers = 0;
   private timer: NodeJS.Timeout | undefined;
-  private polling = false;
   private down = false;
   private closed = false;
   private position = 0;
@@ -42,7 +41,7 @@ export class SqliteChangeFeed {
    */
   constructor(
     private readonly intervalMs: number,
-    private readonly connect: () => Promise<SqliteConnection | undefined>,
+    private readonly connect: () => SqliteConnection | undefined,
   ) {}
 
   /** Starts reading at the log's end, or at its beginning when everything in it is news. */
@@ -84,12 +83,11 @@ export class SqliteChangeFeed {
     for (const change of pending.changes) this.listeners.emit(change);
   }
 
-  private async poll(): Promise<void> {
-    if (this.polling || this.closed) return;
-    this.polling = true;
+  private poll(): void {
+    if (this.closed) return;
     try {
-      const db = await this.connect();
-      if (!db || this.closed) return;
+      const db = this.connect();
+      if (!db) return;
       const version = Number(db.prepare(CHANGE_LOG_SQL.dataVersion).get()?.data_version);
       const pending =
         version === this.dataVersion ? { changes: [], position: this.position } : this.pending(db);
@@ -104,8 +102,6 @@ export class SqliteChangeFeed {
         this.down = true;
         this.listeners.emit({ type: 'feed_lost' });
       }
-    } finally {
-      this.polling = false;
     }
   }
 
@@ -114,7 +110,7 @@ export class SqliteChangeFeed {
     const unsubscribe = this.listeners.subscribe(listener);
     this.subscribers++;
     if (!this.timer && !this.closed) {
-      this.timer = setInterval(() => void this.poll(), this.intervalMs);
+      this.timer = setInterval(() => this.poll(), this.intervalMs);
       this.timer.unref();
     }
     let active = true;

@@ -99,12 +99,12 @@ function importLegacy(db: SqliteConnection, file: string): void {
  * Opens the key database: WAL mode, a busy timeout, synchronous commits, the schema migrated,
  * and a legacy JSON key file imported. Any failure is a `store_unreadable` error naming the file.
  */
-export async function openKeyDatabase(options: OpenOptions): Promise<SqliteConnection> {
+export function openKeyDatabase(options: OpenOptions): SqliteConnection {
   const { path } = options;
   let db: SqliteConnection | undefined;
   try {
     prepareFile(path);
-    db = await openSqlite(path, options.driver);
+    db = openSqlite(path, options.driver);
     db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`);
     const mode = db.prepare('PRAGMA journal_mode = WAL').get()?.journal_mode;
     if (String(mode).toLowerCase() !== 'wal') {

@@ -98,7 +98,6 @@ export class SqliteKeyStore implements KeyStore {
   private readonly now: () => number;
   private readonly feed: SqliteChangeFeed;
   private connection: SqliteConnection | undefined;
-  private opening: Promise<SqliteConnection> | undefined;
   private closed = false;
   private lastPrune = -Infinity;
   /** A read answered "empty" because the file did not exist yet: replay its whole change log. */
@@ -120,7 +119,7 @@ export class SqliteKeyStore implements KeyStore {
     this.now = options.now ?? Date.now;
     this.feed = new SqliteChangeFeed(this.pollIntervalMs, () =>
       // Until some process creates the file, there is nothing to read and nothing to create.
-      this.connection || existsSync(this.path) ? this.database() : Promise.resolve(undefined),
+      this.connection || existsSync(this.path) ? this.database() : undefined,
     );
   }
 
@@ -129,39 +128,24 @@ export class SqliteKeyStore implements KeyStore {
     return this.connection?.driver;
   }
 
-  private database(): Promise<SqliteConnection> {
+  /** The open connection; opens it (and migrates, and imports a legacy file) on first use. */
+  private database(): SqliteConnection {
     if (this.closed) {
-      return Promise.reject(
-        new VectorcacheAuthError('store_unavailable', `The key store ${this.path} is closed.`),
-      );
+      throw new VectorcacheAuthError('store_unavailable', `The key store ${this.path} is closed.`);
     }
-    if (this.connection) return Promise.resolve(this.connection);
-    this.opening ??= openKeyDatabase({
-      path: this.path,
-      driver: this.options.driver,
-      busyTimeoutMs: this.busyTimeoutMs,
-      legacyJsonFile: this.options.legacyJsonFile,
-    }).then(
-      (db) => {
-        if (this.closed) {
-          db.close();
-          throw new VectorcacheAuthError(
-            'store_unavailable',
-            `The key store ${this.path} is closed.`,
-          );
-        }
-        // After answering "absent", the whole log is news: read it at the next poll.
-        this.feed.start(db, this.servedAbsent);
-        this.connection = db;
-        return db;
-      },
-      (err: unknown) => {
-        // The next call tries again: a fixed file or folder makes the store usable.
-        this.opening = undefined;
-        throw err;
-      },
-    );
-    return this.opening;
+    if (!this.connection) {
+      // A failure is thrown to the caller; the next call tries again (a fixed file works).
+      const db = openKeyDatabase({
+        path: this.path,
+        driver: this.options.driver,
+        busyTimeoutMs: this.busyTimeoutMs,
+        legacyJsonFile: this.options.legacyJsonFile,
+      });
+      // After answering "absent", the whole log is news: read it at the next poll.
+      this.feed.start(db, this.servedAbsent);
+      this.connection = db;
+    }
+    return this.connection;
   }
 
   private failure(err: unknown): Error {
@@ -184,12 +168,11 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   /** Runs `work` on the open database, turning driver errors into store errors. */
-  private async use<T>(work: (db: SqliteConnection) => T): Promise<T> {
-    const db = await this.database();
+  private use<T>(work: (db: SqliteConnection) => T): Promise<T> {
     try {
-      return work(db);
+      return Promise.resolve(work(this.database()));
     } catch (err) {
-      throw this.failure(err);
+      return Promise.reject(this.failure(err));
     }
   }
 
@@ -298,7 +281,7 @@ export class SqliteKeyStore implements KeyStore {
   /** The record with this id, or `null`. */
   get(id: string): Promise<StoredKeyRecord | null> {
     return this.read(null, (db) => {
-      const row = db.prepare(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = ?`).get(String(id));
+      const row = db.prepare(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = ?`).get(id);
       return row ? recordFromRow(row) : null;
     });
   }
@@ -313,7 +296,7 @@ export class SqliteKeyStore implements KeyStore {
               .prepare(
                 `SELECT ${KEY_COLUMNS} FROM keys WHERE project_id = ? ORDER BY created_at, id`,
               )
-              .all(String(filter.projectId));
+              .all(filter.projectId);
       const records: StoredKeyRecord[] = [];
       for (const row of rows) {
         try {
