@@ -155,7 +155,7 @@ it('loses no create, revocation, scope change or usage count, and keeps the data
       const status = await ask(server, '/read', usageKeys[s]![k]!.key);
       if (status === 200) served[s]![k]!++;
       else if (!(s === killed && status === 0)) failures.push(`server ${s} answered ${status}`);
-      await sleep(20);
+      await sleep(50);
     }
   });
 
@@ -201,7 +201,7 @@ it('loses no create, revocation, scope change or usage count, and keeps the data
           if (s === killed && dead) pending.delete(s);
           else if ((await ask(servers[s]!, path, key)) === want) pending.delete(s);
         }
-        if (pending.size > 0) await sleep(20);
+        if (pending.size > 0) await sleep(50);
       }
       if (pending.size > 0) unheld.push(`${path} ${want} not answered by servers ${[...pending]}`);
     })();
