@@ -100,7 +100,9 @@ export function describeStore(env: Env = process.env): string {
     try {
       const connection: RedisEnvConnection | null = redisConnectionFromEnv(env);
       if (connection && 'cluster' in connection) {
-        nodes = connection.cluster.map(({ host, port }) => `${host}:${port}`).join(',');
+        nodes = connection.cluster
+          .map(({ host, port }) => `${host.includes(':') ? `[${host}]` : host}:${port}`)
+          .join(',');
       }
     } catch {
       // an invalid setting is reported when the store is opened; never echo what may be secret

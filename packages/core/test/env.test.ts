@@ -73,6 +73,12 @@ describe('zero configuration', () => {
       'Redis at 10.0.0.7:6380 (key prefix app:)',
     );
     expect(describeStore({ VECTORCACHE_REDIS_URL: 'not a url s3cret' })).not.toContain('s3cret');
+    expect(describeStore({ VECTORCACHE_REDIS_CLUSTER: '10.0.0.1:7000, [::1]:7001' })).toBe(
+      'Redis Cluster at 10.0.0.1:7000,[::1]:7001',
+    );
+    expect(describeStore({ VECTORCACHE_REDIS_CLUSTER: 'user:s3cret@host:1' })).not.toContain(
+      's3cret',
+    );
   });
 
   it('reads the pepper and the project', () => {
