@@ -111,6 +111,17 @@ it('imports an earlier version keys.json, and lists what it imported', async () 
   );
 });
 
+it('imports a bare array of records too, and refuses JSON without records', async () => {
+  const issued = await seed(from());
+  const file = join(dir, 'bare.json');
+  const exported = JSON.parse(await exportTo(from(), file)) as { keys: StoredKeyRecord[] };
+  await writeFile(file, JSON.stringify(exported.keys));
+  const result = await runInProcess(['import', file, '--json'], to());
+  expect(JSON.parse(result.stdout)).toEqual({ imported: issued.length, alreadyPresent: 0 });
+  await writeFile(file, JSON.stringify({ version: 1 }));
+  expectUsageError(await runInProcess(['import', file], to()), /does not hold key records/);
+});
+
 it('refuses an unreadable, non-JSON or incomplete file, importing nothing', async () => {
   expectUsageError(await runInProcess(['import', join(dir, 'absent.json')], to()), /cannot read/);
   const bad = join(dir, 'bad.json');

@@ -1,4 +1,4 @@
-import { readdirSync, statSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createVerifierFromEnv } from '../src/env';
 import { hashApiKey } from '../src/key-format';
@@ -335,6 +335,51 @@ describe.each(DRIVERS)('SqliteKeyStore on %s', (driver) => {
     await store.list();
     await store.close();
     await expect(store.list()).rejects.toMatchObject({ code: 'store_unavailable' });
+  });
+
+  it('a write that waits past busyTimeoutMs for another writer fails as a store failure, saying why', async () => {
+    const store = box.store({ busyTimeoutMs: 50 });
+    const { record } = await createKeyManager({ store }).create({ projectId: 'p', name: 'n' });
+    const other = await box.raw();
+    other.exec('BEGIN IMMEDIATE'); // another process holds the write lock
+    await expect(store.update(record.id, { name: 'x' })).rejects.toMatchObject({
+      code: 'store_unavailable',
+      message: expect.stringMatching(/held the write lock for longer than 50 ms/),
+    });
+    expect(await store.findByHash(record.hash)).toMatchObject({ name: 'n' }); // reads go on
+    other.exec('ROLLBACK');
+    expect(await store.update(record.id, { name: 'x' })).toMatchObject({ name: 'x' });
+  });
+
+  it('refuses an incomplete record; an empty patch changes and publishes nothing', async () => {
+    const store = box.store();
+    const seen: StoreChange[] = [];
+    const { record } = await createKeyManager({ store }).create({ projectId: 'p', name: 'n' });
+    store.subscribe((change) => seen.push(change));
+    await expect(store.insert({ id: 'key_1' } as StoredKeyRecord)).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    expect(await store.update(record.id, {})).toMatchObject({ id: record.id, name: 'n' });
+    expect(await store.update('key_000000000000000000000000', {})).toBeNull();
+    expect(seen).toEqual([]);
+  });
+
+  it('the feed says lost while the file cannot be opened, and restored once it can', async () => {
+    writeFileSync(box.path(), 'not a database yet');
+    const store = box.store();
+    const seen: StoreChange[] = [];
+    store.subscribe((change) => seen.push(change));
+    await until('feed_lost', async () => (seen.length > 0 ? true : undefined), 2000);
+    expect(seen).toEqual([{ type: 'feed_lost' }]);
+    rmSync(box.path());
+    await createKeyManager({ store: box.store() }).create({ projectId: 'p', name: 'n' });
+    await until(
+      'feed_restored',
+      async () => (seen.some((c) => c.type === 'feed_restored') ? true : undefined),
+      2000,
+    );
+    expect(seen[0]).toEqual({ type: 'feed_lost' });
+    expect(seen.filter((c) => c.type === 'feed_lost')).toHaveLength(1);
   });
 
   it('refuses bad options with the fix', () => {
