@@ -18,6 +18,8 @@ const shared = {
 // Tests that start processes or servers of their own, or need Redis: not part of `unit`.
 const PACKAGING = '/test/packaging(\\.test\\.ts|/)';
 const BINARY = '/packages/cli/test/bin\\.test\\.ts$';
+// A package's own tests that start processes: `*.e2e.test.ts`.
+const PROCESSES = '\\.e2e\\.test\\.ts$';
 const REDIS_FAULTS = '/packages/redis/test/(cluster-)?failover\\.test\\.ts$';
 const REDIS_CODEC = '/packages/redis/test/record-codec\\.test\\.ts$';
 
@@ -40,6 +42,7 @@ const config: Config = {
         '/node_modules/',
         PACKAGING,
         BINARY,
+        PROCESSES,
         // Every Redis suite but the codec's needs a Redis server.
         '/packages/redis/test/(?!record-codec\\.test\\.ts$)',
       ],
@@ -65,7 +68,11 @@ const config: Config = {
     {
       ...shared,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/packages/cli/test/bin.test.ts'],
+      testMatch: [
+        '<rootDir>/test/e2e/**/*.test.ts',
+        '<rootDir>/packages/cli/test/bin.test.ts',
+        '<rootDir>/packages/*/test/**/*.e2e.test.ts',
+      ],
     },
     {
       ...shared,

@@ -7,12 +7,13 @@ import { benchHttp, httpRows, httpSettings, httpTable } from './http/cost';
 import { benchJwtVerify } from './jwt';
 import { benchAnalyticsCost, benchCachedVerify } from './micro';
 import { benchRedis } from './redis';
+import { benchSqlite } from './sqlite';
 import type { BenchRow } from './stats';
 
 const README = resolve(__dirname, 'README.md');
 const START = '<!-- results:start -->';
 const END = '<!-- results:end -->';
-const SECTIONS = ['micro', 'redis', 'http'] as const;
+const SECTIONS = ['micro', 'redis', 'sqlite', 'http'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function machine(): string {
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
   }
   if (run('redis'))
     rows.push(...(await benchRedis(args.includes('cluster') ? 'cluster' : undefined)));
+  if (run('sqlite')) rows.push(...(await benchSqlite()));
   if (run('http')) {
     const all = await benchHttp(
       frameworks.length > 0 ? frameworks : (FRAMEWORKS as readonly Framework[]),

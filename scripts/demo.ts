@@ -1,20 +1,20 @@
 /**
- * `pnpm demo`: starts examples/express-server on the embedded file store, creates a demo key on
+ * `pnpm demo`: starts examples/express-server on the embedded SQLite store, creates a demo key on
  * the first run, checks the three answers itself and prints ready-to-paste curl lines.
  *
  * Environment: PORT (default 3000), VECTORCACHE_DEMO_DIR (default `.vectorcache/` of the repo:
- * `keys.json` and the gitignored `demo-key`, mode 0600, which lets later runs show the key again).
+ * `keys.db` and the gitignored `demo-key`, mode 0600, which lets later runs show the key again).
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import {
-  FileKeyStore,
   createKeyManager,
   hashApiKey,
   isApiKeyFormat,
   keyStatus,
   pepperFromEnv,
+  storeFromEnv,
 } from '@vectorcache/auth-core';
 import { createApp } from '../examples/express-server/src/app';
 
@@ -22,7 +22,7 @@ const REPO_ROOT = resolve(__dirname, '..');
 const DEMO_DIR = resolve(
   process.env.VECTORCACHE_DEMO_DIR?.trim() || join(REPO_ROOT, '.vectorcache'),
 );
-const KEYS_FILE = join(DEMO_DIR, 'keys.json');
+const KEYS_FILE = join(DEMO_DIR, 'keys.db');
 const KEY_FILE = join(DEMO_DIR, 'demo-key');
 const DEMO_PROJECT = 'demo';
 const DEMO_SCOPES = ['cache:read'];
@@ -45,7 +45,8 @@ function parsePort(text: string): number {
 /** The saved demo key if it is still active in the store; otherwise a new one, saved (0600). */
 async function demoKey(): Promise<{ key: string; created: boolean }> {
   const pepper = pepperFromEnv();
-  const store = new FileKeyStore({ path: KEYS_FILE });
+  // The environment points at KEYS_FILE (see main); an earlier demo's keys.json beside it is imported.
+  const store = storeFromEnv();
   try {
     const saved = (await readFile(KEY_FILE, 'utf8').catch(() => '')).trim();
     if (isApiKeyFormat(saved)) {
@@ -83,7 +84,7 @@ function display(path: string): string {
 
 async function main(): Promise<void> {
   const port = parsePort(process.env.PORT?.trim() || '3000');
-  // The demo always runs on its own file store, whatever the shell says.
+  // The demo always runs on its own key database, whatever the shell says.
   process.env.VECTORCACHE_KEYS_FILE = KEYS_FILE;
   delete process.env.VECTORCACHE_REDIS_URL;
   delete process.env.VECTORCACHE_PROJECT_ID;
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `Vectorcache auth demo: examples/express-server listening on ${base}`,
-      `Key store: ${display(KEYS_FILE)} (embedded file store)`,
+      `Key store: SQLite key database ${KEYS_FILE}`,
       created
         ? `Demo key: created now (project ${DEMO_PROJECT}, scopes ${DEMO_SCOPES.join(',')}) and saved to ${display(KEY_FILE)} (mode 0600${DEMO_DIR === join(REPO_ROOT, '.vectorcache') ? ', gitignored' : ''}) so later runs can show it again.`
         : `Demo key: the one saved in ${display(KEY_FILE)} (project ${DEMO_PROJECT}, scopes ${DEMO_SCOPES.join(',')}).`,

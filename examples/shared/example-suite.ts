@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKeyManager, FileKeyStore, type KeyManager } from '@vectorcache/auth-core';
+import { createKeyManager, SqliteKeyStore, type KeyManager } from '@vectorcache/auth-core';
 import request from 'supertest';
 
 /** An example app started for one test: what supertest talks to, and how to stop it. */
@@ -18,7 +18,7 @@ export interface RunningExample {
 export function exampleSuite(name: string, start: () => Promise<RunningExample>): void {
   const saved = { ...process.env };
   let dir: string;
-  let store: FileKeyStore;
+  let store: SqliteKeyStore;
   let keys: KeyManager;
   let running: RunningExample;
   let reader: string;
@@ -30,9 +30,9 @@ export function exampleSuite(name: string, start: () => Promise<RunningExample>)
     delete process.env.VECTORCACHE_REDIS_URL;
     delete process.env.VECTORCACHE_KEY_PEPPER;
     delete process.env.VECTORCACHE_PROJECT_ID;
-    process.env.VECTORCACHE_KEYS_FILE = join(dir, 'keys.json');
-    // Keys are created the way the CLI does: a key manager on the same file.
-    store = new FileKeyStore({ path: join(dir, 'keys.json') });
+    process.env.VECTORCACHE_KEYS_FILE = join(dir, 'keys.db');
+    // Keys are created the way the CLI does: a key manager on the same database.
+    store = new SqliteKeyStore({ path: join(dir, 'keys.db') });
     keys = createKeyManager({ store });
     reader = (await keys.create({ projectId: 'acme', name: 'reader', scopes: ['cache:read'] })).key;
     writer = (await keys.create({ projectId: 'acme', name: 'writer' })).key;
@@ -113,7 +113,7 @@ export function exampleSuite(name: string, start: () => Promise<RunningExample>)
     expect(res.body).toEqual({ detail: 'prompt must be a non-empty string' });
   });
 
-  it('stops accepting a key once it is revoked in the key file', async () => {
+  it('stops accepting a key once it is revoked in the key database', async () => {
     const { key, record } = await keys.create({ projectId: 'acme', name: 'temp' });
     const ask = () =>
       request(running.target)
@@ -122,7 +122,8 @@ export function exampleSuite(name: string, start: () => Promise<RunningExample>)
         .send({ prompt: 'x' });
     expect((await ask()).status).toBe(200);
     await keys.revoke(record.id);
-    // The running app's file store notices the change by polling the file (docs/contract.md: within 1 s).
+    // The running app's store notices another connection's change through its change log
+    // (docs/contract.md: within 1 s).
     let status = 200;
     for (let i = 0; i < 40 && status === 200; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,4 +1,7 @@
-import { MemoryKeyStore } from '@vectorcache/auth-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryKeyStore, SqliteKeyStore } from '@vectorcache/auth-core';
 import { RedisKeyStore } from '@vectorcache/auth-redis';
 import { analyticsStoreContract } from '../../test-utils/analytics-contract';
 import { describeRedis, redisUrl, uniquePrefix } from '../../test-utils/redis';
@@ -6,6 +9,18 @@ import { describeRedis, redisUrl, uniquePrefix } from '../../test-utils/redis';
 analyticsStoreContract('MemoryKeyStore', async () => {
   const store = new MemoryKeyStore();
   return { store, close: () => store.close() };
+});
+
+analyticsStoreContract('SqliteKeyStore', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vc-contract-'));
+  const store = new SqliteKeyStore({ path: join(dir, 'keys.db') });
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 });
 
 describeRedis('on Redis', () => {

@@ -144,7 +144,7 @@ function defineFlow(setUp: (dir: string) => Promise<Backend>, tearDown: () => Pr
   });
 }
 
-describe('CLI and a zero-config server on the embedded file store', () => {
+describe('CLI and a zero-config server on the embedded SQLite store', () => {
   defineFlow(
     async (dir) => ({
       env: {},

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { SqliteKeyStore, type StoredKeyRecord } from '@vectorcache/auth-core';
 import { REPO_ROOT, startServer, type ServerProcess } from './processes';
 
 // Real processes under a loaded 2-core machine: generous bounds, never relied on for speed.
@@ -14,8 +15,14 @@ const DEMO_SCRIPT = join(REPO_ROOT, 'scripts', 'demo.ts');
 const READY = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
 const run = promisify(execFile);
 
-interface StoredFile {
-  keys: Array<{ projectId: string; scopes: string[]; hash: string }>;
+/** Every record in the demo's key database, read as another process would. */
+async function storedKeys(): Promise<StoredKeyRecord[]> {
+  const store = new SqliteKeyStore({ path: join(dir, 'keys.db') });
+  try {
+    return await store.list();
+  } finally {
+    await store.close();
+  }
 }
 
 let dir: string;
@@ -51,10 +58,11 @@ it('first run: creates a read-only demo key, saves it 0600, and its curl lines g
   expect(key).toMatch(/^vc_[0-9a-f]{32}$/);
   expect((await stat(join(dir, 'demo-key'))).mode & 0o777).toBe(0o600);
 
-  const stored = JSON.parse(await readFile(join(dir, 'keys.json'), 'utf8')) as StoredFile;
-  expect(stored.keys).toHaveLength(1);
-  expect(stored.keys[0]).toMatchObject({ projectId: 'demo', scopes: ['cache:read'] });
-  expect(JSON.stringify(stored)).not.toContain(key.slice(3));
+  expect(output).toContain(`Key store: SQLite key database ${join(dir, 'keys.db')}`);
+  const stored = await storedKeys();
+  expect(stored).toHaveLength(1);
+  expect(stored[0]).toMatchObject({ projectId: 'demo', scopes: ['cache:read'] });
+  expect((await readFile(join(dir, 'keys.db'))).toString('latin1')).not.toContain(key.slice(3));
 
   const lines = output.split('\n').map((line) => line.trim());
   const exportLine = lines.find((line) => line.startsWith('export VECTORCACHE_API_KEY='));
@@ -73,12 +81,11 @@ it('later runs show the saved key again and create no other', async () => {
   demo = await startDemo();
   expect(demo.output()).toContain(`export VECTORCACHE_API_KEY=${key}`);
   expect(demo.output()).toContain('Self-check passed.');
-  const stored = JSON.parse(await readFile(join(dir, 'keys.json'), 'utf8')) as StoredFile;
-  expect(stored.keys).toHaveLength(1);
+  expect(await storedKeys()).toHaveLength(1);
 });
 
 it('the default demo directory is gitignored', async () => {
-  const paths = ['.vectorcache/demo-key', '.vectorcache/keys.json'];
+  const paths = ['.vectorcache/demo-key', '.vectorcache/keys.db', '.vectorcache/keys.db-wal'];
   const { stdout } = await run('git', ['check-ignore', ...paths], { cwd: REPO_ROOT });
   expect(stdout.trim().split('\n')).toEqual(paths);
 });

@@ -18,7 +18,8 @@ const isPublicOrAdmin = (request: FastifyRequest): boolean =>
  * Builds the example cache API: `GET /health` is public, `POST /v1/cache/query` needs
  * `cache:read` and `POST /v1/cache/write` needs `cache:write`; `/admin` is the management API
  * (`keys:manage`, `analytics:read`). Keys come from the environment
- * (`VECTORCACHE_KEYS_FILE`, default `.vectorcache/keys.json`, or `VECTORCACHE_REDIS_URL`);
+ * (`VECTORCACHE_KEYS_FILE`, which `src/server.ts` defaults to the repository's
+ * `.vectorcache/keys.db`, or `VECTORCACHE_REDIS_URL`);
  * `app.close()` also flushes usage and closes the key store.
  * @example
  * const app = await createApp();

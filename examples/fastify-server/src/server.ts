@@ -1,4 +1,8 @@
+import { describeStore } from '@vectorcache/auth-core';
+import { useExampleKeyStore } from '../../shared/key-store';
 import { createApp } from './app';
+
+useExampleKeyStore(); // before the app reads the environment
 
 const port = Number(process.env.PORT ?? 3000);
 const host = '127.0.0.1';
@@ -11,6 +15,7 @@ async function main(): Promise<void> {
   }
   await app.listen({ port, host });
   console.log(`Vectorcache Fastify example listening on http://${host}:${port}`);
+  console.log(`Key store: ${describeStore()}`);
 }
 
 main().catch((error: Error) => {

@@ -23,7 +23,8 @@ const isHealthCheck = (ctx: KoaAuthContext): boolean =>
  * Builds the example cache API: `GET /health` is public, `POST /v1/cache/query` needs
  * `cache:read` and `POST /v1/cache/write` needs `cache:write`; `/admin` is the management API
  * (`keys:manage`, `analytics:read`). Keys come from the environment (`VECTORCACHE_KEYS_FILE`,
- * default `.vectorcache/keys.json`, or `VECTORCACHE_REDIS_URL`).
+ * which `src/server.ts` defaults to the repository's `.vectorcache/keys.db`, or
+ * `VECTORCACHE_REDIS_URL`).
  * @example
  * const { app } = createApp();
  * app.listen(3000, '127.0.0.1');

@@ -34,7 +34,7 @@ const jsonBody = (request: Request): Promise<unknown> => request.json().catch(()
  * Builds the example cache API as Web-standard route handlers guarded by `authenticateRequest`,
  * the same answers as the framework adapters give. In a Next.js app each one is the `POST` (or
  * `GET`) export of a `route.ts`; `server.ts` serves them on a bare `node:http` server. Keys come
- * from the environment (`VECTORCACHE_KEYS_FILE`, default `.vectorcache/keys.json`, or
+ * from the environment (`VECTORCACHE_KEYS_FILE`, which `src/server.ts` defaults to the repository's `.vectorcache/keys.db`, or
  * `VECTORCACHE_REDIS_URL`), and `VECTORCACHE_PROJECT_ID` names the required project, if any.
  * @example
  * // app/v1/cache/query/route.ts

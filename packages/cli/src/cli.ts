@@ -5,13 +5,11 @@ import {
   pepperFromEnv,
   publicRecord,
   resolveUsageRange,
-  storeFromEnv,
   toUsagePoints,
   validateScopes,
   VectorcacheAuthError,
 } from '@vectorcache/auth-core';
 import type { ApiKeyRecord, AuditEntry, KeyManager, KeyStore } from '@vectorcache/auth-core';
-import { RedisKeyStore } from '@vectorcache/auth-redis';
 import { parseDuration } from './duration';
 import { CliUsageError } from './errors';
 import {
@@ -23,6 +21,8 @@ import {
   formatTable,
   formatUsageTable,
 } from './format';
+import { printJson, storeLine, withStore, type Context } from './store-access';
+import { addExport, addImport } from './transfer';
 
 /** Anything with a `write(text)` method: `process.stdout`, or a collector in tests. */
 export interface CliWritable {
@@ -63,24 +63,17 @@ const PROGRAM = 'vectorcache-keys';
 export const VERSION: string = (createRequire(__filename)('../package.json') as { version: string })
   .version;
 const PLAINTEXT_KEY = /vc_[0-9a-f]{32}/g;
+const COMMANDS = 'create, list, revoke, rotate, update, usage, audit, export, import';
 
 const ENVIRONMENT_HELP = `
 Environment (the same variables as the middleware):
-  VECTORCACHE_KEYS_FILE     key file of the embedded store (default: .vectorcache/keys.json)
-  VECTORCACHE_REDIS_URL     use Redis instead of the file (e.g. redis://127.0.0.1:6379)
+  VECTORCACHE_KEYS_FILE     the embedded SQLite key database (default: .vectorcache/keys.db)
+  VECTORCACHE_REDIS_URL     use Redis instead of the database (e.g. redis://127.0.0.1:6379)
   VECTORCACHE_REDIS_CLUSTER use a Redis Cluster instead (seed nodes host:port,host:port)
   VECTORCACHE_REDIS_PREFIX  key-name prefix in Redis (default: vc:)
   VECTORCACHE_KEY_PEPPER    HMAC pepper for key hashes; must match the servers'
 
 Exit codes: 0 success, 2 bad input or unusable store, 1 internal error.`;
-
-interface Context {
-  env: NodeJS.ProcessEnv;
-  openStore: () => KeyStore;
-  out: (text: string) => void;
-  now: () => number;
-  storeTimeoutMs: number;
-}
 
 /** One line, no control characters, and never a plaintext key, whatever the message was. */
 function oneLine(message: string): string {
@@ -91,60 +84,14 @@ function oneLine(message: string): string {
     .trim();
 }
 
-function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new VectorcacheAuthError(
-            'store_timeout',
-            `the key store did not answer within ${ms} ms while ${what}; check that it is reachable`,
-          ),
-        ),
-      ms,
-    );
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-}
-
-/**
- * The store the environment asks for, read exactly as the middleware reads it; the Redis store
- * class comes from the CLI's own dependency, since a globally installed CLI's core would not find it.
- */
-function openStore(env: NodeJS.ProcessEnv): KeyStore {
-  return storeFromEnv(env, { RedisKeyStore });
-}
-
 /** Opens the store from the environment, runs `work` with a key manager, and always closes it. */
-async function withKeys<T>(
+function withKeys<T>(
   ctx: Context,
   work: (keys: KeyManager, store: KeyStore) => Promise<T>,
 ): Promise<T> {
-  const store = ctx.openStore();
-  try {
-    const keys = createKeyManager({ store, pepper: pepperFromEnv(ctx.env), now: ctx.now });
-    return await withDeadline(work(keys, store), ctx.storeTimeoutMs, 'running the command');
-  } catch (err) {
-    if (err instanceof VectorcacheAuthError || err instanceof CliUsageError) throw err;
-    // A driver's own error (e.g. ioredis while Redis is down) is a store failure, not a CLI bug.
-    const which = ctx.env.VECTORCACHE_REDIS_CLUSTER?.trim()
-      ? 'the Redis Cluster key store (VECTORCACHE_REDIS_CLUSTER)'
-      : ctx.env.VECTORCACHE_REDIS_URL?.trim()
-        ? 'the Redis key store (VECTORCACHE_REDIS_URL)'
-        : 'the key file';
-    throw new VectorcacheAuthError(
-      'store_unavailable',
-      `${which} failed: ${err instanceof Error ? err.message : String(err)}`,
-      { cause: err },
-    );
-  } finally {
-    await withDeadline(store.close(), ctx.storeTimeoutMs, 'closing it').catch(() => undefined);
-  }
-}
-
-function printJson(ctx: Context, value: unknown): void {
-  ctx.out(`${JSON.stringify(value, null, 2)}\n`);
+  return withStore(ctx, (store) =>
+    work(createKeyManager({ store, pepper: pepperFromEnv(ctx.env), now: ctx.now }), store),
+  );
 }
 
 function requireText(value: string, option: string): string {
@@ -205,7 +152,8 @@ function addCreate(program: Command, ctx: Context): void {
         ctx.out(
           `Created key ${issued.record.id} (${displayPrefix(issued.record.prefix)}) in project ${issued.record.projectId}.\n` +
             formatIssuedKey(issued.key) +
-            formatRecord(issued.record),
+            formatRecord(issued.record) +
+            storeLine(ctx),
         );
       },
     );
@@ -225,10 +173,12 @@ function addList(program: Command, ctx: Context): void {
       const records = await withKeys(ctx, (keys) => keys.list(filter));
       if (options.json === true) return printJson(ctx, records);
       if (records.length === 0) {
-        ctx.out(filter ? `No keys in project ${filter.projectId}.\n` : 'No keys.\n');
+        ctx.out(
+          (filter ? `No keys in project ${filter.projectId}.\n` : 'No keys.\n') + storeLine(ctx),
+        );
         return;
       }
-      ctx.out(formatTable(records));
+      ctx.out(formatTable(records) + storeLine(ctx));
     });
 }
 
@@ -247,7 +197,8 @@ function addRevoke(program: Command, ctx: Context): void {
       const already = before !== null && before.revokedAt !== null;
       ctx.out(
         `${already ? 'Key was already revoked' : 'Revoked key'} ${record.id} (${displayPrefix(record.prefix)}).\n` +
-          formatRecord(record),
+          formatRecord(record) +
+          storeLine(ctx),
       );
     });
 }
@@ -274,7 +225,8 @@ function addRotate(program: Command, ctx: Context): void {
         `Rotated key ${id}: the new key is ${issued.record.id} (${displayPrefix(issued.record.prefix)}).\n` +
           formatIssuedKey(issued.key) +
           formatRecord(issued.record) +
-          (old ? `\nThe old key ${old.id} is ${statusLine(old)}.\n` : ''),
+          (old ? `\nThe old key ${old.id} is ${statusLine(old)}.\n` : '') +
+          storeLine(ctx),
       );
     });
 }
@@ -402,7 +354,7 @@ function addAudit(program: Command, ctx: Context): void {
 function buildProgram(ctx: Context): Command {
   const program = new Command(PROGRAM)
     .description(
-      'Create, list, update, revoke and rotate Vectorcache API keys; read usage and audit.',
+      'Create, list, update, revoke and rotate API keys; read usage and audit; export and import.',
     )
     .version(VERSION, '-V, --version', 'print the version')
     .exitOverride()
@@ -421,6 +373,8 @@ function buildProgram(ctx: Context): Command {
   addUpdate(program, ctx);
   addUsage(program, ctx);
   addAudit(program, ctx);
+  addExport(program, ctx);
+  addImport(program, ctx);
   return program;
 }
 
@@ -433,8 +387,8 @@ function reportError(err: unknown, argv: readonly string[], stderr: CliWritable)
       const asked = argv[0] === 'help' ? argv[1] : undefined;
       stderr.write(
         asked === undefined
-          ? `error: no command given; use one of create, list, revoke, rotate, update, usage, audit (see ${PROGRAM} --help)\n`
-          : `error: unknown command ${JSON.stringify(oneLine(asked))}; the commands are create, list, revoke, rotate, update, usage, audit\n`,
+          ? `error: no command given; use one of ${COMMANDS} (see ${PROGRAM} --help)\n`
+          : `error: unknown command ${JSON.stringify(oneLine(asked))}; the commands are ${COMMANDS}\n`,
       );
       return EXIT_USAGE;
     }
@@ -457,7 +411,7 @@ function reportError(err: unknown, argv: readonly string[], stderr: CliWritable)
  * `io.stderr` (exit 2 for bad input or an unusable store, 1 for an internal error).
  *
  * @example
- * const code = await runCli(['list', '--json'], { env: { VECTORCACHE_KEYS_FILE: '/tmp/keys.json' } });
+ * const code = await runCli(['list', '--json'], { env: { VECTORCACHE_KEYS_FILE: '/tmp/keys.db' } });
  */
 export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
@@ -465,7 +419,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
   const env = io.env ?? process.env;
   const ctx: Context = {
     env,
-    openStore: io.openStore ?? (() => openStore(env)),
+    openStore: io.openStore,
     out: (text) => {
       stdout.write(text);
     },

@@ -1,4 +1,4 @@
-import { access, cp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { access, cp, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { hashApiKey } from '@vectorcache/auth-core';
@@ -35,14 +35,17 @@ afterAll(async () => {
   await removeDir(dir);
 });
 
-it('keeps keys in .vectorcache/keys.json of the working directory, exit 0 and stdout only', async () => {
+it('keeps keys in .vectorcache/keys.db of the working directory, exit 0 and stdout only', async () => {
   const created = await run('create', '--project', 'proj_bin', '--name', 'ci', '--json');
   expect(created).toMatchObject({ code: 0, stderr: '' });
   const issued = JSON.parse(created.stdout) as IssuedKey;
   expect(issued.record).toMatchObject({ projectId: 'proj_bin', name: 'ci', status: 'active' });
 
-  const storeFile = join(dir, '.vectorcache', 'keys.json');
+  const storeFile = join(dir, '.vectorcache', 'keys.db');
   expect(await readFile(storeFile, 'utf8')).toContain(hashApiKey(issued.key));
+  // Human output names the store it used, by absolute path.
+  const table = await run('list');
+  expect(table.stdout).toContain(`\nKey store: SQLite key database ${storeFile}\n`);
 
   const revoked = await run('revoke', issued.record.id, '--json');
   expect(revoked).toMatchObject({ code: 0, stderr: '' });
@@ -82,9 +85,9 @@ it('--version prints the version of the package.json installed beside it', async
 });
 
 it('bad input exits 2 with one line on stderr, no stack trace, and the store untouched', async () => {
-  const before = await readOrNull(join(dir, '.vectorcache', 'keys.json'));
+  const before = await readOrNull(join(dir, '.vectorcache', 'keys.db'));
   expectUsageError(await run('delete', 'key_1'), /unknown command 'delete'/);
-  expect(await readOrNull(join(dir, '.vectorcache', 'keys.json'))).toBe(before);
+  expect(await readOrNull(join(dir, '.vectorcache', 'keys.db'))).toBe(before);
 });
 
 it('an unreachable Redis (VECTORCACHE_REDIS_URL) exits 2 rather than hanging', async () => {
@@ -100,4 +103,63 @@ it('an unreachable Redis (VECTORCACHE_REDIS_URL) exits 2 rather than hanging', a
     dir,
   );
   expectUsageError(result, /Redis key store/);
+});
+
+it('imports a .vectorcache/keys.json of an earlier version at the default place once, and renames it', async () => {
+  const other = await makeTempDir('legacy');
+  try {
+    // Records as the JSON file store of earlier versions wrote them (one used, one revoked).
+    const records = [
+      {
+        id: 'key_00000000000000000000000a',
+        projectId: 'proj_old',
+        name: 'old backend',
+        prefix: 'vc_aaaa',
+        hash: hashApiKey(`vc_${'a'.repeat(32)}`),
+        scopes: ['cache:read'],
+        createdAt: '2025-01-01T00:00:00.000Z',
+        lastUsedAt: '2025-02-01T00:00:00.000Z',
+        requestCount: 42,
+        revokedAt: null,
+        expiresAt: null,
+      },
+      {
+        id: 'key_00000000000000000000000b',
+        projectId: 'proj_old',
+        name: 'retired',
+        prefix: 'vc_bbbb',
+        hash: hashApiKey(`vc_${'b'.repeat(32)}`),
+        scopes: ['cache:*', 'analytics:read'],
+        createdAt: '2025-01-02T00:00:00.000Z',
+        lastUsedAt: null,
+        requestCount: 0,
+        revokedAt: '2025-03-01T00:00:00.000Z',
+        expiresAt: null,
+      },
+    ];
+    await mkdir(join(other, '.vectorcache'));
+    await writeFile(
+      join(other, '.vectorcache', 'keys.json'),
+      JSON.stringify({ version: 1, keys: records }, null, 2),
+    );
+    const listed = await runChild(['list', '--json'], {}, other);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    const statuses = ['active', 'revoked'];
+    expect(JSON.parse(listed.stdout)).toEqual(
+      records.map((r, i) => ({ ...r, status: statuses[i] })),
+    );
+    expect((await readdir(join(other, '.vectorcache'))).sort()).toEqual([
+      'keys.db',
+      'keys.json.imported',
+    ]);
+    // A later keys.json (an older CLI still in use) is not imported a second time.
+    await writeFile(
+      join(other, '.vectorcache', 'keys.json'),
+      JSON.stringify({ version: 1, keys: [] }),
+    );
+    const revoked = await runChild(['revoke', 'key_00000000000000000000000a', '--json'], {}, other);
+    expect(JSON.parse(revoked.stdout)).toMatchObject({ status: 'revoked', requestCount: 42 });
+  } finally {
+    await removeDir(other);
+  }
 });

@@ -42,9 +42,12 @@ async function listJson(...extra: string[]): Promise<ApiKeyRecord[]> {
   return JSON.parse(result.stdout) as ApiKeyRecord[];
 }
 
+/** The table lines of `list`'s output, without the closing `Key store: ...` line. */
+const tableOf = (stdout: string): string[] => stdout.split('\n\nKey store: ')[0]!.split('\n');
+
 beforeEach(async () => {
   dir = await makeTempDir('inproc');
-  keysFile = join(dir, 'keys.json');
+  keysFile = join(dir, 'keys.db');
   env = { VECTORCACHE_KEYS_FILE: keysFile };
 });
 
@@ -133,7 +136,8 @@ describe('list', () => {
     const result = await run('list');
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).not.toMatch(PLAINTEXT_KEY);
-    const lines = result.stdout.trimEnd().split('\n');
+    expect(result.stdout.endsWith(`\n\nKey store: SQLite key database ${keysFile}\n`)).toBe(true);
+    const lines = tableOf(result.stdout);
     expect(lines).toHaveLength(4);
     const header = lines[0] as string;
     const titles = [
@@ -174,16 +178,17 @@ describe('list', () => {
     expect(rowA.slice(requestsEnd - 1, requestsEnd)).toBe('0');
   });
 
-  it('filters by --project and says when there are no keys', async () => {
-    expect(await run('list')).toEqual({ code: 0, stdout: 'No keys.\n', stderr: '' });
+  it('filters by --project and says when there are no keys, and in which store', async () => {
+    const store = `\nKey store: SQLite key database ${keysFile}\n`;
+    expect(await run('list')).toEqual({ code: 0, stdout: `No keys.\n${store}`, stderr: '' });
     const a = await createKey();
     await run('create', '--project', 'proj_b', '--name', 'other', '--json');
     const table = await run('list', '--project', 'proj_a');
-    expect(table.stdout.trimEnd().split('\n')).toHaveLength(2);
+    expect(tableOf(table.stdout)).toHaveLength(2);
     expect(table.stdout).toContain(a.record.id);
     expect(await run('list', '--project', 'nope')).toEqual({
       code: 0,
-      stdout: 'No keys in project nope.\n',
+      stdout: `No keys in project nope.\n${store}`,
       stderr: '',
     });
   });
@@ -204,7 +209,7 @@ describe('list', () => {
     const result = await run('list');
     expect(result.stdout).not.toContain('\u001b');
     expect(result.stdout).toContain('evil?[2Jname?line');
-    expect(result.stdout.trimEnd().split('\n')).toHaveLength(2);
+    expect(tableOf(result.stdout)).toHaveLength(2);
   });
 });
 
@@ -287,7 +292,16 @@ describe('help', () => {
   it('--help lists the commands and the environment, exit 0', async () => {
     const result = await run('--help');
     expect(result.code).toBe(0);
-    for (const word of ['create', 'list', 'revoke', 'rotate', 'VECTORCACHE_KEYS_FILE']) {
+    for (const word of [
+      'create',
+      'list',
+      'revoke',
+      'rotate',
+      'export',
+      'import',
+      'VECTORCACHE_KEYS_FILE',
+      '.vectorcache/keys.db',
+    ]) {
       expect(result.stdout).toContain(word);
     }
   });
@@ -312,6 +326,8 @@ describe('help', () => {
       list: ['--project <id>', '--json'],
       revoke: ['<id>', '--json'],
       rotate: ['<id>', '--grace <duration>', '--json'],
+      export: ['--project <id>'],
+      import: ['<file>', '--json'],
     };
     for (const [command, words] of Object.entries(expected)) {
       for (const args of [
@@ -401,9 +417,9 @@ describe('bad input: exit 2, one line on stderr, store untouched', () => {
   });
 
   it.each([
-    ['not JSON', '{"version":1,"keys":[{'],
-    ['not key records', '{"version":1,"keys":[{"id":1}]}'],
-  ])('a corrupt store file (%s) is reported, and left as it was', async (_label, content) => {
+    ['a JSON key file of an earlier version', '{"version":1,"keys":[]}', /vectorcache-keys import/],
+    ['not a database', 'garbage, not SQLite', /is not a SQLite key database/],
+  ])('a store file that is %s is reported, and left as it was', async (_label, content, why) => {
     await writeFile(keysFile, content);
     for (const args of [
       ['list'],
@@ -411,20 +427,23 @@ describe('bad input: exit 2, one line on stderr, store untouched', () => {
       ['create', '--project', 'p', '--name', 'n'],
       ['revoke', 'key_000000000000000000000000'],
     ]) {
-      expectUsageError(await run(...args), /key file/);
+      const result = await run(...args);
+      expectUsageError(result, why);
+      expect(result.stderr).toContain(keysFile);
       expect(await readOrNull(keysFile)).toBe(content);
     }
   });
 
   it('an unreadable store path (a directory) is reported', async () => {
     await mkdir(keysFile);
-    expectUsageError(await run('list'), /key file/);
+    expectUsageError(await run('list'), /Cannot open the key database/);
     expectUsageError(await run('create', '--project', 'p', '--name', 'n'));
   });
 
   it('does not create the store file when nothing was written', async () => {
     expectUsageError(await run('create', '--project', 'p', '--name', 'n', '--scopes', 'nope'));
     expect(await run('list')).toMatchObject({ code: 0 });
+    expect(await run('revoke', 'key_000000000000000000000000')).toMatchObject({ code: 2 });
     expect(await readOrNull(keysFile)).toBeNull();
   });
 });

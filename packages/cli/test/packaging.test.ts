@@ -53,7 +53,7 @@ it('the bin declared in package.json is an executable node script that runs', as
 
   const dir = await makeTempDir('packaging');
   try {
-    const env = { PATH: process.env.PATH, VECTORCACHE_KEYS_FILE: join(dir, 'keys.json') };
+    const env = { PATH: process.env.PATH, VECTORCACHE_KEYS_FILE: join(dir, 'keys.db') };
     const help = await run(bin, ['--help'], { env, timeout: 15_000 });
     expect(help.stdout).toContain('Usage: vectorcache-keys');
     const created = await run(bin, ['create', '--project', 'p', '--name', 'n', '--json'], {

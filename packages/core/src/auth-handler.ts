@@ -44,7 +44,7 @@ export interface AuthOptions<Req> {
   scopes?: readonly string[];
   /** @default 'all' */
   scopeMode?: ScopeMode;
-  /** The key store; default from the environment (Redis or the file store). */
+  /** The key store; default from the environment (Redis or the embedded SQLite store). */
   store?: KeyStore;
   /** A verifier to share between several apps; excludes `store`. */
   verifier?: Verifier;
@@ -214,7 +214,7 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
   }
   if (o.store !== undefined && typeof o.store?.findByHash !== 'function') {
     throw invalid(
-      '`store` must implement KeyStore, e.g. new FileKeyStore({ path: ".vectorcache/keys.json" }).',
+      '`store` must implement KeyStore, e.g. new SqliteKeyStore({ path: ".vectorcache/keys.db" }).',
     );
   }
   const projectOption = o.projectId ?? projectIdFromEnv();

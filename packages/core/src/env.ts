@@ -1,12 +1,20 @@
 import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
 import { VectorcacheAuthError } from './errors';
-import { FileKeyStore } from './stores/file-store';
+import { SqliteKeyStore } from './stores/sqlite-store';
 import { redisConnectionFromEnv, type RedisEnvConnection } from './redis-env';
 import type { AuthEvent, KeyStore, Verifier, VerifierOptions } from './types';
 import { OWNS_STORE, createVerifier } from './verifier';
 
-/** Default location of the embedded key file, relative to the working directory. */
-export const DEFAULT_KEYS_FILE = '.vectorcache/keys.json';
+/** Default location of the embedded key database, relative to the working directory. */
+export const DEFAULT_KEYS_FILE = '.vectorcache/keys.db';
+
+/**
+ * Where earlier versions kept their JSON key file, relative to the working directory. A database
+ * at `.vectorcache/keys.db` (the default, in any folder) first imports the `keys.json` beside it,
+ * once, then renames it `keys.json.imported`.
+ */
+export const LEGACY_KEYS_FILE = '.vectorcache/keys.json';
 
 type Env = Record<string, string | undefined>;
 
@@ -31,7 +39,7 @@ function loadRedisPackage(): { RedisKeyStore: RedisKeyStoreConstructor } {
     if (code === 'MODULE_NOT_FOUND' && message.includes(`'${REDIS_PACKAGE}'`)) {
       throw new VectorcacheAuthError(
         'invalid_option',
-        `${REDIS_VARIABLES} is set but ${REDIS_PACKAGE} is not installed: run \`npm install ${REDIS_PACKAGE} ioredis\`, or unset it to use the file store.`,
+        `${REDIS_VARIABLES} is set but ${REDIS_PACKAGE} is not installed: run \`npm install ${REDIS_PACKAGE} ioredis\`, or unset it to use the embedded SQLite store.`,
       );
     }
     throw new VectorcacheAuthError(
@@ -52,8 +60,9 @@ function loadRedisPackage(): { RedisKeyStore: RedisKeyStoreConstructor } {
 /**
  * The key store the environment asks for: Redis when `VECTORCACHE_REDIS_URL` (standalone) or
  * `VECTORCACHE_REDIS_CLUSTER` (`host:port,host:port`, a Redis Cluster) is set, with
- * `VECTORCACHE_REDIS_PREFIX` (default `vc:`), else the file store at `VECTORCACHE_KEYS_FILE`
- * (default `.vectorcache/keys.json` in the working directory). Pass `RedisKeyStore` when the caller
+ * `VECTORCACHE_REDIS_PREFIX` (default `vc:`), else the embedded SQLite store at
+ * `VECTORCACHE_KEYS_FILE` (default `.vectorcache/keys.db` in the working directory; a database
+ * there first imports the `.vectorcache/keys.json` of an earlier version). Pass `RedisKeyStore` when the caller
  * depends on `@vectorcache/auth-redis` itself, so it need not be found from here.
  * @example const store = storeFromEnv();
  */
@@ -67,7 +76,51 @@ export function storeFromEnv(
     const prefix = env.VECTORCACHE_REDIS_PREFIX?.trim();
     return new RedisKeyStore(redis, prefix ? { keyPrefix: prefix } : {});
   }
-  return new FileKeyStore({ path: env.VECTORCACHE_KEYS_FILE?.trim() || DEFAULT_KEYS_FILE });
+  const path = resolve(env.VECTORCACHE_KEYS_FILE?.trim() || DEFAULT_KEYS_FILE);
+  const folder = dirname(path);
+  const atDefaultPlace =
+    basename(path) === basename(DEFAULT_KEYS_FILE) && basename(folder) === '.vectorcache';
+  return new SqliteKeyStore({
+    path,
+    legacyJsonFile: atDefaultPlace ? join(folder, basename(LEGACY_KEYS_FILE)) : undefined,
+  });
+}
+
+/**
+ * Which store the environment selects, for humans: `SQLite key database /abs/path/keys.db`,
+ * `Redis at host:port` (never the URL's credentials) or `Redis Cluster at host:port,...`.
+ * @example console.log(`Key store: ${describeStore()}`);
+ */
+export function describeStore(env: Env = process.env): string {
+  const prefix = env.VECTORCACHE_REDIS_PREFIX?.trim();
+  const keyPrefix = prefix ? ` (key prefix ${prefix})` : '';
+  const cluster = env.VECTORCACHE_REDIS_CLUSTER?.trim();
+  if (cluster) {
+    let nodes = 'the nodes of VECTORCACHE_REDIS_CLUSTER';
+    try {
+      const connection: RedisEnvConnection | null = redisConnectionFromEnv(env);
+      if (connection && 'cluster' in connection) {
+        nodes = connection.cluster
+          .map(({ host, port }) => `${host.includes(':') ? `[${host}]` : host}:${port}`)
+          .join(',');
+      }
+    } catch {
+      // an invalid setting is reported when the store is opened; never echo what may be secret
+    }
+    return `Redis Cluster at ${nodes}${keyPrefix}`;
+  }
+  const redisUrl = env.VECTORCACHE_REDIS_URL?.trim();
+  if (redisUrl) {
+    let where = 'an unparsable VECTORCACHE_REDIS_URL';
+    try {
+      const url = new URL(redisUrl);
+      where = `${url.hostname || '127.0.0.1'}:${url.port || '6379'}`;
+    } catch {
+      // keep the generic text: the URL may hold a password
+    }
+    return `Redis at ${where}${keyPrefix}`;
+  }
+  return `SQLite key database ${resolve(env.VECTORCACHE_KEYS_FILE?.trim() || DEFAULT_KEYS_FILE)}`;
 }
 
 /** The HMAC pepper from `VECTORCACHE_KEY_PEPPER`, if any. */
@@ -111,6 +164,9 @@ export function createVerifierFromEnv(
   const { env = process.env, ...rest } = options;
   const store = rest.store ?? storeFromEnv(env);
   const debug = debugLoggerFromEnv(env);
+  if (debug && rest.store === undefined) {
+    process.stderr.write(`vectorcache auth: store ${describeStore(env)}\n`);
+  }
   const userListener = rest.onEvent;
   const onEvent =
     debug && userListener

@@ -35,8 +35,12 @@ export { keyStatus, publicRecord, withStatus } from './records';
 export { MemoryKeyStore } from './stores/memory-store';
 export type { MemoryKeyStoreOptions } from './stores/memory-store';
 export { DEFAULT_AUDIT_LIMIT, DEFAULT_RETENTION } from './stores/usage-table';
-export { FileKeyStore } from './stores/file-store';
-export type { FileKeyStoreOptions } from './stores/file-store';
+export { SqliteKeyStore } from './stores/sqlite-store';
+export type { SqliteKeyStoreOptions } from './stores/sqlite-store';
+export { availableSqliteDrivers } from './stores/sqlite-driver';
+export type { SqliteDriverName } from './stores/sqlite-driver';
+export { formatKeyExport, parseKeyExport } from './stores/key-export';
+export type { KeyExport } from './stores/key-export';
 export {
   MAX_NAME_LENGTH,
   createKeyManager,
@@ -56,7 +60,9 @@ export type { JwtAlgorithm, JwtOptions } from './jwt';
 export type { IssuedToken, TokenIssuer, TokenIssuerOptions } from './token-issuer';
 export {
   DEFAULT_KEYS_FILE,
+  LEGACY_KEYS_FILE,
   createVerifierFromEnv,
+  describeStore,
   debugLoggerFromEnv,
   pepperFromEnv,
   projectIdFromEnv,

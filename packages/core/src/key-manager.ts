@@ -53,7 +53,7 @@ function assertStore(store: unknown): asserts store is KeyStore {
   if (!s || typeof s.findByHash !== 'function' || typeof s.insert !== 'function') {
     throw new VectorcacheAuthError(
       'invalid_option',
-      'A key store is required, e.g. { store: new FileKeyStore({ path: ".vectorcache/keys.json" }) }.',
+      'A key store is required, e.g. { store: new SqliteKeyStore({ path: ".vectorcache/keys.db" }) }.',
     );
   }
 }

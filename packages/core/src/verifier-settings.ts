@@ -77,7 +77,7 @@ export function resolveVerifierSettings(options: VerifierOptions) {
   if (!store || typeof store.findByHash !== 'function') {
     throw new VectorcacheAuthError(
       'invalid_option',
-      'createVerifier needs a store, e.g. createVerifier({ store: new FileKeyStore({ path: ".vectorcache/keys.json" }) }).',
+      'createVerifier needs a store, e.g. createVerifier({ store: new SqliteKeyStore({ path: ".vectorcache/keys.db" }) }).',
     );
   }
   const cache = options.cache ?? {};

@@ -57,7 +57,7 @@ const COUNTED_FAILURES = new Set<RejectReason>([
  * Creates the verifier: parses the `Authorization` header, checks the key against bounded caches
  * and the store, and returns the ready-to-send answer. Build one per process and share it.
  * @example
- * const verifier = createVerifier({ store: new FileKeyStore({ path: '.vectorcache/keys.json' }) });
+ * const verifier = createVerifier({ store: new SqliteKeyStore({ path: '.vectorcache/keys.db' }) });
  * const result = await verifier.verify(req.headers.authorization, { scopes: ['cache:read'] });
  * if (!result.ok) res.writeHead(result.status, result.headers).end(result.body);
  */

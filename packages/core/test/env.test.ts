@@ -1,16 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   createVerifierFromEnv,
   debugLoggerFromEnv,
+  describeStore,
   pepperFromEnv,
   projectIdFromEnv,
   storeFromEnv,
 } from '../src/env';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import { createKeyManager } from '../src/key-manager';
-import { FileKeyStore } from '../src/stores/file-store';
+import { SqliteKeyStore } from '../src/stores/sqlite-store';
 
 describe('zero configuration', () => {
   let dir: string;
@@ -19,15 +20,65 @@ describe('zero configuration', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it('defaults to the file store at .vectorcache/keys.json in the working directory', () => {
+  it('defaults to the SQLite store at .vectorcache/keys.db in the working directory', async () => {
     const store = storeFromEnv({});
-    expect(store).toBeInstanceOf(FileKeyStore);
-    expect((store as FileKeyStore).path).toBe(resolve('.vectorcache/keys.json'));
+    expect(store).toBeInstanceOf(SqliteKeyStore);
+    expect((store as SqliteKeyStore).path).toBe(resolve('.vectorcache/keys.db'));
+    await store.close();
+    expect(describeStore({})).toBe(`SQLite key database ${resolve('.vectorcache/keys.db')}`);
   });
 
-  it('uses VECTORCACHE_KEYS_FILE', () => {
-    const store = storeFromEnv({ VECTORCACHE_KEYS_FILE: join(dir, 'k.json') });
-    expect((store as FileKeyStore).path).toBe(join(dir, 'k.json'));
+  it('uses VECTORCACHE_KEYS_FILE', async () => {
+    const store = storeFromEnv({ VECTORCACHE_KEYS_FILE: join(dir, 'k.db') });
+    expect((store as SqliteKeyStore).path).toBe(join(dir, 'k.db'));
+    await store.close();
+    expect(describeStore({ VECTORCACHE_KEYS_FILE: join(dir, 'k.db') })).toBe(
+      `SQLite key database ${join(dir, 'k.db')}`,
+    );
+  });
+
+  it('a database at .vectorcache/keys.db imports the keys.json of an earlier version beside it', async () => {
+    const record = {
+      id: 'key_00000000000000000000000a',
+      projectId: 'p',
+      name: 'legacy',
+      prefix: 'vc_aaaa',
+      hash: 'a'.repeat(64),
+      scopes: ['cache:read'],
+      createdAt: '2025-01-01T00:00:00.000Z',
+      lastUsedAt: null,
+      requestCount: 3,
+      revokedAt: null,
+      expiresAt: null,
+    };
+    const legacyText = JSON.stringify({ version: 1, keys: [record] });
+    for (const folder of ['.vectorcache', 'elsewhere']) {
+      await mkdir(join(dir, folder));
+      await writeFile(join(dir, folder, 'keys.json'), legacyText);
+      const store = storeFromEnv({ VECTORCACHE_KEYS_FILE: join(dir, folder, 'keys.db') });
+      expect({ folder, records: await store.list() }).toEqual({
+        folder,
+        records: folder === '.vectorcache' ? [record] : [],
+      });
+      await store.close();
+    }
+    expect(await readdir(join(dir, '.vectorcache'))).toContain('keys.json.imported');
+    expect(await readdir(join(dir, 'elsewhere'))).toEqual(['keys.json']);
+  });
+
+  it('names a Redis store by host and port, never by its credentials', () => {
+    const env = { VECTORCACHE_REDIS_URL: 'redis://user:s3cret@10.0.0.7:6380/2' };
+    expect(describeStore(env)).toBe('Redis at 10.0.0.7:6380');
+    expect(describeStore({ ...env, VECTORCACHE_REDIS_PREFIX: 'app:' })).toBe(
+      'Redis at 10.0.0.7:6380 (key prefix app:)',
+    );
+    expect(describeStore({ VECTORCACHE_REDIS_URL: 'not a url s3cret' })).not.toContain('s3cret');
+    expect(describeStore({ VECTORCACHE_REDIS_CLUSTER: '10.0.0.1:7000, [::1]:7001' })).toBe(
+      'Redis Cluster at 10.0.0.1:7000,[::1]:7001',
+    );
+    expect(describeStore({ VECTORCACHE_REDIS_CLUSTER: 'user:s3cret@host:1' })).not.toContain(
+      's3cret',
+    );
   });
 
   it('reads the pepper and the project', () => {
@@ -38,7 +89,7 @@ describe('zero configuration', () => {
   });
 
   it('a key created with the environment is accepted by a verifier built from it, pepper included', async () => {
-    const env = { VECTORCACHE_KEYS_FILE: join(dir, 'k.json'), VECTORCACHE_KEY_PEPPER: 'pep' };
+    const env = { VECTORCACHE_KEYS_FILE: join(dir, 'k.db'), VECTORCACHE_KEY_PEPPER: 'pep' };
     const store = storeFromEnv(env);
     const { key } = await createKeyManager({ store, pepper: pepperFromEnv(env) }).create({
       projectId: 'p',
@@ -57,6 +108,31 @@ describe('zero configuration', () => {
 });
 
 describe('VECTORCACHE_DEBUG', () => {
+  it('says once which store the environment selected (the absolute database path)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vc-env-'));
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const path = join(dir, 'k.db');
+      const verifier = createVerifierFromEnv({
+        env: { VECTORCACHE_DEBUG: '1', VECTORCACHE_KEYS_FILE: path },
+      });
+      await verifier.verify(undefined);
+      await verifier.close();
+      const quiet = createVerifierFromEnv({ env: { VECTORCACHE_KEYS_FILE: path } });
+      await quiet.close();
+      expect(written.filter((line) => line.includes('store'))).toEqual([
+        `vectorcache auth: store SQLite key database ${path}\n`,
+      ]);
+    } finally {
+      spy.mockRestore();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('logs one line per decision with reason, id and prefix, never the key', async () => {
     expect(debugLoggerFromEnv({})).toBeUndefined();
     expect(debugLoggerFromEnv({ VECTORCACHE_DEBUG: '0' })).toBeUndefined();

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const PKG = resolve(__dirname, '..');
 
@@ -14,7 +16,10 @@ const DOCUMENTED = [
   'validateScopes',
   'VectorcacheAuthError',
   'MemoryKeyStore',
-  'FileKeyStore',
+  'SqliteKeyStore',
+  'formatKeyExport',
+  'parseKeyExport',
+  'describeStore',
   'createKeyManager',
   'createVerifier',
   'storeFromEnv',
@@ -107,4 +112,36 @@ describe('packaging of @vectorcache/auth-core', () => {
       execFileSync(process.execPath, ['-e', code], { cwd: PKG, encoding: 'utf8' }).trim(),
     ).toBe('true');
   });
+
+  it.each(['require', 'import'] as const)(
+    'the built output (%s) finds a SQLite driver from its own folder and stores a key',
+    (mode) => {
+      const dir = mkdtempSync(join(tmpdir(), 'vc-packaging-'));
+      try {
+        const load =
+          mode === 'require'
+            ? `const c = (await import('node:module')).createRequire(${JSON.stringify(`${PKG}/`)})('@vectorcache/auth-core');`
+            : `const c = await import(${JSON.stringify(pathToFileURL(join(PKG, 'dist', 'index.mjs')).href)});`;
+        const code = `
+          ${load}
+          const store = new c.SqliteKeyStore({ path: ${JSON.stringify(join(dir, 'keys.db'))} });
+          const { key } = await c.createKeyManager({ store }).create({ projectId: 'p', name: 'n' });
+          const verifier = c.createVerifier({ store });
+          const result = await verifier.verify('Bearer ' + key);
+          await verifier.close();
+          console.log(JSON.stringify({ ok: result.ok, driver: store.driver }));
+          await store.close();
+        `;
+        const out = execFileSync(
+          process.execPath,
+          ['--input-type=module', '-e', code],
+          // Run from a folder outside the repository: the driver is resolved from core's dist.
+          { cwd: dir, encoding: 'utf8' },
+        );
+        expect(JSON.parse(out)).toEqual({ ok: true, driver: expect.any(String) });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import {
   createKeyManager,
   createVerifier,
-  FileKeyStore,
+  SqliteKeyStore,
   MemoryKeyStore,
   type AuthEvent,
   type KeyManager,
@@ -62,7 +62,7 @@ describe('zero configuration', () => {
     delete process.env.VECTORCACHE_REDIS_URL;
     delete process.env.VECTORCACHE_KEY_PEPPER;
     delete process.env.VECTORCACHE_PROJECT_ID;
-    process.env.VECTORCACHE_KEYS_FILE = join(dir, 'keys.json');
+    process.env.VECTORCACHE_KEYS_FILE = join(dir, 'keys.db');
   });
   afterEach(() => {
     process.env = { ...saved };
@@ -70,7 +70,7 @@ describe('zero configuration', () => {
   });
 
   it('accepts a key from VECTORCACHE_KEYS_FILE and exposes the principal at req.vectorcache', async () => {
-    const store = new FileKeyStore({ path: join(dir, 'keys.json') });
+    const store = new SqliteKeyStore({ path: join(dir, 'keys.db') });
     const { key, record } = await createKeyManager({ store }).create({
       projectId: 'proj_a',
       name: 'ci',
@@ -98,7 +98,7 @@ describe('zero configuration', () => {
 
   it('requires the project named by VECTORCACHE_PROJECT_ID', async () => {
     process.env.VECTORCACHE_PROJECT_ID = 'proj_a';
-    const store = new FileKeyStore({ path: join(dir, 'keys.json') });
+    const store = new SqliteKeyStore({ path: join(dir, 'keys.db') });
     const { key } = await createKeyManager({ store }).create({ projectId: 'proj_b', name: 'x' });
     await store.close();
     const res = await request(appWith(auth())).get('/whoami').set('Authorization', `Bearer ${key}`);

@@ -40,7 +40,7 @@ export class ChangeFeed {
 }
 
 /**
- * The in-memory table of records behind the memory and file stores: indexed by id and by hash.
+ * The in-memory table of records behind the memory store: indexed by id and by hash.
  * Mutations return what changed so the owner can publish it.
  */
 export class RecordTable {

@@ -1,0 +1,369 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { VectorcacheAuthError } from '../errors';
+import type {
+  AuditEntry,
+  KeyRecordPatch,
+  KeyStore,
+  StoreChangeListener,
+  StoredKeyRecord,
+  UsageEntry,
+  UsageQuery,
+  UsageRetention,
+  UsageRow,
+} from '../types';
+import { exactRecord } from './key-export';
+import type { SqliteConnection, SqliteDriverName, SqliteRow } from './sqlite-driver';
+import { CHANGE_LOG_SQL, SqliteChangeFeed, type PendingChanges } from './sqlite-feed';
+import { openKeyDatabase } from './sqlite-open';
+import { KEY_COLUMNS, patchAssignments, recordFromRow, recordValues } from './sqlite-rows';
+import {
+  appendAuditEntry,
+  applyUsage,
+  claimFlush,
+  listAuditEntries,
+  prune,
+  readUsageRows,
+  retentionOf,
+  type Retention,
+} from './sqlite-usage';
+
+/** Options of {@link SqliteKeyStore}. */
+export interface SqliteKeyStoreOptions {
+  /** Path of the database file; it and its folder are created (0600, 0700) on first use. */
+  path: string;
+  /**
+   * How often a subscribed store looks for changes made by other processes (one
+   * `PRAGMA data_version`, plus a read of the new change-log rows when there are any).
+   * @default 100
+   */
+  pollIntervalMs?: number;
+  /**
+   * How long a write waits for another process's write transaction. SQLite calls are synchronous:
+   * the wait blocks the event loop, so keep it short; writes themselves take milliseconds.
+   * @default 5000
+   */
+  busyTimeoutMs?: number;
+  /** How long usage analytics are kept. @default { hourlyDays: 35, dailyDays: 400 } */
+  retention?: UsageRetention;
+  /** Audit entries kept per project (the newest). @default 10000 */
+  auditMax?: number;
+  /** The SQLite binding. @default 'node:sqlite' where the running Node has it, else 'better-sqlite3' */
+  driver?: SqliteDriverName;
+  /**
+   * A JSON key file of an earlier version, imported once (records unchanged) when the database
+   * is first opened, then renamed `<file>.imported`.
+   */
+  legacyJsonFile?: string;
+  /** Clock in epoch milliseconds (retention, flush ids). @default Date.now */
+  now?: () => number;
+}
+
+const LOCKED = /database is locked|SQLITE_BUSY/i;
+const DUPLICATE = /UNIQUE constraint failed/i;
+const PRUNE_EVERY_MS = 60_000;
+/** The SQL of every read on a request path, by what it is for (checked by a query-plan test). */
+export const REQUEST_PATH_SQL = {
+  findByHash: `SELECT ${KEY_COLUMNS} FROM keys WHERE hash = ?`,
+  ...CHANGE_LOG_SQL,
+} as const;
+
+function positiveInteger(value: number | undefined, fallback: number, name: string): number {
+  const n = value ?? fallback;
+  if (!Number.isInteger(n) || n < 1) {
+    throw new VectorcacheAuthError(
+      'invalid_option',
+      `SqliteKeyStore option ${name} must be a whole number >= 1 (default ${fallback}), not ${String(value)}.`,
+    );
+  }
+  return n;
+}
+
+/**
+ * The embedded default store: a SQLite database in WAL mode, shared safely by the CLI and any
+ * number of server processes on one machine. Every write is one transaction; lookups by hash use
+ * an index; a change made by another process reaches subscribers within `pollIntervalMs`
+ * (`PRAGMA data_version`, then the change log from the last position read). One corrupt row
+ * answers `corrupt_record` for that key only. Usage analytics and the audit list live in it too.
+ * @example const store = new SqliteKeyStore({ path: '.vectorcache/keys.db' });
+ */
+export class SqliteKeyStore implements KeyStore {
+  /** Absolute path of the database file. */
+  readonly path: string;
+  private readonly options: SqliteKeyStoreOptions;
+  private readonly pollIntervalMs: number;
+  private readonly busyTimeoutMs: number;
+  private readonly auditMax: number;
+  private readonly retention: Retention;
+  private readonly now: () => number;
+  private readonly feed: SqliteChangeFeed;
+  private connection: SqliteConnection | undefined;
+  private closed = false;
+  private lastPrune = -Infinity;
+  /** A read answered "empty" because the file did not exist yet: replay its whole change log. */
+  private servedAbsent = false;
+
+  constructor(options: SqliteKeyStoreOptions) {
+    if (!options || typeof options.path !== 'string' || options.path.trim().length === 0) {
+      throw new VectorcacheAuthError(
+        'invalid_option',
+        'SqliteKeyStore needs a path, e.g. new SqliteKeyStore({ path: ".vectorcache/keys.db" }).',
+      );
+    }
+    this.options = { ...options };
+    this.path = resolve(options.path);
+    this.pollIntervalMs = positiveInteger(options.pollIntervalMs, 100, 'pollIntervalMs');
+    this.busyTimeoutMs = positiveInteger(options.busyTimeoutMs, 5000, 'busyTimeoutMs');
+    this.auditMax = positiveInteger(options.auditMax, 10_000, 'auditMax');
+    this.retention = retentionOf(options.retention);
+    this.now = options.now ?? Date.now;
+    this.feed = new SqliteChangeFeed(this.pollIntervalMs, () =>
+      // Until some process creates the file, there is nothing to read and nothing to create.
+      this.connection || existsSync(this.path) ? this.database() : undefined,
+    );
+  }
+
+  /** The SQLite binding in use, once the database is open. */
+  get driver(): SqliteDriverName | undefined {
+    return this.connection?.driver;
+  }
+
+  /** The open connection; opens it (and migrates, and imports a legacy file) on first use. */
+  private database(): SqliteConnection {
+    if (this.closed) {
+      throw new VectorcacheAuthError('store_unavailable', `The key store ${this.path} is closed.`);
+    }
+    if (!this.connection) {
+      // A failure is thrown to the caller; the next call tries again (a fixed file works).
+      const db = openKeyDatabase({
+        path: this.path,
+        driver: this.options.driver,
+        busyTimeoutMs: this.busyTimeoutMs,
+        legacyJsonFile: this.options.legacyJsonFile,
+      });
+      // After answering "absent", the whole log is news: read it at the next poll.
+      this.feed.start(db, this.servedAbsent);
+      this.connection = db;
+    }
+    return this.connection;
+  }
+
+  private failure(err: unknown): Error {
+    if (err instanceof VectorcacheAuthError) return err;
+    const message = err instanceof Error ? err.message : String(err);
+    if (DUPLICATE.test(message)) {
+      return new VectorcacheAuthError(
+        'duplicate_key',
+        'A key with this id or the same hash already exists; generate a new key.',
+      );
+    }
+    const why = LOCKED.test(message)
+      ? `another process held the write lock for longer than ${this.busyTimeoutMs} ms`
+      : message;
+    return new VectorcacheAuthError(
+      'store_unavailable',
+      `The key database ${this.path} failed: ${why}`,
+      { cause: err },
+    );
+  }
+
+  /** Runs `work` on the open database, turning driver errors into store errors. */
+  private use<T>(work: (db: SqliteConnection) => T): Promise<T> {
+    try {
+      return Promise.resolve(work(this.database()));
+    } catch (err) {
+      return Promise.reject(this.failure(err));
+    }
+  }
+
+  /**
+   * Runs a read; until the database file exists (and no legacy file waits to be imported), a read
+   * answers `absent` without creating it, as an empty store would.
+   */
+  private read<T>(absent: T, work: (db: SqliteConnection) => T): Promise<T> {
+    if (
+      !this.connection &&
+      !this.closed &&
+      !existsSync(this.path) &&
+      !(this.options.legacyJsonFile && existsSync(this.options.legacyJsonFile))
+    ) {
+      this.servedAbsent = true;
+      return Promise.resolve(absent);
+    }
+    return this.use(work);
+  }
+
+  /** One write transaction; the change-log rows it and other processes added are published after it commits. */
+  private transaction<T>(db: SqliteConnection, work: () => T): T {
+    db.exec('BEGIN IMMEDIATE');
+    let result: T;
+    let changes: PendingChanges;
+    try {
+      result = work();
+      const now = this.now();
+      if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+        prune(db, now, this.retention);
+        this.lastPrune = now;
+      }
+      changes = this.feed.pending(db);
+      db.exec('COMMIT');
+    } catch (err) {
+      try {
+        db.exec('ROLLBACK');
+      } catch {
+        // SQLite already rolled back
+      }
+      throw err;
+    }
+    this.feed.publish(changes);
+    return result;
+  }
+
+  private logChange(db: SqliteConnection, id: string, hash: string): void {
+    this.feed.record(db, id, hash, this.now());
+  }
+
+  /** The record whose hash is `hash`, or `null`; one indexed read. */
+  findByHash(hash: string): Promise<StoredKeyRecord | null> {
+    return this.read(null, (db) => {
+      if (typeof hash !== 'string') return null;
+      const row = db.prepare(REQUEST_PATH_SQL.findByHash).get(hash);
+      return row ? recordFromRow(row) : null;
+    });
+  }
+
+  /** Adds a record and, for a rotation, patches the replaced one in the same transaction. */
+  insert(
+    record: StoredKeyRecord,
+    replacing?: { id: string; patch: KeyRecordPatch },
+  ): Promise<void> {
+    const exact = exactRecord(record);
+    if (!exact) {
+      return Promise.reject(
+        new VectorcacheAuthError('invalid_input', 'insert needs a complete key record.'),
+      );
+    }
+    return this.use((db) =>
+      this.transaction(db, () => {
+        const placeholders = KEY_COLUMNS.split(',')
+          .map(() => '?')
+          .join(', ');
+        db.prepare(`INSERT INTO keys (${KEY_COLUMNS}) VALUES (${placeholders})`).run(
+          ...recordValues(exact),
+        );
+        this.logChange(db, exact.id, exact.hash);
+        if (replacing) {
+          const replaced = this.patchRow(db, replacing.id, replacing.patch);
+          if (!replaced) {
+            throw new VectorcacheAuthError(
+              'key_not_found',
+              `No key with id ${JSON.stringify(replacing.id)} to replace; nothing was written.`,
+            );
+          }
+        }
+      }),
+    );
+  }
+
+  private patchRow(db: SqliteConnection, id: string, patch: KeyRecordPatch): SqliteRow | null {
+    const { sql, values } = patchAssignments(patch ?? {});
+    if (sql === '') {
+      return db.prepare(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = ?`).get(id) ?? null;
+    }
+    const row = db
+      .prepare(`UPDATE keys SET ${sql} WHERE id = ? RETURNING ${KEY_COLUMNS}`)
+      .get(...values, id);
+    if (!row) return null;
+    this.logChange(db, id, String(row.hash));
+    return row;
+  }
+
+  /** The record with this id, or `null`. */
+  get(id: string): Promise<StoredKeyRecord | null> {
+    return this.read(null, (db) => {
+      const row = db.prepare(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = ?`).get(id);
+      return row ? recordFromRow(row) : null;
+    });
+  }
+
+  /** Every record, or a project's, oldest first; a corrupt row is left out (`get` reports it). */
+  list(filter: { projectId?: string } = {}): Promise<StoredKeyRecord[]> {
+    return this.read([] as StoredKeyRecord[], (db) => {
+      const rows =
+        filter?.projectId === undefined
+          ? db.prepare(`SELECT ${KEY_COLUMNS} FROM keys ORDER BY created_at, id`).all()
+          : db
+              .prepare(
+                `SELECT ${KEY_COLUMNS} FROM keys WHERE project_id = ? ORDER BY created_at, id`,
+              )
+              .all(filter.projectId);
+      const records: StoredKeyRecord[] = [];
+      for (const row of rows) {
+        try {
+          records.push(recordFromRow(row));
+        } catch {
+          // one corrupt row never hides the others
+        }
+      }
+      return records;
+    });
+  }
+
+  /** Applies `patch` in one transaction and publishes the change; `null` for an unknown id. */
+  async update(id: string, patch: KeyRecordPatch): Promise<StoredKeyRecord | null> {
+    const row = await this.use((db) => this.transaction(db, () => this.patchRow(db, id, patch)));
+    return row ? recordFromRow(row) : null;
+  }
+
+  /** Adds counts, last-used times and analytics buckets in one transaction, once per `flushId`. */
+  async recordUsage(batch: UsageEntry[], flushId?: string): Promise<void> {
+    if (!Array.isArray(batch) || batch.length === 0) return;
+    await this.use((db) =>
+      this.transaction(db, () => {
+        const now = this.now();
+        if (typeof flushId === 'string' && !claimFlush(db, flushId, now)) return;
+        applyUsage(db, batch, now, this.retention);
+      }),
+    );
+  }
+
+  /** Stored analytics rows of a project (or one key) over `[from, to)`, oldest first. */
+  readUsage(query: UsageQuery): Promise<UsageRow[]> {
+    return this.read([] as UsageRow[], (db) => readUsageRows(db, query));
+  }
+
+  /** Appends a management action; the project keeps its newest `auditMax` entries. */
+  appendAudit(entry: AuditEntry): Promise<void> {
+    return this.use((db) => this.transaction(db, () => appendAuditEntry(db, entry, this.auditMax)));
+  }
+
+  /** A project's audit entries, newest first. */
+  listAudit(filter: { projectId: string; limit: number }): Promise<AuditEntry[]> {
+    const limit = filter?.limit;
+    if (typeof filter?.projectId !== 'string' || !Number.isInteger(limit) || limit < 1) {
+      return Promise.reject(
+        new VectorcacheAuthError(
+          'invalid_input',
+          'listAudit needs { projectId, limit } with a whole limit >= 1.',
+        ),
+      );
+    }
+    return this.read([] as AuditEntry[], (db) =>
+      listAuditEntries(db, filter.projectId, Math.min(limit, this.auditMax)),
+    );
+  }
+
+  /** Subscribes to changes, this process's and other processes'; returns the unsubscribe function. */
+  subscribe(listener: StoreChangeListener): () => void {
+    return this.feed.subscribe(listener);
+  }
+
+  /** Stops polling, drops the listeners and closes the database connection. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.feed.close();
+    const db = this.connection;
+    this.connection = undefined;
+    db?.close();
+  }
+}
