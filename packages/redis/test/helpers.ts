@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
@@ -189,18 +190,62 @@ export interface MonitorCapture {
   stop(): Promise<void>;
 }
 
-/** Starts MONITOR on `node` (resolved once the server confirmed it). */
+/** The arguments of one MONITOR line (`+1.2 [0 127.0.0.1:5] "set" "k" "v"`), unescaped enough to search. */
+function monitorArgs(line: string): string[] {
+  const args: string[] = [];
+  const quoted = /"((?:[^"\\]|\\.)*)"/g;
+  for (let m = quoted.exec(line); m !== null; m = quoted.exec(line)) {
+    args.push(m[1]!.replace(/\\(.)/g, '$1'));
+  }
+  return args;
+}
+
+/**
+ * Starts MONITOR on `node`'s server (resolved once the server confirmed it). It reads the stream
+ * on a raw socket of its own: ioredis's monitor mode can take a MONITOR line for a reply when the
+ * server is busy (its "Command queue state error"), which turned into unrelated test failures.
+ */
 export async function startMonitor(node: Redis, needle: string): Promise<MonitorCapture> {
-  const monitor = await node.monitor();
+  const host = node.options.host ?? '127.0.0.1';
+  const port = node.options.port ?? 6379;
+  const socket = createConnection({ host, port });
   const kept: string[] = [];
-  monitor.on('monitor', (_time: string, args: string[]) => {
-    const line = args.join(' ');
-    if (line.includes(needle)) kept.push(line);
+  let buffered = '';
+  let confirmed = false;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`MONITOR on ${host}:${port} did not start`)),
+      5000,
+    );
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buffered += chunk;
+      let newline = buffered.indexOf('\r\n');
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 2);
+        if (!confirmed && line === '+OK') {
+          confirmed = true;
+          clearTimeout(timer);
+          resolve();
+        } else if (line.startsWith('+')) {
+          const text = monitorArgs(line).join(' ');
+          if (text.includes(needle)) kept.push(text);
+        }
+        newline = buffered.indexOf('\r\n');
+      }
+    });
+    socket.write('MONITOR\r\n');
   });
+  socket.on('error', () => undefined);
   return {
     lines: () => kept,
     async stop() {
-      monitor.disconnect();
+      socket.destroy();
     },
   };
 }
