@@ -186,7 +186,8 @@ describe.each(sqliteDriversHere())('SqliteKeyStore usage, analytics and audit on
     expect(p.map((e) => e.target.name)).toEqual(['n8', 'n7', 'n6', 'n5', 'n4']);
     expect(p[0]).toEqual(audit('p', 8));
     expect((await store.listAudit({ projectId: 'p', limit: 2 })).length).toBe(2);
-    expect(await store.listAudit({ projectId: 'q', limit: 10 })).toEqual([audit('q', 100)]);
+    // Creating the fixture's keys through the key manager audited them too: ours is the newest.
+    expect((await store.listAudit({ projectId: 'q', limit: 10 }))[0]).toEqual(audit('q', 100));
     expect(await store.listAudit({ projectId: 'none', limit: 10 })).toEqual([]);
     await expect(store.listAudit({ projectId: 'p', limit: 0 })).rejects.toThrow(/limit >= 1/);
     await expect(store.appendAudit({} as AuditEntry)).rejects.toMatchObject({
