@@ -57,6 +57,8 @@ const config: Config = {
         '<rootDir>/test/conformance/**/*.test.ts',
         '<rootDir>/test/admin/**/*.test.ts',
         '<rootDir>/examples/*/test/**/*.test.ts',
+        // Reads the dashboard's built files.
+        '<rootDir>/packages/admin/dashboard/test/build-output.test.ts',
       ],
       testPathIgnorePatterns: [
         '/node_modules/',

@@ -1,0 +1,72 @@
+/** Plain helpers for what the page shows: dates, prefixes, scopes and time ranges. */
+
+/** The scopes the page offers as checkboxes when a key is created or edited. */
+export const KNOWN_SCOPES = [
+  { scope: 'cache:read', label: 'Read the cache' },
+  { scope: 'cache:write', label: 'Write the cache' },
+  { scope: 'cache:*', label: 'Every cache action' },
+  { scope: 'analytics:read', label: 'Read usage analytics' },
+  { scope: 'keys:manage', label: 'Manage API keys' },
+] as const;
+
+/** What a key created without a choice gets (the API's own default). */
+export const DEFAULT_SCOPES = ['cache:*', 'analytics:read'];
+
+/** The outcomes usage analytics count, in the order the page lists them. */
+export const OUTCOMES = [
+  { outcome: 'valid', label: 'Valid' },
+  { outcome: 'insufficient_scope', label: 'Refused: missing scope' },
+  { outcome: 'wrong_project', label: 'Refused: other project' },
+  { outcome: 'revoked', label: 'Refused: revoked key' },
+  { outcome: 'expired', label: 'Refused: expired key' },
+  { outcome: 'rate_limited', label: 'Refused: rate limited' },
+] as const;
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** `2026-12-02 14:05 UTC`: one unambiguous form for every date on the page. */
+export function formatDate(iso: string | null): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return (
+    `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`
+  );
+}
+
+/** The display form of a key prefix: `vc_1234...`. */
+export function displayPrefix(prefix: string): string {
+  return `${prefix}...`;
+}
+
+export type RangeName = '24h' | '7d' | '30d';
+
+export const RANGES: { name: RangeName; label: string; hours: number }[] = [
+  { name: '24h', label: 'Last 24 hours', hours: 24 },
+  { name: '7d', label: 'Last 7 days', hours: 24 * 7 },
+  { name: '30d', label: 'Last 30 days', hours: 24 * 30 },
+];
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * The `[from, to)` window of a range at a granularity: `to` is the end of the current hour (or
+ * UTC day), so the point being filled right now is included.
+ */
+export function rangeWindow(
+  range: RangeName,
+  granularity: 'hour' | 'day',
+  now: number,
+): { from: string; to: string; starts: number[] } {
+  const hours = RANGES.find((r) => r.name === range)?.hours ?? 24;
+  const step = granularity === 'hour' ? HOUR : DAY;
+  const to = Math.floor(now / step) * step + step;
+  // Daily, the last 24 hours span two UTC days.
+  const count = granularity === 'hour' ? hours : Math.max(2, hours / 24);
+  const from = to - count * step;
+  const starts: number[] = [];
+  for (let t = from; t < to; t += step) starts.push(t);
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), starts };
+}

@@ -1,0 +1,203 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { Api, IssuedKey, KeyRecord, KeyStatus } from './api';
+import { DEFAULT_SCOPES, displayPrefix } from './format';
+import { DataTable, DateText, ErrorLine, Select } from './ui';
+import { errorText } from './api';
+import {
+  CreateKeyDialog,
+  EditKeyDialog,
+  IssuedKeyDialog,
+  RevokeDialog,
+  RotateDialog,
+} from './key-dialogs';
+
+type Open =
+  | { kind: 'create' }
+  | { kind: 'issued'; issued: IssuedKey; rotated: boolean }
+  | { kind: 'revoke' | 'rotate' | 'edit'; record: KeyRecord }
+  | null;
+
+const COLUMNS = [
+  'Prefix',
+  'Name',
+  'Scopes',
+  'Created',
+  'Last used',
+  'Requests',
+  'Status',
+  'Expires',
+  'Actions',
+];
+
+const FILTERS: { value: KeyStatus | ''; label: string }[] = [
+  { value: '', label: 'All keys' },
+  { value: 'active', label: 'Active keys' },
+  { value: 'revoked', label: 'Revoked keys' },
+  { value: 'expired', label: 'Expired keys' },
+];
+
+/** The row buttons; only Edit is offered for keys that are no longer active. */
+const ACTIONS = [
+  { kind: 'edit', label: 'Edit' },
+  { kind: 'rotate', label: 'Rotate' },
+  { kind: 'revoke', label: 'Revoke' },
+] as const;
+
+/** The API Keys tab: the project's keys, a status filter, and create, edit, rotate, revoke. */
+export function KeysTab(props: { api: Api; onProject: (projectId: string) => void }) {
+  const { api } = props;
+  const [filter, setFilter] = useState<KeyStatus | ''>('');
+  const [keys, setKeys] = useState<KeyRecord[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [open, setOpen] = useState<Open>(null);
+  const [reloads, setReloads] = useState(0);
+
+  useEffect(() => {
+    let live = true;
+    api
+      .listKeys(filter || undefined)
+      .then((list) => {
+        if (!live) return;
+        setKeys(list);
+        setError(null);
+        if (list[0]) props.onProject(list[0].projectId);
+      })
+      .catch((e) => live && setError(errorText(e)));
+    return () => {
+      live = false;
+    };
+  }, [filter, reloads]);
+
+  const reload = () => setReloads((n) => n + 1);
+  const close = () => setOpen(null);
+
+  return (
+    <>
+      <div class="toolbar">
+        <h2 id="keys-title">API keys</h2>
+        <Select label="Show" value={filter} choices={FILTERS} onChange={setFilter} />
+        <button type="button" onClick={() => setOpen({ kind: 'create' })}>
+          Create API key
+        </button>
+      </div>
+      <p role="status" class="status">
+        {notice}
+      </p>
+      <ErrorLine error={error} />
+      {keys === null && !error && <p class="loading">Loading keys…</p>}
+      {keys !== null && (
+        <DataTable
+          className="keys"
+          columns={COLUMNS}
+          labelledBy="keys-title"
+          empty={keys.length === 0 ? `No keys${filter ? ` with status ${filter}` : ''}.` : null}
+        >
+          {keys.map((k) => (
+            <tr key={k.id} data-key-id={k.id}>
+              <td data-label="Prefix">
+                <code>{displayPrefix(k.prefix)}</code>
+              </td>
+              <td data-label="Name" class="name">
+                {k.name}
+              </td>
+              <td data-label="Scopes">
+                <ul class="scopes">
+                  {k.scopes.map((s) => (
+                    <li>
+                      <code>{s}</code>
+                    </li>
+                  ))}
+                </ul>
+              </td>
+              <td data-label="Created">
+                <DateText iso={k.createdAt} />
+              </td>
+              <td data-label="Last used">
+                <DateText iso={k.lastUsedAt} none="Never" />
+              </td>
+              <td data-label="Requests" class="num">
+                {k.requestCount}
+              </td>
+              <td data-label="Status">
+                <span class={`status-badge ${k.status}`}>{k.status}</span>
+              </td>
+              <td data-label="Expires">
+                <DateText iso={k.expiresAt} none="Never" />
+              </td>
+              <td data-label="Actions" class="actions">
+                <span>
+                  {ACTIONS.filter((a) => a.kind === 'edit' || k.status === 'active').map((a) => (
+                    <button
+                      type="button"
+                      class={a.kind === 'revoke' ? 'danger' : 'secondary'}
+                      aria-label={`${a.label} ${displayPrefix(k.prefix)} ${k.name}`}
+                      onClick={() => setOpen({ kind: a.kind, record: k })}
+                    >
+                      {a.label}
+                    </button>
+                  ))}
+                </span>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+      )}
+
+      {open?.kind === 'create' && (
+        <CreateKeyDialog
+          initialScopes={DEFAULT_SCOPES}
+          onClose={close}
+          onSubmit={async (input) => {
+            const issued = await api.createKey(input);
+            setNotice(`Key ${displayPrefix(issued.record.prefix)} created.`);
+            setOpen({ kind: 'issued', issued, rotated: false });
+            reload();
+          }}
+        />
+      )}
+      {open?.kind === 'issued' && (
+        <IssuedKeyDialog issued={open.issued} rotated={open.rotated} onClose={close} />
+      )}
+      {open?.kind === 'revoke' && (
+        <RevokeDialog
+          record={open.record}
+          onClose={close}
+          onConfirm={async () => {
+            const record = await api.revokeKey(open.record.id);
+            setNotice(`Key ${displayPrefix(record.prefix)} revoked.`);
+            close();
+            reload();
+          }}
+        />
+      )}
+      {open?.kind === 'rotate' && (
+        <RotateDialog
+          record={open.record}
+          onClose={close}
+          onConfirm={async (grace) => {
+            const issued = await api.rotateKey(open.record.id, grace);
+            setNotice(
+              `Key ${displayPrefix(open.record.prefix)} rotated; the new key is ` +
+                `${displayPrefix(issued.record.prefix)}.`,
+            );
+            setOpen({ kind: 'issued', issued, rotated: true });
+            reload();
+          }}
+        />
+      )}
+      {open?.kind === 'edit' && (
+        <EditKeyDialog
+          record={open.record}
+          onClose={close}
+          onSubmit={async (patch) => {
+            const record = await api.updateKey(open.record.id, patch);
+            setNotice(`Key ${displayPrefix(record.prefix)} updated.`);
+            close();
+            reload();
+          }}
+        />
+      )}
+    </>
+  );
+}
