@@ -31,6 +31,9 @@ const GRANULARITIES: { value: Granularity; label: string }[] = [
   { value: 'day', label: 'Day' },
 ];
 
+const labelOf = (range: RangeName) =>
+  RANGES.find((r) => r.name === range)?.label.toLowerCase() ?? range;
+
 interface KeyChoice {
   id: string;
   prefix: string;
@@ -65,8 +68,12 @@ function Usage(props: { api: Api; canManage: boolean }) {
   const [granularity, setGranularity] = useState<Granularity>('hour');
   const [keyId, setKeyId] = useState('');
   const [choices, setChoices] = useState<KeyChoice[]>([]);
-  const [answer, setAnswer] = useState<{ usage: UsageAnswer; starts: number[] } | null>(null);
-  const [ranking, setRanking] = useState<RankedKey[] | null>(null);
+  const [answer, setAnswer] = useState<{
+    query: string;
+    usage: UsageAnswer;
+    starts: number[];
+  } | null>(null);
+  const [ranking, setRanking] = useState<{ keys: RankedKey[]; range: RangeName } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [reloads, setReloads] = useState(0);
   const [Chart, setChart] = useState<typeof ChartComponent | null>(null);
@@ -86,6 +93,9 @@ function Usage(props: { api: Api; canManage: boolean }) {
       .catch(() => undefined);
   }, []);
 
+  // Only the answer to the question on screen is shown, never the previous one.
+  const query = `${range} ${granularity} ${keyId} ${reloads}`;
+
   useEffect(() => {
     let live = true;
     const { from, to, starts } = rangeWindow(range, granularity, Date.now());
@@ -95,10 +105,10 @@ function Usage(props: { api: Api; canManage: boolean }) {
     read
       .then((usage) => {
         if (!live) return;
-        setAnswer({ usage, starts });
+        setAnswer({ query, usage, starts });
         setError(null);
         if (!keyId) {
-          setRanking(usage.keys ?? []);
+          setRanking({ keys: usage.keys ?? [], range });
           if (!props.canManage) setChoices(usage.keys ?? []);
         }
       })
@@ -108,14 +118,17 @@ function Usage(props: { api: Api; canManage: boolean }) {
     };
   }, [range, granularity, keyId, reloads]);
 
-  const view = useMemo(() => (answer ? summarise(answer.usage, answer.starts) : null), [answer]);
+  const view = useMemo(
+    () => (answer && answer.query === query ? summarise(answer.usage, answer.starts) : null),
+    [answer, query],
+  );
   const subject = keyId
     ? (() => {
         const k = choices.find((c) => c.id === keyId);
         return k ? `key ${displayPrefix(k.prefix)} ${k.name}` : 'the chosen key';
       })()
     : 'the whole project';
-  const rangeLabel = RANGES.find((r) => r.name === range)?.label.toLowerCase() ?? range;
+  const rangeLabel = labelOf(range);
 
   return (
     <section aria-labelledby="usage-title">
@@ -211,11 +224,11 @@ function Usage(props: { api: Api; canManage: boolean }) {
         <DataTable
           className="ranking"
           testId="ranking"
-          caption={`Most-used keys, ${rangeLabel}`}
+          caption={`Most-used keys of the project, ${labelOf(ranking.range)}`}
           columns={['Rank', 'Prefix', 'Name', 'Requests']}
-          empty={ranking.length === 0 ? 'No requests in this period.' : null}
+          empty={ranking.keys.length === 0 ? 'No requests in this period.' : null}
         >
-          {ranking.map((k, i) => (
+          {ranking.keys.map((k, i) => (
             <tr data-key-id={k.id}>
               <td class="num">{i + 1}</td>
               <td>

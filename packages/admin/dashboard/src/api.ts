@@ -87,6 +87,8 @@ export function describeFailure(status: number, detail: string | null): string {
       return `Not found: the key does not exist in your project (it may have been removed).${said}`;
     case 405:
       return `The server does not allow this action here.${said}`;
+    case 409:
+      return `This cannot be done in the key's current state.${said}`;
     case 413:
       return `The request was too large.${said}`;
     case 415:
