@@ -10,12 +10,17 @@ export function ErrorLine(props: { error: string | null }) {
   ) : null;
 }
 
-/** A date as text (`2026-12-02 14:05 UTC`) with its machine-readable form. */
+/**
+ * A date as text (`2026-12-02 14:05 UTC`) with its machine-readable form; a narrow column breaks
+ * it only between the day and the time.
+ */
 export function DateText(props: { iso: string | null; none?: string }) {
-  return props.iso ? (
-    <time dateTime={props.iso}>{formatDate(props.iso)}</time>
-  ) : (
-    <>{props.none ?? ''}</>
+  if (!props.iso) return <>{props.none ?? ''}</>;
+  const [day, ...time] = formatDate(props.iso).split(' ');
+  return (
+    <time dateTime={props.iso}>
+      <span class="nowrap">{day}</span> <span class="nowrap">{time.join(' ')}</span>
+    </time>
   );
 }
 

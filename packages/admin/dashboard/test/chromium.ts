@@ -45,6 +45,8 @@ export async function launchChromium(): Promise<HeadlessChromium> {
       '--disable-sync',
     ],
   });
+  // A step that cannot happen fails well within the test's own timeout, naming the step.
+  context.setDefaultTimeout(10_000);
   return {
     context,
     async close() {
