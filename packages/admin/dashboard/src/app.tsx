@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, createApi } from './api';
+import { ApiError, createApi, errorText } from './api';
 import type { Api } from './api';
 import { KeysTab } from './keys-tab';
 import { AnalyticsTab } from './analytics-tab';
@@ -26,13 +26,17 @@ type Tab = 'keys' | 'analytics';
 export function App(props: { base: URL }) {
   const [session, setSession] = useState<Session | null>(null);
   const [restoring, setRestoring] = useState(() => readStoredKey() !== null);
+  const [restoreError, setRestoreError] = useState<string | null>(null);
 
   useEffect(() => {
     const stored = readStoredKey();
     if (stored === null) return;
     signIn(props.base, stored)
       .then((s) => setSession(s))
-      .catch(() => forgetStoredKey())
+      .catch((e) => {
+        forgetStoredKey();
+        setRestoreError(`You were signed out: ${errorText(e)}`);
+      })
       .finally(() => setRestoring(false));
   }, []);
 
@@ -46,6 +50,7 @@ export function App(props: { base: URL }) {
     return (
       <SignIn
         base={props.base}
+        initialError={restoreError}
         onSignedIn={(s, remember) => {
           if (remember) storeKey(s.key);
           setSession(s);
@@ -88,8 +93,12 @@ async function signIn(base: URL, key: string): Promise<Session> {
   return { key, api, projectId, prefix: key.slice(0, 7), canManage, canRead };
 }
 
-function SignIn(props: { base: URL; onSignedIn: (session: Session, remember: boolean) => void }) {
-  const [error, setError] = useState<string | null>(null);
+function SignIn(props: {
+  base: URL;
+  initialError: string | null;
+  onSignedIn: (session: Session, remember: boolean) => void;
+}) {
+  const [error, setError] = useState<string | null>(props.initialError);
   const [busy, setBusy] = useState(false);
   const input = useRef<HTMLInputElement>(null);
 
@@ -109,7 +118,7 @@ function SignIn(props: { base: URL; onSignedIn: (session: Session, remember: boo
       if (input.current) input.current.value = '';
       props.onSignedIn(session, remember);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorText(e));
       setBusy(false);
     }
   };
@@ -120,8 +129,8 @@ function SignIn(props: { base: URL; onSignedIn: (session: Session, remember: boo
       <form onSubmit={submit} autocomplete="off" novalidate>
         <p>
           Sign in with an API key that has the <code>keys:manage</code> scope (to manage keys) or{' '}
-          <code>analytics:read</code> (to read usage). The key stays in this page's memory and is
-          forgotten when you sign out.
+          <code>analytics:read</code> (to read usage). The key stays in this page's memory (or, if
+          you tick the box below, in this tab's session storage) and is forgotten when you sign out.
         </p>
         <label for="sign-in-key">API key</label>
         <input
