@@ -95,6 +95,8 @@ export function describeFailure(status: number, detail: string | null): string {
       return `The server did not accept the request's format.${said}`;
     case 429:
       return `Too many failed attempts; wait a moment before trying again.${said}`;
+    case 501:
+      return `This server's key store does not keep usage analytics or the audit list.${said}`;
     case 503:
       return `The key service is unavailable right now.${said} Try again in a moment.`;
     default:

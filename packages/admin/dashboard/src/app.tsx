@@ -80,7 +80,10 @@ async function signIn(base: URL, key: string): Promise<Session> {
     canRead = true;
     projectId ??= usage.projectId ?? null;
   } catch (error) {
-    if (!(error instanceof ApiError) || error.status !== 403) throw error;
+    if (!(error instanceof ApiError)) throw error;
+    // 501: the key may read analytics but the store keeps none; the tab says so.
+    if (error.status === 501) canRead = true;
+    else if (error.status !== 403) throw error;
   }
   if (!canManage && !canRead) {
     throw new Error(
