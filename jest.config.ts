@@ -74,6 +74,8 @@ const config: Config = {
         '<rootDir>/test/e2e/**/*.test.ts',
         '<rootDir>/packages/cli/test/bin.test.ts',
         '<rootDir>/packages/*/test/**/*.e2e.test.ts',
+        // Drives headless Chromium against a real server.
+        '<rootDir>/packages/admin/dashboard/test/browser.test.ts',
       ],
     },
     {

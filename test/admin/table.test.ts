@@ -76,11 +76,6 @@ const CASES: Case[] = [
     call: () => get('/openapi.json'),
     expect: { status: 200, check: (b) => expect((b as { openapi: string }).openapi).toBe('3.1.0') },
   },
-  {
-    name: 'the mount root (dashboard not served yet)',
-    call: () => get('/'),
-    expect: err(404, 'Not found'),
-  },
   { name: 'an unknown path', call: () => get('/v2/keys'), expect: err(404, 'Not found') },
   {
     name: 'a trailing slash',

@@ -12,6 +12,7 @@ import {
 } from '@vectorcache/auth-core';
 import { AdminError, detail, fromAuthFailure } from './answers';
 import { hasBody, readJsonObject } from './body';
+import { dashboardAnswer } from './dashboard';
 import { match, type RouteContext } from './routes';
 import type { AdminAnswer, AdminHandler, AdminOptions, AdminRequest } from './types';
 
@@ -94,6 +95,8 @@ export function createAdminHandler(options?: AdminOptions): AdminHandler {
     withTimeout(work, storeTimeoutMs, 'a management request');
 
   async function handle(request: AdminRequest): Promise<AdminAnswer> {
+    const page = dashboardAnswer(request);
+    if (page) return page;
     const found = match(request.method.toUpperCase(), request.path);
     if (found.kind === 'not_found') return detail(404, 'Not found');
     if (found.kind === 'method') return detail(405, 'Method not allowed', { allow: found.allow });

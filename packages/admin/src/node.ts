@@ -4,6 +4,10 @@ import type { AdminBody, AdminHeaders, AdminRequest } from './types';
 /** What the mounts read off a Node request (`IncomingMessage`). */
 export interface NodeRequestLike {
   method?: string;
+  /** The request target; under an Express mount, the part below the mount point. */
+  url?: string;
+  /** Express: the request target as the client sent it. */
+  originalUrl?: string;
   headers: AdminHeaders;
   rawHeaders?: readonly string[];
 }
@@ -137,9 +141,11 @@ export function nodeAdminRequest(
   body: AdminBody | undefined,
 ): AdminRequest {
   const { path, query } = splitUrl(url);
+  const sent = req.originalUrl ?? req.url;
   return {
     method: req.method ?? 'GET',
     path: path === '' ? '/' : path,
+    requestPath: sent === undefined ? undefined : splitUrl(sent).path,
     query,
     headers: req.headers,
     rawHeaders: req.rawHeaders,

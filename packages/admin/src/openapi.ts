@@ -247,6 +247,47 @@ const DOCUMENT = {
         },
       },
     },
+    '/': {
+      get: {
+        operationId: 'dashboard',
+        summary: 'The dashboard page',
+        description:
+          'A static page that calls this API with the key the user enters. Served with ' +
+          '`Content-Security-Policy`, `X-Content-Type-Options: nosniff`, `Referrer-Policy: ' +
+          'no-referrer` and an `ETag`. The mount point asked without its trailing slash ' +
+          '(`/admin`) answers 308 with `Location: ./admin/`.',
+        security: [],
+        responses: {
+          '200': {
+            description: 'The page',
+            content: { 'text/html': { schema: { type: 'string' } } },
+          },
+          '304': { description: 'Not modified (`If-None-Match` named its ETag)' },
+          '308': { description: 'Redirect to the mount point with its trailing slash' },
+          ...METHOD,
+        },
+      },
+    },
+    '/assets/{file}': {
+      get: {
+        operationId: 'dashboardAsset',
+        summary: 'A content-hashed script or style of the dashboard page',
+        security: [],
+        parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '200': {
+            description: 'The file, cacheable for a year (its name changes with its content)',
+            content: {
+              'text/javascript': { schema: { type: 'string' } },
+              'text/css': { schema: { type: 'string' } },
+            },
+          },
+          '304': { description: 'Not modified (`If-None-Match` named its ETag)' },
+          ...NOT_FOUND,
+          ...METHOD,
+        },
+      },
+    },
   },
   components: {
     securitySchemes: {

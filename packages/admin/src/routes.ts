@@ -103,7 +103,7 @@ async function readUsage(ctx: RouteContext, keyId?: string) {
 const manage = 'keys:manage' as const;
 const analytics = 'analytics:read' as const;
 
-/** Every path of the management API (the dashboard page, `GET /`, is not served yet). */
+/** Every path of the management API (the dashboard page and its files are answered first, by `dashboardAnswer`). */
 export const PATHS: readonly PathSpec[] = [
   {
     segments: ['v1', 'keys'],

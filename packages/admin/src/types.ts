@@ -52,6 +52,12 @@ export interface AdminRequest {
   method: string;
   /** The path relative to the mount point, starting with `/` (`/v1/keys`). */
   path: string;
+  /**
+   * The path as the client sent it, mount point included (`/admin`), when the adapter knows it:
+   * the mount point asked without its trailing slash is then redirected to it, so that the
+   * dashboard page's relative URLs resolve under the mount point.
+   */
+  requestPath?: string;
   /** The query string without `?` (`status=active`). */
   query?: string;
   headers: AdminHeaders;

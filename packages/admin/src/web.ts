@@ -35,10 +35,12 @@ export function webAdminRequest(request: Request, path: string): AdminRequest {
     headers[name] = value;
   });
   const body = request.body;
+  const url = new URL(request.url);
   return {
     method: request.method,
     path: path === '' ? '/' : path,
-    query: new URL(request.url).search.slice(1),
+    requestPath: url.pathname,
+    query: url.search.slice(1),
     headers,
     body:
       body === null ? undefined : { kind: 'stream', read: (limit) => readWebLimited(body, limit) },

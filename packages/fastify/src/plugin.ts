@@ -16,7 +16,9 @@ import type { FastifyAuthOptions } from './types';
  * and the answer must be byte for byte the one the other adapters send.
  */
 export function writeAnswer(reply: FastifyReply, denial: TokenExchangeAnswer): FastifyReply {
-  return reply.code(denial.status).headers(denial.headers).send(Buffer.from(denial.body));
+  reply.code(denial.status).headers(denial.headers);
+  // An empty body (a 304, a redirect) is sent as none, so Fastify adds no Content-Type to it.
+  return denial.body === '' ? reply.send() : reply.send(Buffer.from(denial.body));
 }
 
 /** Applies an outcome: the refusal is sent, otherwise the request goes on. */

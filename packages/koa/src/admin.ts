@@ -46,6 +46,7 @@ export function vectorcacheAdmin(options: KoaAdminOptions = {}): VectorcacheAdmi
     const answer = await admin.handle({
       method: ctx.method,
       path,
+      requestPath: ctx.path,
       query: ctx.querystring,
       headers: ctx.req.headers,
       rawHeaders: ctx.req.rawHeaders,

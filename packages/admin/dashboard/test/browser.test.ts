@@ -1,0 +1,499 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import {
+  createKeyManager,
+  FileKeyStore,
+  MemoryKeyStore,
+  type KeyStore,
+} from '@vectorcache/auth-core';
+import { RedisKeyStore } from '@vectorcache/auth-redis';
+import { describeRedis, redisUrl, uniquePrefix } from '../../../../test-utils/redis';
+import { createApp } from '../../../../examples/express-server/src/app';
+import {
+  describeBrowser,
+  launchChromium,
+  watchPage,
+  type HeadlessChromium,
+  type PageWatch,
+} from './chromium';
+
+const KEY = /vc_[0-9a-f]{32}/g;
+const XSS_NAME = '<img src=x onerror=alert(1)>';
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+  "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/**
+ * Runs `work` and, if it fails, strips every plaintext key from the error before Jest prints it:
+ * the test output must never hold one (CI scans it), even when an assertion fails.
+ */
+async function keyFree(work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (error instanceof Error) {
+      error.message = error.message.replace(KEY, 'vc_<redacted>');
+      if (error.stack) error.stack = error.stack.replace(KEY, 'vc_<redacted>');
+      delete (error as { matcherResult?: unknown }).matcherResult;
+    }
+    throw error;
+  }
+}
+
+/**
+ * The Express example app on a real socket: the management API (and so the dashboard) at
+ * `/admin`, and the cache API whose routes need `cache:read` and `cache:write`.
+ */
+async function serve(store: KeyStore) {
+  const { app, close } = createApp({ store });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    adminUrl: `${origin}/admin/`,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
+    },
+  };
+}
+
+/** Calls a protected route of the cache API with a key, from the test (not from the page). */
+async function callCache(origin: string, key: string, route: 'query' | 'write'): Promise<number> {
+  const response = await fetch(`${origin}/v1/cache/${route}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: 'What is AI?', response: 'A field of study.' }),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/**
+ * The text of the first element of `locator` once one shows `text` (a substring), or after 10 s
+ * whatever it shows then, for the assertion to report.
+ */
+async function showing(locator: Locator, text: string): Promise<string> {
+  await locator
+    .filter({ hasText: text })
+    .first()
+    .waitFor({ timeout: 10_000 })
+    .catch(() => undefined);
+  return (
+    (await locator
+      .first()
+      .textContent({ timeout: 1_000 })
+      .catch(() => null)) ?? ''
+  ).trim();
+}
+
+/**
+ * Whether the page fits its window's width (a narrow window needs no sideways scrolling; wide
+ * tables scroll inside their own box).
+ */
+async function fitsWidth(page: Page): Promise<boolean> {
+  return page.evaluate(
+    () => document.documentElement.scrollWidth <= document.documentElement.clientWidth,
+  );
+}
+
+/**
+ * Screenshots go to `docs/` when `VECTORCACHE_UPDATE_SCREENSHOTS=1` (the README shows them),
+ * else to a temporary folder; either way the file must be a real PNG.
+ */
+const screenshotDir =
+  process.env.VECTORCACHE_UPDATE_SCREENSHOTS === '1'
+    ? join(__dirname, '..', '..', '..', '..', 'docs')
+    : mkdtempSync(join(tmpdir(), 'vc-screenshots-'));
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  const png = await page.screenshot({ path: join(screenshotDir, name), fullPage: true });
+  expect(png.subarray(1, 4).toString()).toBe('PNG');
+  expect(png.length).toBeGreaterThan(10_000);
+}
+
+/** The text of one row of the outcome totals table. */
+async function outcomeCount(page: Page, outcome: string): Promise<number> {
+  const cell = page.locator(`[data-testid="outcome-totals"] tr[data-outcome="${outcome}"] td`);
+  if ((await cell.count()) === 0) return 0;
+  return Number(await cell.textContent());
+}
+
+/** Whether the page's DOM, inputs or storage hold `secret` anywhere. */
+async function pageHolds(page: Page, secret: string): Promise<boolean> {
+  return page.evaluate((s) => {
+    const inDom = document.documentElement.outerHTML.includes(s);
+    const inInputs = [...document.querySelectorAll('input, textarea')].some((el) =>
+      (el as HTMLInputElement).value.includes(s),
+    );
+    const inText = (document.body.innerText ?? '').includes(s);
+    const stored = [sessionStorage, localStorage].some((storage) =>
+      Object.keys(storage).some((k) => (storage.getItem(k) ?? '').includes(s)),
+    );
+    return inDom || inInputs || inText || stored || document.cookie.includes(s);
+  }, secret);
+}
+
+/**
+ * The dashboard's whole story on one store. `analytics: false` is for a store that keeps no usage
+ * analytics (the JSON file store): the Analytics tab must then say so in words.
+ */
+function journey(
+  label: string,
+  makeStore: () => { store: KeyStore; cleanup: () => void },
+  analytics = true,
+) {
+  let chromium: HeadlessChromium;
+  let store: KeyStore;
+  let cleanup: () => void;
+  let server: Awaited<ReturnType<typeof serve>>;
+  const projectId = `proj_e2e_${label.replace(/\W/g, '')}`;
+  let managerKey: string;
+  let limitedManagerKey: string;
+  let cacheOnlyKey: string;
+  let workerKey: string;
+
+  beforeAll(async () => {
+    ({ store, cleanup } = makeStore());
+    const keys = createKeyManager({ store });
+    managerKey = (
+      await keys.create({
+        projectId,
+        name: 'dashboard admin',
+        scopes: ['keys:manage', 'analytics:read', 'cache:*'],
+      })
+    ).key;
+    limitedManagerKey = (
+      await keys.create({ projectId, name: 'key clerk', scopes: ['keys:manage'] })
+    ).key;
+    cacheOnlyKey = (await keys.create({ projectId, name: 'backend', scopes: ['cache:read'] })).key;
+    await keys.create({ projectId, name: XSS_NAME, scopes: ['cache:read'] });
+    workerKey = (await keys.create({ projectId, name: 'worker', scopes: ['cache:read'] })).key;
+    await keys.create({ projectId: `${projectId}_other`, name: 'other project', scopes: [] });
+    server = await serve(store);
+    chromium = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.close();
+    await store?.close();
+    cleanup?.();
+  });
+
+  /** A new tab on the dashboard (or `url`), watched from before its first script runs. */
+  async function open(url = server.adminUrl) {
+    const { context } = chromium;
+    const page = await context.newPage();
+    const watch = await watchPage(context, page);
+    const response = await page.goto(url);
+    return { context, page, watch, response };
+  }
+
+  /** Pastes a key into the sign-in form and submits it. */
+  async function submitKey(page: Page, key: string): Promise<void> {
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  /** What every tab must end with: no CSP violation and no script error, then it closes. */
+  async function closeClean(page: Page, watch: PageWatch): Promise<void> {
+    expect(await watch.cspViolations()).toEqual([]);
+    expect(watch.errors).toEqual([]);
+    await page.close();
+  }
+
+  test('sign in, see the keys, create one, revoke it, read its usage and the audit', () =>
+    keyFree(async () => {
+      const { context, page, watch, response } = await open();
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+        origin: server.origin,
+      });
+
+      // The page and its headers.
+      expect(response?.status()).toBe(200);
+      const headers = response!.headers();
+      expect(headers['content-security-policy']).toBe(CSP);
+      expect(headers['x-content-type-options']).toBe('nosniff');
+      expect(headers['referrer-policy']).toBe('no-referrer');
+
+      // Sign in with the manager key: the project and the seeded keys show.
+      await submitKey(page, managerKey);
+      expect(await showing(page.getByTestId('project'), projectId)).toBe(projectId);
+      const names = await page.locator('table.keys td.name').allTextContents();
+      expect(names.sort()).toEqual(
+        ['backend', 'dashboard admin', 'key clerk', 'worker', XSS_NAME].sort(),
+      );
+      expect(await pageHolds(page, managerKey)).toBe(false);
+
+      // The XSS-named key shows its characters and runs nothing.
+      const xssCell = page.locator('table.keys td.name', { hasText: XSS_NAME });
+      expect(await xssCell.textContent()).toBe(XSS_NAME);
+      expect(await page.locator('table.keys img').count()).toBe(0);
+
+      // Create a key with cache:read only; the dialog shows it once.
+      await page.getByRole('button', { name: 'Create API key' }).click();
+      const create = page.getByTestId('create-dialog');
+      await create.getByLabel('Name').fill('e2e created');
+      await create.getByRole('checkbox', { name: /cache:\*/ }).uncheck();
+      await create.getByRole('checkbox', { name: /analytics:read/ }).uncheck();
+      await create.getByRole('checkbox', { name: /^cache:read/ }).check();
+      await create.getByRole('button', { name: 'Create key' }).click();
+      const issuedDialog = page.getByTestId('issued-dialog');
+      await issuedDialog.waitFor();
+      expect(await issuedDialog.textContent()).toContain('will not be shown again');
+      const created = (await page.getByTestId('issued-key').textContent()) ?? '';
+      expect(/^vc_[0-9a-f]{32}$/.test(created)).toBe(true);
+      await issuedDialog.getByRole('button', { name: 'Copy key' }).click();
+      expect(await showing(issuedDialog.getByRole('status'), 'Copied to the clipboard.')).toBe(
+        'Copied to the clipboard.',
+      );
+      expect((await page.evaluate(() => navigator.clipboard.readText())) === created).toBe(true);
+      await issuedDialog.getByRole('button', { name: 'Done, close' }).click();
+      await issuedDialog.waitFor({ state: 'detached' });
+      expect(await pageHolds(page, created)).toBe(false);
+
+      const row = page.locator('table.keys tr', { hasText: 'e2e created' });
+      expect(await showing(row.locator('td[data-label="Status"]'), 'active')).toBe('active');
+      const createdId = (await row.getAttribute('data-key-id')) ?? '';
+      expect(createdId).toMatch(/^key_[0-9a-f]{24}$/);
+
+      // The new key works on a protected route, and is refused a scope it lacks.
+      expect(await callCache(server.origin, created, 'query')).toBe(200);
+      expect(await callCache(server.origin, created, 'query')).toBe(200);
+      expect(await callCache(server.origin, created, 'write')).toBe(403);
+
+      // Revoke it in the page, through the confirmation.
+      await row.getByRole('button', { name: /^Revoke/ }).click();
+      const confirm = page.getByTestId('revoke-dialog');
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+      await confirm.getByRole('button', { name: 'Revoke key' }).click();
+      await confirm.waitFor({ state: 'detached' });
+      expect(await showing(row.locator('td[data-label="Status"]'), 'revoked')).toBe('revoked');
+      expect(await callCache(server.origin, created, 'query')).toBe(401);
+
+      // Rotate another key without grace: the new key shows once and works, the old one stops.
+      const worker = page.locator('table.keys tr', { hasText: 'worker' });
+      await worker.getByRole('button', { name: /^Rotate/ }).click();
+      const rotate = page.getByTestId('rotate-dialog');
+      await rotate.getByLabel('Grace period for the old key').selectOption('');
+      await rotate.getByRole('button', { name: 'Rotate key' }).click();
+      await issuedDialog.waitFor();
+      const rotated = (await page.getByTestId('issued-key').textContent()) ?? '';
+      expect(/^vc_[0-9a-f]{32}$/.test(rotated) && rotated !== workerKey).toBe(true);
+      await issuedDialog.getByRole('button', { name: 'Done, close' }).click();
+      await issuedDialog.waitFor({ state: 'detached' });
+      expect(await pageHolds(page, rotated)).toBe(false);
+      expect(await callCache(server.origin, rotated, 'query')).toBe(200);
+      expect(await callCache(server.origin, workerKey, 'query')).toBe(401);
+      const statuses = await showing(worker.locator('td[data-label="Status"]'), 'revoked');
+      expect(statuses).toBe('active'); // the new key, newest first
+      expect(await worker.locator('td[data-label="Status"]').allTextContents()).toEqual([
+        'active',
+        'revoked',
+      ]);
+
+      // Edit the new key's scopes: cache:write instead of cache:read, effective at once.
+      await worker.first().getByRole('button', { name: /^Edit/ }).click();
+      const edit = page.getByTestId('edit-dialog');
+      await edit.getByRole('checkbox', { name: /^cache:read/ }).uncheck();
+      await edit.getByRole('checkbox', { name: /^cache:write/ }).check();
+      await edit.getByRole('button', { name: 'Save' }).click();
+      await edit.waitFor({ state: 'detached' });
+      expect(await showing(worker.first().locator('td[data-label="Scopes"]'), 'cache:write')).toBe(
+        'cache:write',
+      );
+      expect(await callCache(server.origin, rotated, 'write')).toBe(201);
+      expect(await callCache(server.origin, rotated, 'query')).toBe(403);
+
+      await page.getByRole('tab', { name: 'Analytics' }).click();
+      if (!analytics) {
+        // A store without analytics: the tab says so in words, the keys tab goes on working.
+        const unavailable = 'does not keep usage analytics or the audit list';
+        expect(await showing(page.getByRole('alert').first(), unavailable)).toContain(unavailable);
+        await page.getByRole('tab', { name: 'API Keys' }).click();
+        expect(watch.dialogs).toEqual([]);
+        await closeClean(page, watch);
+        return;
+      }
+
+      // Analytics: exactly the requests the test made with that key, by outcome.
+      await page.getByLabel('Keys').selectOption(createdId);
+      expect(
+        await showing(page.locator('[data-testid="outcome-totals"] caption'), 'e2e created'),
+      ).toContain('e2e created');
+      expect(await outcomeCount(page, 'valid')).toBe(2);
+      expect(await outcomeCount(page, 'insufficient_scope')).toBe(1);
+      expect(await outcomeCount(page, 'revoked')).toBe(1);
+      expect(await outcomeCount(page, 'total')).toBe(4);
+      const ranked = page.locator(`[data-testid="ranking"] tr[data-key-id="${createdId}"]`);
+      expect(await showing(ranked.locator('td').last(), '4')).toBe('4');
+
+      // The audit list shows the create and the revoke of that key.
+      const audit = page.locator(`[data-testid="audit"] tr[data-target="${createdId}"]`);
+      await audit.nth(1).waitFor();
+      expect(await audit.count()).toBe(2);
+      expect(await audit.evaluateAll((rows) => rows.map((r) => r.dataset.action))).toEqual([
+        'key.revoked',
+        'key.created',
+      ]);
+      // Both tabs, as pictures for the README, and in a narrow window without sideways scrolling.
+      await page.setViewportSize({ width: 1200, height: 900 });
+      await page.getByLabel('Keys').selectOption('');
+      await showing(page.locator('[data-testid="outcome-totals"] caption'), 'whole project');
+      if (label === 'redis') await screenshot(page, 'dashboard-analytics.png');
+      expect(await fitsWidth(page)).toBe(true);
+      await page.setViewportSize({ width: 360, height: 800 });
+      expect(await fitsWidth(page)).toBe(true);
+      await page.getByRole('tab', { name: 'API Keys' }).click();
+      await showing(page.locator('table.keys td.name').first(), '');
+      expect(await fitsWidth(page)).toBe(true);
+      await page.setViewportSize({ width: 1200, height: 900 });
+      if (label === 'redis') await screenshot(page, 'dashboard-keys.png');
+
+      // Nothing injected ran, nothing broke the CSP, nothing failed on the page.
+      expect(watch.dialogs).toEqual([]);
+      expect(watch.requests.filter((url) => /\/x$/.test(url))).toEqual([]);
+      await closeClean(page, watch);
+    }));
+
+  test('sign-out forgets the key: nothing in storage, cookies or the DOM after a reload', () =>
+    keyFree(async () => {
+      // The mount point without its slash leads to the page too.
+      const { context, page, watch } = await open(server.adminUrl.replace(/\/$/, ''));
+      expect(page.url()).toBe(server.adminUrl);
+      await page.getByLabel('Stay signed in while this tab is open').check();
+      await submitKey(page, managerKey);
+      expect(await showing(page.getByTestId('project'), projectId)).toBe(projectId);
+
+      // Kept for this tab only, so a reload stays signed in.
+      await page.reload();
+      expect(await showing(page.getByTestId('project'), projectId)).toBe(projectId);
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByLabel('API key').waitFor();
+      await page.reload();
+      await page.getByLabel('API key').waitFor();
+      expect(await pageHolds(page, managerKey)).toBe(false);
+      const storage = await page.evaluate(() => ({
+        session: Object.keys(sessionStorage).length,
+        local: Object.keys(localStorage).length,
+      }));
+      expect(storage).toEqual({ session: 0, local: 0 });
+      expect(await context.cookies(server.origin)).toEqual([]);
+      await closeClean(page, watch);
+    }));
+
+  test('keyboard only: sign in, open and leave a dialog, move between tabs', () =>
+    keyFree(async () => {
+      const { page, watch } = await open();
+      const focused = () =>
+        page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          return `${el?.tagName.toLowerCase()} ${el?.getAttribute('aria-label') ?? el?.textContent ?? ''}`.trim();
+        });
+
+      await page.getByLabel('API key').focus();
+      await page.keyboard.insertText(managerKey);
+      await page.keyboard.press('Enter');
+      expect(await showing(page.getByTestId('project'), projectId)).toBe(projectId);
+
+      // The dialog takes the focus, Escape closes it, the focus comes back to its button.
+      await page.getByRole('button', { name: 'Create API key' }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByTestId('create-dialog').waitFor();
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('create-name');
+      await page.keyboard.press('Escape');
+      await page.getByTestId('create-dialog').waitFor({ state: 'detached' });
+      expect(await focused()).toBe('button Create API key');
+
+      // Arrow keys move between the tabs.
+      await page.getByRole('tab', { name: 'API Keys' }).focus();
+      await page.keyboard.press('ArrowRight');
+      expect(await focused()).toBe('button Analytics');
+      expect(await page.getByRole('tab', { name: 'Analytics' }).getAttribute('aria-selected')).toBe(
+        'true',
+      );
+      await (
+        analytics ? page.getByTestId('outcome-totals') : page.getByRole('alert').first()
+      ).waitFor();
+      await closeClean(page, watch);
+    }));
+
+  test('a key without either scope, and every refusal of the API, are told in words', () =>
+    keyFree(async () => {
+      const { page, watch } = await open();
+      await submitKey(page, cacheOnlyKey);
+      expect(
+        await showing(
+          page.getByRole('alert'),
+          'neither the keys:manage nor the analytics:read scope',
+        ),
+      ).toContain('neither the keys:manage nor the analytics:read scope');
+
+      await submitKey(page, `vc_${'0'.repeat(32)}`);
+      expect(await showing(page.getByRole('alert'), 'unknown, revoked or expired')).toContain(
+        'unknown, revoked or expired',
+      );
+
+      // A manager without cache scopes cannot hand them out: the 403 is shown with its detail.
+      await submitKey(page, limitedManagerKey);
+      expect(await showing(page.getByTestId('project'), projectId)).toBe(projectId);
+      await page.getByRole('button', { name: 'Create API key' }).click();
+      const create = page.getByTestId('create-dialog');
+      await create.getByLabel('Name').fill('escalation');
+      await create.getByRole('button', { name: 'Create key' }).click();
+      expect(
+        await showing(
+          create.getByRole('alert'),
+          'Cannot grant scopes the calling key does not have',
+        ),
+      ).toContain('Cannot grant scopes the calling key does not have');
+      await page.getByRole('tab', { name: 'Analytics' }).waitFor();
+      await create.press('Escape');
+      await create.waitFor({ state: 'detached' });
+      await page.getByRole('tab', { name: 'Analytics' }).click();
+      expect(await showing(page.locator('.notice'), 'lacks the analytics:read scope')).toContain(
+        'lacks the analytics:read scope',
+      );
+      await closeClean(page, watch);
+    }));
+}
+
+describeBrowser('the dashboard in Chromium', () => {
+  afterAll(() => {
+    if (process.env.VECTORCACHE_UPDATE_SCREENSHOTS !== '1') {
+      rmSync(screenshotDir, { recursive: true, force: true });
+    }
+  });
+
+  describe('on the memory store', () => {
+    journey('memory', () => ({ store: new MemoryKeyStore(), cleanup: () => undefined }));
+  });
+
+  // The JSON file store keeps no usage analytics or audit list (the embedded SQLite store will).
+  describe('on the file store', () => {
+    journey(
+      'file',
+      () => {
+        const dir = mkdtempSync(join(tmpdir(), 'vc-dashboard-'));
+        return {
+          store: new FileKeyStore({ path: join(dir, 'keys.json') }),
+          cleanup: () => rmSync(dir, { recursive: true, force: true }),
+        };
+      },
+      false,
+    );
+  });
+
+  describeRedis('on Redis', () => {
+    journey('redis', () => ({
+      store: new RedisKeyStore({ url: redisUrl }, { keyPrefix: uniquePrefix('dashboard') }),
+      cleanup: () => undefined,
+    }));
+  });
+});
