@@ -99,18 +99,21 @@ function Usage(props: { api: Api; canManage: boolean }) {
   useEffect(() => {
     let live = true;
     const { from, to, starts } = rangeWindow(range, granularity, Date.now());
-    const read = keyId
-      ? api.keyUsage(keyId, from, to, granularity)
-      : api.projectUsage(from, to, granularity);
-    read
+    // The ranking is always the project's, so it is read even when the chart shows one key.
+    const project = api.projectUsage(from, to, granularity);
+    const chart = keyId ? api.keyUsage(keyId, from, to, granularity) : project;
+    project
+      .then((usage) => {
+        if (!live) return;
+        setRanking({ keys: usage.keys ?? [], range });
+        if (!props.canManage) setChoices(usage.keys ?? []);
+      })
+      .catch(() => undefined); // the chart's read reports the error
+    chart
       .then((usage) => {
         if (!live) return;
         setAnswer({ query, usage, starts });
         setError(null);
-        if (!keyId) {
-          setRanking({ keys: usage.keys ?? [], range });
-          if (!props.canManage) setChoices(usage.keys ?? []);
-        }
       })
       .catch((e) => live && setError(errorText(e)));
     return () => {
