@@ -3,7 +3,7 @@ import type { Config } from 'jest';
 type Project = NonNullable<Config['projects']>[number] & object;
 
 /** What every project shares: ts-jest, sibling packages from source, the Redis check. */
-const shared = {
+export const shared = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],

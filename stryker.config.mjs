@@ -1,0 +1,50 @@
+// @ts-check
+/**
+ * Mutation testing of core (`pnpm test:mutation`, see docs/mutation.md). Not part of `pnpm test`
+ * or CI: run it before resolving an issue that touches packages/core/src.
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+  packageManager: 'pnpm',
+  // Core's sources; the barrel and the type declarations hold no behaviour to mutate.
+  mutate: [
+    'packages/core/src/**/*.ts',
+    '!packages/core/src/index.ts',
+    '!packages/core/src/types.ts',
+  ],
+  testRunner: 'jest',
+  jest: {
+    projectType: 'custom',
+    // Core's unit tests and the adapters' conformance suite only (jest.mutation.config.ts).
+    configFile: 'jest.mutation.config.ts',
+    enableFindRelatedTests: false,
+  },
+  // Each mutant runs only the tests that cover it.
+  coverageAnalysis: 'perTest',
+  // Mutants that do not compile are dropped before any test runs.
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.mutation.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  // A rerun tests only the mutants whose code or covering tests changed. The file is committed.
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  // Two cores, shared: never more than two test processes.
+  concurrency: 2,
+  timeoutMS: 10000,
+  reporters: ['clear-text', 'progress', 'json', 'html'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  // The floor: `break` fails the run below it (see docs/mutation.md for the level reached).
+  thresholds: { high: 95, low: 90, break: null },
+  ignorePatterns: [
+    'bench',
+    'examples',
+    'docs',
+    'coverage',
+    '**/dist',
+    '.vectorcache',
+    'reports/mutation',
+  ],
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
