@@ -12,6 +12,8 @@ export const shared = {
     '^@vectorcache/auth-(core|express|koa|fastify|hono|redis|cli|admin)$':
       '<rootDir>/packages/$1/src/index.ts',
   },
+  // An interrupted `pnpm test:mutation` may leave its sandbox copy of the repository behind.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
   testTimeout: 20000,
 } satisfies Partial<Project>;
 

@@ -10,11 +10,14 @@ const plugin = (name) => import.meta.resolve(name);
 export default {
   packageManager: 'pnpm',
   plugins: [plugin('@stryker-mutator/jest-runner'), plugin('@stryker-mutator/typescript-checker')],
-  // Core's sources; the barrel and the type declarations hold no behaviour to mutate.
+  // The security core: every file on the path from an Authorization header to an answer (the
+  // stores, the key manager, analytics and the token issuer are not in it yet; see
+  // docs/mutation.md).
   mutate: [
-    'packages/core/src/**/*.ts',
-    '!packages/core/src/index.ts',
-    '!packages/core/src/types.ts',
+    'packages/core/src/{answers,parse,request-headers,web-request,client-address}.ts',
+    'packages/core/src/{key-format,scopes,records,decisions}.ts',
+    'packages/core/src/{verifier,verifier-settings,cache-entries,coalesce,key-states,timeout}.ts',
+    'packages/core/src/{auth-handler,attempt-limiter,jwt}.ts',
   ],
   testRunner: 'jest',
   jest: {
@@ -34,7 +37,11 @@ export default {
   incrementalFile: 'reports/stryker-incremental.json',
   // Two cores, shared: never more than two test processes.
   concurrency: 2,
-  timeoutMS: 10000,
+  // A mutant that loops or hangs is stopped (and counted as detected) 5 s past the expected time.
+  timeoutMS: 5000,
+  // Module-level constants (the key pattern, the answers table) run at load time, so each of
+  // their mutants needs the whole suite; they are left out (docs/mutation.md says how to run them).
+  ignoreStatic: true,
   reporters: ['clear-text', 'progress', 'json', 'html'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
