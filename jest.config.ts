@@ -3,7 +3,7 @@ import type { Config } from 'jest';
 type Project = NonNullable<Config['projects']>[number] & object;
 
 /** What every project shares: ts-jest, sibling packages from source, the Redis check. */
-const shared = {
+export const shared = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
@@ -12,6 +12,8 @@ const shared = {
     '^@vectorcache/auth-(core|express|koa|fastify|hono|redis|cli|admin)$':
       '<rootDir>/packages/$1/src/index.ts',
   },
+  // An interrupted `pnpm test:mutation` may leave its sandbox copy of the repository behind.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
   testTimeout: 20000,
 } satisfies Partial<Project>;
 

@@ -60,6 +60,17 @@ export function downStore(): KeyStore {
   });
 }
 
+/** A store whose every read never answers, as a frozen Redis would; counts the reads. */
+export function hangingStore(): KeyStore & { reads: number } {
+  const store = Object.assign(new MemoryKeyStore(), { reads: 0 });
+  return Object.assign(store, {
+    findByHash: (): Promise<never> => {
+      store.reads++;
+      return new Promise<never>(() => undefined);
+    },
+  });
+}
+
 /** Fills a memory store with one key of each kind. */
 export async function seedStore(store: KeyStore): Promise<Keys> {
   const manager = createKeyManager({ store });
@@ -90,9 +101,17 @@ export async function seedStore(store: KeyStore): Promise<Keys> {
   };
 }
 
-/** Options every adapter gets: same store, same project, a short store timeout. */
-function authOptions(store: KeyStore) {
-  return { store, projectId: PROJECT, timeoutMs: 200 };
+/** How the fixture apps are built. */
+export interface StartOptions {
+  /** Leave `timeoutMs` out, so the documented default applies (else a short 200 ms). */
+  defaultTimeout?: boolean;
+}
+
+/** Options every adapter gets: same store, same project, a short store timeout unless asked not to. */
+function authOptions(store: KeyStore, start: StartOptions) {
+  return start.defaultTimeout
+    ? { store, projectId: PROJECT }
+    : { store, projectId: PROJECT, timeoutMs: 200 };
 }
 
 const OK = { ok: true };
@@ -107,9 +126,9 @@ function closing(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-async function startExpress(store: KeyStore): Promise<Target> {
+async function startExpress(store: KeyStore, start: StartOptions): Promise<Target> {
   const errors: unknown[] = [];
-  const auth = expressAuth.vectorcacheAuth(authOptions(store));
+  const auth = expressAuth.vectorcacheAuth(authOptions(store, start));
   const app = express();
   app.use(auth);
   app.get('/', (_req, res) => {
@@ -142,9 +161,9 @@ async function startExpress(store: KeyStore): Promise<Target> {
   };
 }
 
-async function startKoa(store: KeyStore): Promise<Target> {
+async function startKoa(store: KeyStore, start: StartOptions): Promise<Target> {
   const errors: unknown[] = [];
-  const auth = koaAuth.vectorcacheAuth(authOptions(store));
+  const auth = koaAuth.vectorcacheAuth(authOptions(store, start));
   const app = new Koa();
   app.on('error', (err) => errors.push(err));
   const router = new Router();
@@ -175,14 +194,14 @@ async function startKoa(store: KeyStore): Promise<Target> {
   };
 }
 
-async function startFastify(store: KeyStore): Promise<Target> {
+async function startFastify(store: KeyStore, start: StartOptions): Promise<Target> {
   const errors: unknown[] = [];
   const app = Fastify();
   app.setErrorHandler((err, _request, reply) => {
     errors.push(err);
     void reply.code(500).send();
   });
-  await app.register(fastifyAuth.vectorcacheAuth, authOptions(store));
+  await app.register(fastifyAuth.vectorcacheAuth, authOptions(store, start));
   app.get('/', async () => OK);
   app.get('/read', { preHandler: fastifyAuth.requireScopes('cache:read') }, async () => OK);
   app.get('/write', { preHandler: fastifyAuth.requireScopes('cache:write') }, async () => OK);
@@ -200,9 +219,9 @@ async function startFastify(store: KeyStore): Promise<Target> {
   };
 }
 
-async function startHono(store: KeyStore): Promise<Target> {
+async function startHono(store: KeyStore, start: StartOptions): Promise<Target> {
   const errors: unknown[] = [];
-  const auth = honoAuth.vectorcacheAuth(authOptions(store));
+  const auth = honoAuth.vectorcacheAuth(authOptions(store, start));
   const app = new Hono();
   app.onError((err, c) => {
     errors.push(err);
@@ -226,7 +245,7 @@ async function startHono(store: KeyStore): Promise<Target> {
   };
 }
 
-const STARTERS: Record<AdapterName, (store: KeyStore) => Promise<Target>> = {
+const STARTERS: Record<AdapterName, (store: KeyStore, start: StartOptions) => Promise<Target>> = {
   express: startExpress,
   koa: startKoa,
   fastify: startFastify,
@@ -234,7 +253,10 @@ const STARTERS: Record<AdapterName, (store: KeyStore) => Promise<Target>> = {
 };
 
 /** Starts the same fixture app on every adapter, all reading `store`. */
-export async function startAll(store: KeyStore): Promise<Record<AdapterName, Target>> {
-  const targets = await Promise.all(ADAPTERS.map((adapter) => STARTERS[adapter](store)));
+export async function startAll(
+  store: KeyStore,
+  start: StartOptions = {},
+): Promise<Record<AdapterName, Target>> {
+  const targets = await Promise.all(ADAPTERS.map((adapter) => STARTERS[adapter](store, start)));
   return Object.fromEntries(targets.map((t) => [t.adapter, t])) as Record<AdapterName, Target>;
 }

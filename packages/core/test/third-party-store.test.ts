@@ -1,0 +1,177 @@
+/**
+ * `KeyStore` is a public interface: a store written by someone else may answer `findByHash` with
+ * a record that is not the one asked for. The verifier's final hash comparison is what stands
+ * between such a store and a wrong caller being let in.
+ */
+import { generateApiKey, hashApiKey, keyPrefix } from '../src/key-format';
+import type {
+  AuthEvent,
+  KeyRecordPatch,
+  KeyStore,
+  StoredKeyRecord,
+  UsageEntry,
+} from '../src/types';
+import { createVerifier } from '../src/verifier';
+import { manualClock } from './fixtures';
+
+/**
+ * A small third-party store with a realistic bug: its lookup index keeps only the first
+ * `indexLength` characters of a hash (a column too short), so `findByHash` answers with the first
+ * record whose hash starts the same way when no record matches exactly. No change feed.
+ */
+class TruncatedIndexStore implements KeyStore {
+  readonly records: StoredKeyRecord[] = [];
+  reads = 0;
+
+  constructor(private readonly indexLength: number) {}
+
+  async findByHash(hash: string): Promise<StoredKeyRecord | null> {
+    this.reads++;
+    const exact = this.records.find((r) => r.hash === hash);
+    const loose = this.records.find(
+      (r) => r.hash.slice(0, this.indexLength) === hash.slice(0, this.indexLength),
+    );
+    return structuredClone(exact ?? loose ?? null);
+  }
+
+  async insert(record: StoredKeyRecord): Promise<void> {
+    this.records.push(structuredClone(record));
+  }
+
+  async get(id: string): Promise<StoredKeyRecord | null> {
+    return structuredClone(this.records.find((r) => r.id === id) ?? null);
+  }
+
+  async list(filter?: { projectId?: string }): Promise<StoredKeyRecord[]> {
+    return this.records.filter((r) => !filter?.projectId || r.projectId === filter.projectId);
+  }
+
+  async update(id: string, patch: KeyRecordPatch): Promise<StoredKeyRecord | null> {
+    const record = this.records.find((r) => r.id === id);
+    if (!record) return null;
+    Object.assign(record, patch);
+    return structuredClone(record);
+  }
+
+  async recordUsage(batch: UsageEntry[]): Promise<void> {
+    for (const entry of batch) {
+      const record = this.records.find((r) => r.id === entry.id);
+      if (record) record.requestCount += entry.count;
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+function recordFor(key: string, id: string): StoredKeyRecord {
+  return {
+    id,
+    projectId: 'proj_third_party',
+    name: id,
+    prefix: keyPrefix(key),
+    hash: hashApiKey(key),
+    scopes: ['cache:read'],
+    createdAt: '2026-01-01T00:00:00.000Z',
+    lastUsedAt: null,
+    requestCount: 0,
+    revokedAt: null,
+    expiresAt: null,
+  };
+}
+
+/** A fresh key whose hash starts like `hash` (1 in 16 keys for one character) but differs. */
+function collidingKey(hash: string, length: number): string {
+  for (;;) {
+    const key = generateApiKey();
+    const candidate = hashApiKey(key);
+    if (candidate.slice(0, length) === hash.slice(0, length) && candidate !== hash) return key;
+  }
+}
+
+describe('a third-party store that returns a record with another hash', () => {
+  const bearer = (key: string): string => `Bearer ${key}`;
+
+  async function setup() {
+    const clock = manualClock();
+    const store = new TruncatedIndexStore(1);
+    const owner = generateApiKey();
+    const ownerRecord = recordFor(owner, 'key_owner00000000000000000');
+    await store.insert(ownerRecord);
+    const stranger = collidingKey(ownerRecord.hash, 1);
+    const events: AuthEvent[] = [];
+    const verifier = createVerifier({
+      store,
+      now: clock.now,
+      onEvent: (e) => events.push(e),
+      usage: { enabled: false },
+    });
+    return { clock, store, owner, ownerRecord, stranger, events, verifier };
+  }
+
+  it('gets 401 unknown, and the record it got is named in no event', async () => {
+    const { store, ownerRecord, stranger, events, verifier } = await setup();
+    expect(await store.findByHash(hashApiKey(stranger))).toMatchObject({ id: ownerRecord.id });
+    store.reads = 0;
+
+    const result = await verifier.verify(bearer(stranger), { scopes: ['cache:read'] });
+    expect(result).toMatchObject({ ok: false, status: 401, reason: 'unknown' });
+    expect(store.reads).toBe(1);
+    expect(events).toEqual([
+      {
+        type: 'rejected',
+        reason: 'unknown',
+        prefix: keyPrefix(stranger),
+        keyId: undefined,
+        projectId: undefined,
+      },
+    ]);
+    await verifier.close();
+  });
+
+  it('the record never enters the verified cache: later reads go to the store, a later correct record is honoured', async () => {
+    const { clock, store, owner, ownerRecord, stranger, events, verifier } = await setup();
+    expect((await verifier.verify(bearer(stranger))).ok).toBe(false);
+    // Answered from the unknown-key cache (no read) while its ttl runs: still refused.
+    expect(await verifier.verify(bearer(stranger))).toMatchObject({ ok: false, reason: 'unknown' });
+    expect(store.reads).toBe(1);
+
+    // Past the unknown-key ttl (10 s), well inside the verified ttl (60 s): had the wrong record
+    // been cached as verified, this would be a 200 without a read.
+    clock.advance(10_001);
+    expect(await verifier.verify(bearer(stranger))).toMatchObject({ ok: false, reason: 'unknown' });
+    expect(store.reads).toBe(2);
+
+    // The stranger's own record appears (a store without change feed): honoured once the store
+    // is read again, with its own identity, not the owner's.
+    const strangerRecord = recordFor(stranger, 'key_stranger0000000000000');
+    await store.insert(strangerRecord);
+    clock.advance(10_001);
+    const honoured = await verifier.verify(bearer(stranger));
+    expect(honoured).toMatchObject({ ok: true, principal: { keyId: strangerRecord.id } });
+    expect(store.reads).toBe(3);
+
+    // The owner's own key is unaffected and resolves to its own record.
+    const own = await verifier.verify(bearer(owner));
+    expect(own).toMatchObject({ ok: true, principal: { keyId: ownerRecord.id } });
+    expect(store.reads).toBe(4);
+
+    const verified = events.filter((e) => e.type === 'verified').map((e) => e.keyId);
+    expect(verified).toEqual([strangerRecord.id, ownerRecord.id]);
+    await verifier.close();
+  });
+
+  it('a cached key whose store answer turns into another hash is dropped, not served', async () => {
+    const { clock, store, owner, ownerRecord, verifier } = await setup();
+    expect((await verifier.verify(bearer(owner))).ok).toBe(true);
+    // The store loses the owner's record and now answers the owner's hash with a look-alike.
+    const lookAlike = collidingKey(ownerRecord.hash, 1);
+    store.records.length = 0;
+    await store.insert(recordFor(lookAlike, 'key_lookalike000000000000'));
+    clock.advance(60_000); // the verified ttl: the next verify reads the store
+    expect(await verifier.verify(bearer(owner))).toMatchObject({ ok: false, reason: 'unknown' });
+    expect(store.reads).toBe(2);
+    // Refused from the caches from now on, never from the old verified entry.
+    expect(await verifier.verify(bearer(owner))).toMatchObject({ ok: false, reason: 'unknown' });
+    await verifier.close();
+  });
+});
