@@ -101,7 +101,7 @@ const config: Config = {
   collectCoverageFrom: ['<rootDir>/packages/*/src/**/*.ts'],
   coverageReporters: ['text-summary', 'json-summary'],
   coverageThreshold: {
-    global: { statements: 86, branches: 90, functions: 87, lines: 86 },
+    global: { statements: 86, branches: 89, functions: 87, lines: 86 },
   },
 };
 
