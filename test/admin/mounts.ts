@@ -13,14 +13,25 @@ import Fastify from 'fastify';
 import Koa from 'koa';
 
 /** Every way the admin API is mounted in these tests. */
-export type MountName = 'express' | 'express+json' | 'koa' | 'koa+bodyparser' | 'fastify' | 'hono';
+export type MountName =
+  | 'express'
+  | 'express+json'
+  | 'koa'
+  | 'koa+bodyparser'
+  | 'fastify'
+  | 'fastify+parser'
+  | 'hono'
+  | 'hono+json';
+/** Each framework bare, and with the app's own body parser installed before the mount. */
 export const MOUNTS: readonly MountName[] = [
   'express',
   'express+json',
   'koa',
   'koa+bodyparser',
   'fastify',
+  'fastify+parser',
   'hono',
+  'hono+json',
 ];
 
 /** A running app with the admin API at `/admin`. */
@@ -95,13 +106,20 @@ export async function startMount(name: MountName, source: MountSource): Promise<
     });
     return serve(name, createServer(app.callback()), errors, admin);
   }
-  if (name === 'hono') {
+  if (name === 'hono' || name === 'hono+json') {
     const admin = honoAdapter.vectorcacheAdmin({ ...source, storeTimeoutMs: 1000 });
     const app = new Hono();
     app.onError((err, c) => {
       errors.push(err);
       return c.body(null, 500);
     });
+    if (name === 'hono+json') {
+      // The app reads every JSON body first, as a body-parsing middleware does (Hono caches it).
+      app.use(async (c, next) => {
+        if (c.req.header('content-type')?.includes('json')) await c.req.json().catch(() => null);
+        await next();
+      });
+    }
     app.route('/admin', admin);
     app.get('/app', (c) => c.json({ app: true }));
     return serve(name, createAdaptorServer({ fetch: app.fetch }) as Server, errors, admin);
@@ -111,6 +129,21 @@ export async function startMount(name: MountName, source: MountSource): Promise<
     errors.push(err);
     void reply.code(500).send();
   });
+  if (name === 'fastify+parser') {
+    // The app's own JSON parser in place of the built-in one, registered before the mount.
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string', bodyLimit: 1024 * 1024 },
+      (_request, text, done) => {
+        try {
+          done(null, JSON.parse(text as string));
+        } catch (parseError) {
+          done(Object.assign(parseError as Error, { statusCode: 400 }), undefined);
+        }
+      },
+    );
+  }
   await app.register(fastifyAdapter.vectorcacheAdmin, {
     ...source,
     prefix: '/admin',

@@ -40,12 +40,25 @@ const pointer = (...parts: string[]): string =>
   parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 
 /** The documented path template of a request path under the mount (`/v1/keys/key_1` -> `/v1/keys/{id}`). */
-function template(path: string): string | undefined {
+export function template(path: string): string | undefined {
   const clean = path.split('?')[0]!;
   return Object.keys(DOC.paths).find((candidate) => {
     const re = new RegExp(`^${candidate.replace(/\{id\}/g, '[^/]+').replace(/\./g, '\\.')}$`);
     return re.test(clean);
   });
+}
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+/** Every JSON operation of the document, as `GET /v1/keys/{id}` (the page and its assets left out). */
+export function jsonOperations(): string[] {
+  return Object.entries(DOC.paths)
+    .filter(([path]) => path.startsWith('/v1/') || path === '/openapi.json')
+    .flatMap(([path, operations]) =>
+      Object.keys(operations)
+        .filter((method) => HTTP_METHODS.includes(method))
+        .map((method) => `${method.toUpperCase()} ${path}`),
+    );
 }
 
 /**

@@ -24,12 +24,22 @@ export async function readWebLimited(
   return Buffer.concat(chunks);
 }
 
+/** Bytes already in memory, or `null` when there are more than `limit`. */
+function sizedBelow(buffer: ArrayBuffer, limit: number): Uint8Array | null {
+  return buffer.byteLength > limit ? null : new Uint8Array(buffer);
+}
+
 /**
  * The admin request of a Web `Request` (Hono, and any Fetch-style runtime): method, `path`
  * relative to the mount, query, headers (a header sent twice arrives joined by `, `, which the
- * verifier refuses as Node's repeated lines), and the body, read lazily and bounded.
+ * verifier refuses as Node's repeated lines), and the body, read lazily and bounded; `readBefore`
+ * gives the bytes of a body the app already read (a framework's body cache), decided on alike.
  */
-export function webAdminRequest(request: Request, path: string): AdminRequest {
+export function webAdminRequest(
+  request: Request,
+  path: string,
+  readBefore?: () => Promise<ArrayBuffer>,
+): AdminRequest {
   const headers: AdminHeaders = {};
   request.headers.forEach((value, name) => {
     headers[name] = value;
@@ -43,6 +53,10 @@ export function webAdminRequest(request: Request, path: string): AdminRequest {
     query: url.search.slice(1),
     headers,
     body:
-      body === null ? undefined : { kind: 'stream', read: (limit) => readWebLimited(body, limit) },
+      readBefore !== undefined
+        ? { kind: 'stream', read: (limit) => readBefore().then((b) => sizedBelow(b, limit)) }
+        : body === null
+          ? undefined
+          : { kind: 'stream', read: (limit) => readWebLimited(body, limit) },
   };
 }

@@ -30,7 +30,10 @@ export function vectorcacheAdmin(options?: AdminOptions): VectorcacheAdminApp {
     // eslint-disable-next-line @typescript-eslint/no-deprecated -- `hono/route` only exists in recent 4.x; the peer range is ^4.0.0
     const base = c.req.routePath.replace(/\/?\*$/, '');
     const path = underPrefix(c.req.path, base) ?? c.req.path;
-    return toWebResponse(await admin.handle(webAdminRequest(c.req.raw, path)));
+    // A body an app middleware already read (`c.req.json()`) is in Hono's cache, not the stream.
+    const read = Object.keys(c.req.bodyCache).length > 0 || c.req.raw.bodyUsed;
+    const request = webAdminRequest(c.req.raw, path, read ? () => c.req.arrayBuffer() : undefined);
+    return toWebResponse(await admin.handle(request));
   }
 
   app.all('/', vectorcacheAdminRoute);
