@@ -16,6 +16,8 @@ import {
 } from './chromium';
 
 const KEY = /vc_[0-9a-f]{32}/g;
+/** The whole journey in a real browser takes 15-20 s on an idle machine; more on a loaded one. */
+const JOURNEY_TIMEOUT_MS = 90_000;
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
@@ -203,150 +205,154 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
     await page.close();
   }
 
-  test('sign in, see the keys, create one, revoke it, read its usage and the audit', () =>
-    keyFree(async () => {
-      const { context, page, watch, response } = await open();
-      await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
-        origin: server.origin,
-      });
+  test(
+    'sign in, see the keys, create one, revoke it, read its usage and the audit',
+    () =>
+      keyFree(async () => {
+        const { context, page, watch, response } = await open();
+        await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+          origin: server.origin,
+        });
 
-      // The page and its headers.
-      expect(response?.status()).toBe(200);
-      const headers = response!.headers();
-      expect(headers['content-security-policy']).toBe(CSP);
-      expect(headers['x-content-type-options']).toBe('nosniff');
-      expect(headers['referrer-policy']).toBe('no-referrer');
+        // The page and its headers.
+        expect(response?.status()).toBe(200);
+        const headers = response!.headers();
+        expect(headers['content-security-policy']).toBe(CSP);
+        expect(headers['x-content-type-options']).toBe('nosniff');
+        expect(headers['referrer-policy']).toBe('no-referrer');
 
-      // Sign in with the manager key: the project and the seeded keys show.
-      await submitKey(page, managerKey);
-      expect(await showing(page.getByTestId('project'), projectId)).toBe(projectId);
-      const names = await page.locator('table.keys td.name').allTextContents();
-      expect(names.sort()).toEqual(
-        ['backend', 'dashboard admin', 'key clerk', 'worker', XSS_NAME].sort(),
-      );
-      expect(await pageHolds(page, managerKey)).toBe(false);
+        // Sign in with the manager key: the project and the seeded keys show.
+        await submitKey(page, managerKey);
+        expect(await showing(page.getByTestId('project'), projectId)).toBe(projectId);
+        const names = await page.locator('table.keys td.name').allTextContents();
+        expect(names.sort()).toEqual(
+          ['backend', 'dashboard admin', 'key clerk', 'worker', XSS_NAME].sort(),
+        );
+        expect(await pageHolds(page, managerKey)).toBe(false);
 
-      // The XSS-named key shows its characters and runs nothing.
-      const xssCell = page.locator('table.keys td.name', { hasText: XSS_NAME });
-      expect(await xssCell.textContent()).toBe(XSS_NAME);
-      expect(await page.locator('table.keys img').count()).toBe(0);
+        // The XSS-named key shows its characters and runs nothing.
+        const xssCell = page.locator('table.keys td.name', { hasText: XSS_NAME });
+        expect(await xssCell.textContent()).toBe(XSS_NAME);
+        expect(await page.locator('table.keys img').count()).toBe(0);
 
-      // Create a key with cache:read only; the dialog shows it once.
-      await page.getByRole('button', { name: 'Create API key' }).click();
-      const create = page.getByTestId('create-dialog');
-      await create.getByLabel('Name').fill('e2e created');
-      await create.getByRole('checkbox', { name: /cache:\*/ }).uncheck();
-      await create.getByRole('checkbox', { name: /analytics:read/ }).uncheck();
-      await create.getByRole('checkbox', { name: /^cache:read/ }).check();
-      await create.getByRole('button', { name: 'Create key' }).click();
-      const issuedDialog = page.getByTestId('issued-dialog');
-      await issuedDialog.waitFor();
-      expect(await issuedDialog.textContent()).toContain('will not be shown again');
-      const created = (await page.getByTestId('issued-key').textContent()) ?? '';
-      expect(/^vc_[0-9a-f]{32}$/.test(created)).toBe(true);
-      await issuedDialog.getByRole('button', { name: 'Copy key' }).click();
-      expect(await showing(issuedDialog.getByRole('status'), 'Copied to the clipboard.')).toBe(
-        'Copied to the clipboard.',
-      );
-      expect((await page.evaluate(() => navigator.clipboard.readText())) === created).toBe(true);
-      await issuedDialog.getByRole('button', { name: 'Done, close' }).click();
-      await issuedDialog.waitFor({ state: 'detached' });
-      expect(await pageHolds(page, created)).toBe(false);
+        // Create a key with cache:read only; the dialog shows it once.
+        await page.getByRole('button', { name: 'Create API key' }).click();
+        const create = page.getByTestId('create-dialog');
+        await create.getByLabel('Name').fill('e2e created');
+        await create.getByRole('checkbox', { name: /cache:\*/ }).uncheck();
+        await create.getByRole('checkbox', { name: /analytics:read/ }).uncheck();
+        await create.getByRole('checkbox', { name: /^cache:read/ }).check();
+        await create.getByRole('button', { name: 'Create key' }).click();
+        const issuedDialog = page.getByTestId('issued-dialog');
+        await issuedDialog.waitFor();
+        expect(await issuedDialog.textContent()).toContain('will not be shown again');
+        const created = (await page.getByTestId('issued-key').textContent()) ?? '';
+        expect(/^vc_[0-9a-f]{32}$/.test(created)).toBe(true);
+        await issuedDialog.getByRole('button', { name: 'Copy key' }).click();
+        expect(await showing(issuedDialog.getByRole('status'), 'Copied to the clipboard.')).toBe(
+          'Copied to the clipboard.',
+        );
+        expect((await page.evaluate(() => navigator.clipboard.readText())) === created).toBe(true);
+        await issuedDialog.getByRole('button', { name: 'Done, close' }).click();
+        await issuedDialog.waitFor({ state: 'detached' });
+        expect(await pageHolds(page, created)).toBe(false);
 
-      const row = page.locator('table.keys tr', { hasText: 'e2e created' });
-      expect(await showing(row.locator('td[data-label="Status"]'), 'active')).toBe('active');
-      const createdId = (await row.getAttribute('data-key-id')) ?? '';
-      expect(createdId).toMatch(/^key_[0-9a-f]{24}$/);
+        const row = page.locator('table.keys tr', { hasText: 'e2e created' });
+        expect(await showing(row.locator('td[data-label="Status"]'), 'active')).toBe('active');
+        const createdId = (await row.getAttribute('data-key-id')) ?? '';
+        expect(createdId).toMatch(/^key_[0-9a-f]{24}$/);
 
-      // The new key works on a protected route, and is refused a scope it lacks.
-      expect(await callCache(server.origin, created, 'query')).toBe(200);
-      expect(await callCache(server.origin, created, 'query')).toBe(200);
-      expect(await callCache(server.origin, created, 'write')).toBe(403);
+        // The new key works on a protected route, and is refused a scope it lacks.
+        expect(await callCache(server.origin, created, 'query')).toBe(200);
+        expect(await callCache(server.origin, created, 'query')).toBe(200);
+        expect(await callCache(server.origin, created, 'write')).toBe(403);
 
-      // Revoke it in the page, through the confirmation.
-      await row.getByRole('button', { name: /^Revoke/ }).click();
-      const confirm = page.getByTestId('revoke-dialog');
-      await confirm.waitFor();
-      expect(await focusedSoon(page, 'Cancel')).toBe('Cancel');
-      await confirm.getByRole('button', { name: 'Revoke key' }).click();
-      await confirm.waitFor({ state: 'detached' });
-      expect(await showing(row.locator('td[data-label="Status"]'), 'revoked')).toBe('revoked');
-      expect(await callCache(server.origin, created, 'query')).toBe(401);
+        // Revoke it in the page, through the confirmation.
+        await row.getByRole('button', { name: /^Revoke/ }).click();
+        const confirm = page.getByTestId('revoke-dialog');
+        await confirm.waitFor();
+        expect(await focusedSoon(page, 'Cancel')).toBe('Cancel');
+        await confirm.getByRole('button', { name: 'Revoke key' }).click();
+        await confirm.waitFor({ state: 'detached' });
+        expect(await showing(row.locator('td[data-label="Status"]'), 'revoked')).toBe('revoked');
+        expect(await callCache(server.origin, created, 'query')).toBe(401);
 
-      // Rotate another key without grace: the new key shows once and works, the old one stops.
-      const worker = page.locator('table.keys tr', { hasText: 'worker' });
-      await worker.getByRole('button', { name: /^Rotate/ }).click();
-      const rotate = page.getByTestId('rotate-dialog');
-      await rotate.getByLabel('Grace period for the old key').selectOption('');
-      await rotate.getByRole('button', { name: 'Rotate key' }).click();
-      await issuedDialog.waitFor();
-      const rotated = (await page.getByTestId('issued-key').textContent()) ?? '';
-      expect(/^vc_[0-9a-f]{32}$/.test(rotated) && rotated !== workerKey).toBe(true);
-      await issuedDialog.getByRole('button', { name: 'Done, close' }).click();
-      await issuedDialog.waitFor({ state: 'detached' });
-      expect(await pageHolds(page, rotated)).toBe(false);
-      expect(await callCache(server.origin, rotated, 'query')).toBe(200);
-      expect(await callCache(server.origin, workerKey, 'query')).toBe(401);
-      const statuses = await showing(worker.locator('td[data-label="Status"]'), 'revoked');
-      expect(statuses).toBe('active'); // the new key, newest first
-      expect(await worker.locator('td[data-label="Status"]').allTextContents()).toEqual([
-        'active',
-        'revoked',
-      ]);
+        // Rotate another key without grace: the new key shows once and works, the old one stops.
+        const worker = page.locator('table.keys tr', { hasText: 'worker' });
+        await worker.getByRole('button', { name: /^Rotate/ }).click();
+        const rotate = page.getByTestId('rotate-dialog');
+        await rotate.getByLabel('Grace period for the old key').selectOption('');
+        await rotate.getByRole('button', { name: 'Rotate key' }).click();
+        await issuedDialog.waitFor();
+        const rotated = (await page.getByTestId('issued-key').textContent()) ?? '';
+        expect(/^vc_[0-9a-f]{32}$/.test(rotated) && rotated !== workerKey).toBe(true);
+        await issuedDialog.getByRole('button', { name: 'Done, close' }).click();
+        await issuedDialog.waitFor({ state: 'detached' });
+        expect(await pageHolds(page, rotated)).toBe(false);
+        expect(await callCache(server.origin, rotated, 'query')).toBe(200);
+        expect(await callCache(server.origin, workerKey, 'query')).toBe(401);
+        const statuses = await showing(worker.locator('td[data-label="Status"]'), 'revoked');
+        expect(statuses).toBe('active'); // the new key, newest first
+        expect(await worker.locator('td[data-label="Status"]').allTextContents()).toEqual([
+          'active',
+          'revoked',
+        ]);
 
-      // Edit the new key's scopes: cache:write instead of cache:read, effective at once.
-      await worker.first().getByRole('button', { name: /^Edit/ }).click();
-      const edit = page.getByTestId('edit-dialog');
-      await edit.getByRole('checkbox', { name: /^cache:read/ }).uncheck();
-      await edit.getByRole('checkbox', { name: /^cache:write/ }).check();
-      await edit.getByRole('button', { name: 'Save' }).click();
-      await edit.waitFor({ state: 'detached' });
-      expect(await showing(worker.first().locator('td[data-label="Scopes"]'), 'cache:write')).toBe(
-        'cache:write',
-      );
-      expect(await callCache(server.origin, rotated, 'write')).toBe(201);
-      expect(await callCache(server.origin, rotated, 'query')).toBe(403);
+        // Edit the new key's scopes: cache:write instead of cache:read, effective at once.
+        await worker.first().getByRole('button', { name: /^Edit/ }).click();
+        const edit = page.getByTestId('edit-dialog');
+        await edit.getByRole('checkbox', { name: /^cache:read/ }).uncheck();
+        await edit.getByRole('checkbox', { name: /^cache:write/ }).check();
+        await edit.getByRole('button', { name: 'Save' }).click();
+        await edit.waitFor({ state: 'detached' });
+        expect(
+          await showing(worker.first().locator('td[data-label="Scopes"]'), 'cache:write'),
+        ).toBe('cache:write');
+        expect(await callCache(server.origin, rotated, 'write')).toBe(201);
+        expect(await callCache(server.origin, rotated, 'query')).toBe(403);
 
-      await page.getByRole('tab', { name: 'Analytics' }).click();
-      // Analytics: exactly the requests the test made with that key, by outcome.
-      await page.getByLabel('Keys').selectOption(createdId);
-      expect(
-        await showing(page.locator('[data-testid="outcome-totals"] caption'), 'e2e created'),
-      ).toContain('e2e created');
-      expect(await outcomeCount(page, 'valid')).toBe(2);
-      expect(await outcomeCount(page, 'insufficient_scope')).toBe(1);
-      expect(await outcomeCount(page, 'revoked')).toBe(1);
-      expect(await outcomeCount(page, 'total')).toBe(4);
-      const ranked = page.locator(`[data-testid="ranking"] tr[data-key-id="${createdId}"]`);
-      expect(await showing(ranked.locator('td').last(), '4')).toBe('4');
+        await page.getByRole('tab', { name: 'Analytics' }).click();
+        // Analytics: exactly the requests the test made with that key, by outcome.
+        await page.getByLabel('Keys').selectOption(createdId);
+        expect(
+          await showing(page.locator('[data-testid="outcome-totals"] caption'), 'e2e created'),
+        ).toContain('e2e created');
+        expect(await outcomeCount(page, 'valid')).toBe(2);
+        expect(await outcomeCount(page, 'insufficient_scope')).toBe(1);
+        expect(await outcomeCount(page, 'revoked')).toBe(1);
+        expect(await outcomeCount(page, 'total')).toBe(4);
+        const ranked = page.locator(`[data-testid="ranking"] tr[data-key-id="${createdId}"]`);
+        expect(await showing(ranked.locator('td').last(), '4')).toBe('4');
 
-      // The audit list shows the create and the revoke of that key.
-      const audit = page.locator(`[data-testid="audit"] tr[data-target="${createdId}"]`);
-      await audit.nth(1).waitFor();
-      expect(await audit.count()).toBe(2);
-      expect(await audit.evaluateAll((rows) => rows.map((r) => r.dataset.action))).toEqual([
-        'key.revoked',
-        'key.created',
-      ]);
-      // Both tabs, as pictures for the README, and in a narrow window without sideways scrolling.
-      await page.setViewportSize({ width: 1200, height: 900 });
-      await page.getByLabel('Keys').selectOption('');
-      await showing(page.locator('[data-testid="outcome-totals"] caption'), 'whole project');
-      if (label === 'redis') await screenshot(page, 'dashboard-analytics.png');
-      expect(await fitsWidth(page)).toBe(true);
-      await page.setViewportSize({ width: 360, height: 800 });
-      expect(await fitsWidth(page)).toBe(true);
-      await page.getByRole('tab', { name: 'API Keys' }).click();
-      await showing(page.locator('table.keys td.name').first(), '');
-      expect(await fitsWidth(page)).toBe(true);
-      await page.setViewportSize({ width: 1200, height: 900 });
-      if (label === 'redis') await screenshot(page, 'dashboard-keys.png');
+        // The audit list shows the create and the revoke of that key.
+        const audit = page.locator(`[data-testid="audit"] tr[data-target="${createdId}"]`);
+        await audit.nth(1).waitFor();
+        expect(await audit.count()).toBe(2);
+        expect(await audit.evaluateAll((rows) => rows.map((r) => r.dataset.action))).toEqual([
+          'key.revoked',
+          'key.created',
+        ]);
+        // Both tabs, as pictures for the README, and in a narrow window without sideways scrolling.
+        await page.setViewportSize({ width: 1200, height: 900 });
+        await page.getByLabel('Keys').selectOption('');
+        await showing(page.locator('[data-testid="outcome-totals"] caption'), 'whole project');
+        if (label === 'redis') await screenshot(page, 'dashboard-analytics.png');
+        expect(await fitsWidth(page)).toBe(true);
+        await page.setViewportSize({ width: 360, height: 800 });
+        expect(await fitsWidth(page)).toBe(true);
+        await page.getByRole('tab', { name: 'API Keys' }).click();
+        await showing(page.locator('table.keys td.name').first(), '');
+        expect(await fitsWidth(page)).toBe(true);
+        await page.setViewportSize({ width: 1200, height: 900 });
+        if (label === 'redis') await screenshot(page, 'dashboard-keys.png');
 
-      // Nothing injected ran, nothing broke the CSP, nothing failed on the page.
-      expect(watch.dialogs).toEqual([]);
-      expect(watch.requests.filter((url) => /\/x$/.test(url))).toEqual([]);
-      await closeClean(page, watch);
-    }));
+        // Nothing injected ran, nothing broke the CSP, nothing failed on the page.
+        expect(watch.dialogs).toEqual([]);
+        expect(watch.requests.filter((url) => /\/x$/.test(url))).toEqual([]);
+        await closeClean(page, watch);
+      }),
+    JOURNEY_TIMEOUT_MS,
+  );
 
   test('sign-out forgets the key: nothing in storage, cookies or the DOM after a reload', () =>
     keyFree(async () => {
