@@ -342,6 +342,21 @@ const CASES: Case[] = [
     expect: err(413, 'Request body is larger than 16 KiB'),
   },
   {
+    name: 'a body over 1 MiB, past the limits of the app parsers themselves',
+    call: (k) => post('/v1/keys', k.manager, { name: 'x', pad: 'p'.repeat(1100 * 1024) }),
+    expect: err(413, 'Request body is larger than 16 KiB'),
+  },
+  {
+    name: 'a body that is not JSON, without a key: the key is checked first',
+    call: () => ({
+      method: 'POST',
+      path: '/admin/v1/keys',
+      headers: [jsonType],
+      body: '{"name": "x"',
+    }),
+    expect: { status: 401, body: INVALID, www: REALM },
+  },
+  {
     name: 'no body at all',
     call: (k) => post('/v1/keys', k.manager),
     expect: err(415, 'Content-Type must be application/json'),
