@@ -310,6 +310,8 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
         ).toBe('cache:write');
         expect(await callCache(server.origin, rotated, 'write')).toBe(201);
         expect(await callCache(server.origin, rotated, 'query')).toBe(403);
+        const rotatedId = (await worker.first().getAttribute('data-key-id')) ?? '';
+        expect(rotatedId).toMatch(/^key_[0-9a-f]{24}$/);
 
         await page.getByRole('tab', { name: 'Analytics' }).click();
         // Analytics: exactly the requests the test made with that key, by outcome.
@@ -323,6 +325,13 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
         expect(await outcomeCount(page, 'total')).toBe(4);
         const ranked = page.locator(`[data-testid="ranking"] tr[data-key-id="${createdId}"]`);
         expect(await showing(ranked.locator('td').last(), '4')).toBe('4');
+        // And those of the rotated key: one 200 and one 201 (valid), one 403 for the scope it lost.
+        await page.getByLabel('Keys').selectOption(rotatedId);
+        await showing(page.locator('[data-testid="outcome-totals"] caption'), 'worker');
+        expect(await outcomeCount(page, 'valid')).toBe(2);
+        expect(await outcomeCount(page, 'insufficient_scope')).toBe(1);
+        expect(await outcomeCount(page, 'revoked')).toBe(0);
+        expect(await outcomeCount(page, 'total')).toBe(3);
 
         // The audit list shows the create and the revoke of that key.
         const audit = page.locator(`[data-testid="audit"] tr[data-target="${createdId}"]`);
