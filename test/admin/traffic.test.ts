@@ -4,7 +4,8 @@
  * over HTTP, on every adapter; and no plaintext key in any answer but the issuing one, any
  * audit entry or any event.
  */
-import { MemoryKeyStore, USAGE_OUTCOMES } from '@vectorcache/auth-core';
+import { MemoryKeyStore } from '@vectorcache/auth-core';
+import { USAGE_OUTCOMES } from '@vectorcache/auth-core/adapter';
 import { send } from './mounts';
 import { FRAMEWORKS, startService } from './apps';
 import { PROJECT_A, seed } from './seed';
