@@ -9,6 +9,7 @@ export const shared = {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
   },
   moduleNameMapper: {
+    '^@vectorcache/auth-core/adapter$': '<rootDir>/packages/core/src/adapter.ts',
     '^@vectorcache/auth-(core|express|koa|fastify|hono|redis|cli|admin)$':
       '<rootDir>/packages/$1/src/index.ts',
   },
@@ -39,6 +40,8 @@ const config: Config = {
       testMatch: [
         '<rootDir>/packages/*/test/**/*.test.ts',
         '<rootDir>/test/conformance/contract-doc.test.ts',
+        // The adapter contract: every adapter over a real socket, memory and SQLite stores only.
+        '<rootDir>/test/adapters/**/*.test.ts',
       ],
       testPathIgnorePatterns: [
         '/node_modules/',

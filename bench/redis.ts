@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createKeyManager, createVerifier, type Verifier } from '@vectorcache/auth-core';
-import { RedisKeyStore, keyLayout, type RedisConnection } from '@vectorcache/auth-redis';
+import { RedisKeyStore, type RedisConnection } from '@vectorcache/auth-redis';
+// The key layout is the store's own business, not its API: the bench reads it from source.
+import { keyLayout } from '../packages/redis/src/key-layout';
 import { Redis } from 'ioredis';
 import { startPrivateCluster } from '../test-utils/redis-cluster';
 import { startPrivateRedis } from '../test-utils/redis-server';

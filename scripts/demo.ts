@@ -8,14 +8,8 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, relative, resolve } from 'node:path';
-import {
-  createKeyManager,
-  hashApiKey,
-  isApiKeyFormat,
-  keyStatus,
-  pepperFromEnv,
-  storeFromEnv,
-} from '@vectorcache/auth-core';
+import { createKeyManager, hashApiKey, isApiKeyFormat, storeFromEnv } from '@vectorcache/auth-core';
+import { pepperFromEnv } from '@vectorcache/auth-core/adapter';
 import { createApp } from '../examples/express-server/src/app';
 
 const REPO_ROOT = resolve(__dirname, '..');
@@ -50,9 +44,9 @@ async function demoKey(): Promise<{ key: string; created: boolean }> {
   try {
     const saved = (await readFile(KEY_FILE, 'utf8').catch(() => '')).trim();
     if (isApiKeyFormat(saved)) {
-      const record = await store.findByHash(hashApiKey(saved, { pepper }));
-      if (record && keyStatus(record, Date.now()) === 'active')
-        return { key: saved, created: false };
+      const found = await store.findByHash(hashApiKey(saved, { pepper }));
+      const record = found && (await createKeyManager({ store, pepper }).get(found.id));
+      if (record?.status === 'active') return { key: saved, created: false };
     }
     const { key } = await createKeyManager({ store, pepper }).create({
       projectId: DEMO_PROJECT,

@@ -7,12 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  MemoryKeyStore,
-  SqliteKeyStore,
-  USAGE_OUTCOMES,
-  type KeyStore,
-} from '@vectorcache/auth-core';
+import { MemoryKeyStore, SqliteKeyStore, type KeyStore } from '@vectorcache/auth-core';
+import { USAGE_OUTCOMES } from '@vectorcache/auth-core/adapter';
 import { RedisKeyStore } from '@vectorcache/auth-redis';
 import { describeRedis, redisUrl, uniquePrefix } from '../../test-utils/redis';
 import { send } from './mounts';

@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  failureFor,
-  insufficientScope,
-  tooManyAttempts,
-  type AuthFailure,
-} from '@vectorcache/auth-core';
+import { type AuthFailure } from '@vectorcache/auth-core';
+import { failureFor, insufficientScope, tooManyAttempts } from '@vectorcache/auth-core/adapter';
 
 /**
  * docs/contract.md is what code and tests cite as "the documented answer": every answer core

@@ -3,9 +3,9 @@ import {
   createKeyManager,
   createTokenIssuer,
   MemoryKeyStore,
-  type AuthOptions,
   type KeyStore,
 } from '@vectorcache/auth-core';
+import { type AuthOptions } from '@vectorcache/auth-core/adapter';
 import * as expressAuth from '@vectorcache/auth-express';
 import * as fastifyAuth from '@vectorcache/auth-fastify';
 import * as honoAuth from '@vectorcache/auth-hono';

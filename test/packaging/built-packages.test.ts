@@ -48,7 +48,7 @@ const PACKAGES: Array<{ dir: string; name: string; exports: string[] }> = [
   {
     dir: 'redis',
     name: '@vectorcache/auth-redis',
-    exports: ['RedisKeyStore', 'keyLayout', 'recommendedClusterOptions', 'recommendedRedisOptions'],
+    exports: ['RedisKeyStore', 'recommendedClusterOptions', 'recommendedRedisOptions'],
   },
 ];
 

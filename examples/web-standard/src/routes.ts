@@ -1,11 +1,7 @@
-import {
-  authenticateRequest,
-  createVerifierFromEnv,
-  projectIdFromEnv,
-  type Verifier,
-} from '@vectorcache/auth-core';
+import { createVerifierFromEnv, type Verifier } from '@vectorcache/auth-core';
+import { authenticateRequest, projectIdFromEnv } from '@vectorcache/auth-core/adapter';
 import { createAdminHandler, underPrefix, webAdminRequest } from '@vectorcache/auth-admin';
-import { toWebResponse } from '@vectorcache/auth-core';
+import { toWebResponse } from '@vectorcache/auth-core/adapter';
 import { createPromptCache, textField } from '../../shared/prompt-cache';
 
 /** A Next.js-style route handler: a Web `Request` in, a Web `Response` out. */

@@ -1,4 +1,4 @@
-import type { AdminAnswer } from './types';
+import type { HttpAnswer } from '@vectorcache/auth-core/adapter';
 
 /** Every answer of the management API is JSON that no cache may keep. */
 const BASE_HEADERS = Object.freeze({
@@ -16,7 +16,7 @@ export function json(
   status: number,
   value: unknown,
   headers: Readonly<Record<string, string>> = {},
-): AdminAnswer {
+): HttpAnswer {
   return { status, headers: { ...BASE_HEADERS, ...headers }, body: JSON.stringify(value) };
 }
 
@@ -25,7 +25,7 @@ export function detail(
   status: number,
   text: string,
   headers: Readonly<Record<string, string>> = {},
-): AdminAnswer {
+): HttpAnswer {
   return json(status, { detail: text.replace(PLAINTEXT_KEY, 'vc_[redacted]') }, headers);
 }
 
@@ -34,7 +34,7 @@ export function fromAuthFailure(failure: {
   status: number;
   body: string;
   headers: Readonly<Record<string, string | undefined>>;
-}): AdminAnswer {
+}): HttpAnswer {
   const headers: Record<string, string> = { ...BASE_HEADERS };
   for (const [name, value] of Object.entries(failure.headers)) {
     if (value !== undefined) headers[name] = value;
@@ -54,7 +54,7 @@ export class AdminError extends Error {
   }
 
   /** The answer for this error. */
-  answer(): AdminAnswer {
+  answer(): HttpAnswer {
     return detail(this.status, this.message, this.headers);
   }
 }

@@ -1,6 +1,7 @@
+import type { HttpAnswer } from '@vectorcache/auth-core/adapter';
 import { headerValue } from './body';
 import { detail } from './answers';
-import type { AdminAnswer, AdminRequest } from './types';
+import type { AdminRequest } from './types';
 
 /** One built file of the page (see `dashboard/README.md`). */
 interface DashboardAsset {
@@ -58,7 +59,7 @@ function matchesEtag(ifNoneMatch: string, etag: string): boolean {
  * mount point without its trailing slash (`/admin`) is redirected to `/admin/`, so that the
  * page's relative URLs resolve under the mount point.
  */
-export function dashboardAnswer(request: AdminRequest): AdminAnswer | undefined {
+export function dashboardAnswer(request: AdminRequest): HttpAnswer | undefined {
   const files = assetMap();
   if (files === null) {
     if (request.path !== '/') return undefined;

@@ -1,50 +1,50 @@
+import type { HttpAnswer } from '@vectorcache/auth-core/adapter';
 import {
-  createKeyManagerFor,
   createVerifierFromEnv,
-  projectIdFromEnv,
-  readAuthorizationHeader,
   VectorcacheAuthError,
-  verifierStore,
-  withTimeout,
   type KeyStore,
   type Verifier,
   type VerifyResult,
 } from '@vectorcache/auth-core';
+import {
+  createKeyManagerFor,
+  projectIdFromEnv,
+  readAuthorizationHeader,
+  verifierStore,
+  verifyNow,
+  invalidOption,
+  positiveInteger,
+  withTimeout,
+} from '@vectorcache/auth-core/adapter';
 import { AdminError, detail, fromAuthFailure } from './answers';
 import { hasBody, readJsonObject } from './body';
 import { dashboardAnswer } from './dashboard';
 import { match, type RouteContext } from './routes';
-import type { AdminAnswer, AdminHandler, AdminOptions, AdminRequest } from './types';
+import type { AdminHandler, AdminOptions, AdminRequest } from './types';
 
-const UNAVAILABLE = (): AdminAnswer => detail(503, 'Key store unavailable', { 'retry-after': '1' });
-
-function invalid(message: string): VectorcacheAuthError {
-  return new VectorcacheAuthError('invalid_option', message);
-}
+const UNAVAILABLE = (): HttpAnswer => detail(503, 'Key store unavailable', { 'retry-after': '1' });
 
 /** Checks the options once, with messages that say what to change. */
 function checkOptions(options: AdminOptions | undefined): AdminOptions {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw invalid('vectorcacheAdmin(options) takes an object, e.g. vectorcacheAdmin({ store }).');
+    throw invalidOption(
+      'vectorcacheAdmin(options) takes an object, e.g. vectorcacheAdmin({ store }).',
+    );
   }
   const o: AdminOptions = { ...options };
   if (o.store !== undefined && o.verifier !== undefined) {
-    throw invalid(
+    throw invalidOption(
       'Pass either `store` or `verifier`, not both: a shared verifier already has its store.',
     );
   }
-  if (o.verifier !== undefined && typeof o.verifier?.verifyNow !== 'function') {
-    throw invalid('`verifier` must come from createVerifier(...).');
+  if (o.verifier !== undefined && typeof o.verifier?.verify !== 'function') {
+    throw invalidOption('`verifier` must come from createVerifier(...).');
   }
   if (o.store !== undefined && typeof (o.store as Partial<KeyStore>)?.findByHash !== 'function') {
-    throw invalid('`store` must implement KeyStore, e.g. new MemoryKeyStore().');
+    throw invalidOption('`store` must implement KeyStore, e.g. new MemoryKeyStore().');
   }
   if (o.projectId !== undefined && (typeof o.projectId !== 'string' || o.projectId === '')) {
-    throw invalid('projectId must be a non-empty string, e.g. "proj_123".');
-  }
-  const storeTimeout = o.storeTimeoutMs;
-  if (storeTimeout !== undefined && !(Number.isInteger(storeTimeout) && storeTimeout > 0)) {
-    throw invalid(`storeTimeoutMs must be a positive integer (got ${String(storeTimeout)}).`);
+    throw invalidOption('projectId must be a non-empty string, e.g. "proj_123".');
   }
   return o;
 }
@@ -54,7 +54,7 @@ function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
 }
 
 /** What an error thrown by a route becomes: its own answer, a 4xx of core, or a 503. */
-function answerFor(err: unknown): AdminAnswer {
+function answerFor(err: unknown): HttpAnswer {
   if (err instanceof AdminError) return err.answer();
   if (err instanceof VectorcacheAuthError) {
     if (err.code === 'invalid_input' || err.code === 'invalid_scope')
@@ -76,6 +76,7 @@ function answerFor(err: unknown): AdminAnswer {
  */
 export function createAdminHandler(options?: AdminOptions): AdminHandler {
   const o = checkOptions(options);
+  const storeTimeoutMs = positiveInteger(o.storeTimeoutMs, 2000, 'storeTimeoutMs', 'milliseconds');
   const projectId = o.projectId ?? projectIdFromEnv();
   const ownsVerifier = o.verifier === undefined;
   const verifier: Verifier =
@@ -90,11 +91,10 @@ export function createAdminHandler(options?: AdminOptions): AdminHandler {
   const keys = createKeyManagerFor(verifier);
   const store = verifierStore(verifier)!.store;
   const now = o.now ?? Date.now;
-  const storeTimeoutMs = o.storeTimeoutMs ?? 2000;
   const timed = <T>(work: Promise<T>): Promise<T> =>
     withTimeout(work, storeTimeoutMs, 'a management request');
 
-  async function handle(request: AdminRequest): Promise<AdminAnswer> {
+  async function handle(request: AdminRequest): Promise<HttpAnswer> {
     const page = dashboardAnswer(request);
     if (page) return page;
     const found = match(request.method.toUpperCase(), request.path);
@@ -103,7 +103,7 @@ export function createAdminHandler(options?: AdminOptions): AdminHandler {
     const { route, id } = found;
     let caller = undefined as unknown as RouteContext['caller'];
     if (route.scope !== null) {
-      const decided = verifier.verifyNow(readAuthorizationHeader(request), {
+      const decided = verifyNow(verifier, readAuthorizationHeader(request), {
         projectId,
         scopes: [route.scope],
       });

@@ -11,11 +11,4 @@ export {
 } from './node';
 export type { NodeRequestLike, ReadableLike } from './node';
 export { readWebLimited, webAdminRequest } from './web';
-export type {
-  AdminAnswer,
-  AdminBody,
-  AdminHandler,
-  AdminHeaders,
-  AdminOptions,
-  AdminRequest,
-} from './types';
+export type { AdminBody, AdminHandler, AdminHeaders, AdminOptions, AdminRequest } from './types';

@@ -1,13 +1,11 @@
+import { validateScopes, VectorcacheAuthError, type KeyStatus } from '@vectorcache/auth-core';
 import {
   parseDuration,
   parseIsoDate,
   resolveUsageRange,
   validateKeyName,
-  validateScopes,
-  VectorcacheAuthError,
-  type KeyStatus,
   type UsageRange,
-} from '@vectorcache/auth-core';
+} from '@vectorcache/auth-core/adapter';
 import { AdminError, quote } from './answers';
 
 /** Runs a core validator; its error (which quotes the bad value) becomes a 400. */

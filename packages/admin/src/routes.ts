@@ -1,14 +1,17 @@
+import type { HttpAnswer } from '@vectorcache/auth-core/adapter';
 import {
-  missingScopes,
-  publicRecord,
-  rankUsageKeys,
-  toUsagePoints,
   type ApiKeyRecord,
   type KeyManager,
   type KeyStore,
   type Principal,
   type Verifier,
 } from '@vectorcache/auth-core';
+import {
+  missingScopes,
+  publicRecord,
+  rankUsageKeys,
+  toUsagePoints,
+} from '@vectorcache/auth-core/adapter';
 import { AdminError, json } from './answers';
 import {
   auditLimit,
@@ -19,7 +22,7 @@ import {
   usageRange,
 } from './inputs';
 import { openApiDocument } from './openapi';
-import type { AdminAnswer, AdminRequest } from './types';
+import type { AdminRequest } from './types';
 
 /** What a route's implementation gets. */
 export interface RouteContext {
@@ -45,7 +48,7 @@ export interface Route {
   scope: 'keys:manage' | 'analytics:read' | null;
   /** Whether the route reads a body: never, when one was sent, or always. */
   body: 'none' | 'optional' | 'required';
-  run(ctx: RouteContext): Promise<AdminAnswer>;
+  run(ctx: RouteContext): Promise<HttpAnswer>;
 }
 
 /** A path of the API: its segments (`:id` matches one) and its methods. */

@@ -1,3 +1,4 @@
+import type { HttpAnswer } from '@vectorcache/auth-core/adapter';
 import type { AuthEvent, CacheOptions, KeyStore, Verifier } from '@vectorcache/auth-core';
 
 /** Options of `vectorcacheAdmin(options?)` in every adapter, and of {@link createAdminHandler}. */
@@ -70,17 +71,10 @@ export interface AdminRequest {
   body?: AdminBody;
 }
 
-/** A ready answer: status, lower-case headers and the exact body text. */
-export interface AdminAnswer {
-  status: number;
-  headers: Readonly<Record<string, string>>;
-  body: string;
-}
-
 /** The management API, framework-neutral: one function from request to answer. */
 export interface AdminHandler {
   /** Answers one request; never rejects (a failure is a 5xx answer). */
-  handle(request: AdminRequest): Promise<AdminAnswer>;
+  handle(request: AdminRequest): Promise<HttpAnswer>;
   /** The verifier authenticating the calls: the one passed in options, or the one built. */
   readonly verifier: Verifier;
   /** Flushes usage and releases the store when this handler built them. */

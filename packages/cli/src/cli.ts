@@ -1,14 +1,12 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { createKeyManager, validateScopes, VectorcacheAuthError } from '@vectorcache/auth-core';
 import {
-  createKeyManager,
   pepperFromEnv,
   publicRecord,
   resolveUsageRange,
   toUsagePoints,
-  validateScopes,
-  VectorcacheAuthError,
-} from '@vectorcache/auth-core';
+} from '@vectorcache/auth-core/adapter';
 import type { ApiKeyRecord, AuditEntry, KeyManager, KeyStore } from '@vectorcache/auth-core';
 import { parseDuration } from './duration';
 import { CliUsageError } from './errors';

@@ -1,4 +1,5 @@
-import { parseDuration as parseAnyDuration, VectorcacheAuthError } from '@vectorcache/auth-core';
+import { VectorcacheAuthError } from '@vectorcache/auth-core';
+import { parseDuration as parseAnyDuration } from '@vectorcache/auth-core/adapter';
 import { CliUsageError } from './errors';
 
 /**

@@ -1,4 +1,5 @@
-import type { ApiKeyRecord, AuditEntry, UsagePoint } from '@vectorcache/auth-core';
+import type { ApiKeyRecord, AuditEntry } from '@vectorcache/auth-core';
+import type { UsagePoint } from '@vectorcache/auth-core/adapter';
 
 /** Control characters (and DEL) are replaced, so a key name cannot drive the terminal. */
 function clean(text: string): string {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { describeStore, storeFromEnv, VectorcacheAuthError } from '@vectorcache/auth-core';
-import type { KeyStore, RedisKeyStoreConstructor } from '@vectorcache/auth-core';
+import type { KeyStore } from '@vectorcache/auth-core';
+import { withTimeout, type RedisKeyStoreConstructor } from '@vectorcache/auth-core/adapter';
 import { CliUsageError } from './errors';
 
 /** What every command gets: its environment, output and clock. */
@@ -11,24 +12,6 @@ export interface Context {
   storeTimeoutMs: number;
   /** Opens the store to use instead of the environment's (embedding the CLI, tests). */
   openStore?: () => KeyStore;
-}
-
-/** `work`, or a `store_timeout` error after `ms`. */
-export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new VectorcacheAuthError(
-            'store_timeout',
-            `the key store did not answer within ${ms} ms while ${what}; check that it is reachable`,
-          ),
-        ),
-      ms,
-    );
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -59,7 +42,7 @@ export async function withStore<T>(
 ): Promise<T> {
   const store = ctx.openStore ? ctx.openStore() : openStore(ctx.env);
   try {
-    return await withDeadline(work(store), ctx.storeTimeoutMs, 'running the command');
+    return await withTimeout(work(store), ctx.storeTimeoutMs, 'the command', 'storeTimeoutMs');
   } catch (err) {
     if (err instanceof VectorcacheAuthError || err instanceof CliUsageError) throw err;
     // A driver's own error (e.g. ioredis while Redis is down) is a store failure, not a CLI bug.
@@ -74,7 +57,9 @@ export async function withStore<T>(
       { cause: err },
     );
   } finally {
-    await withDeadline(store.close(), ctx.storeTimeoutMs, 'closing it').catch(() => undefined);
+    await withTimeout(store.close(), ctx.storeTimeoutMs, 'the close', 'storeTimeoutMs').catch(
+      () => undefined,
+    );
   }
 }
 

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashApiKey } from '@vectorcache/auth-core';
 import type { ApiKeyRecord, IssuedKey } from '@vectorcache/auth-core';
-import { VERSION } from '../src/index';
+import { VERSION } from '../src/cli';
 import {
   PLAINTEXT_KEY,
   expectUsageError,

@@ -10,18 +10,8 @@ const PACKAGE_DIR = join(__dirname, '..');
 const DIST = join(PACKAGE_DIR, 'dist');
 const run = promisify(execFile);
 
-const EXPORTS = [
-  'CliUsageError',
-  'EXIT_FAILURE',
-  'EXIT_OK',
-  'EXIT_USAGE',
-  'VERSION',
-  'formatRecord',
-  'formatTable',
-  'main',
-  'parseDuration',
-  'runCli',
-];
+// Exactly the runner's names: a new export is a conscious change to this list.
+const EXPORTS = ['EXIT_FAILURE', 'EXIT_OK', 'EXIT_USAGE', 'main', 'runCli'];
 
 beforeAll(async () => {
   await access(join(DIST, 'index.js')).catch(() => {

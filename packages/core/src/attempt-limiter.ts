@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { positiveInteger } from './verifier-settings';
+import { positiveInteger } from './options';
+import { withTimeout } from './timeout';
 import type { KeyStore } from './types';
 
 /** Opt-in limit of failed verifications per client address. */
@@ -65,17 +66,10 @@ export class AttemptLimiter {
     const shared = this.store.countFailedAttempt?.bind(this.store);
     if (!shared) return;
     const local = state;
-    let timer: NodeJS.Timeout | undefined;
-    Promise.race([
-      shared(client, this.windowMs),
-      new Promise<number>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), this.timeoutMs);
-      }),
-    ])
+    withTimeout(shared(client, this.windowMs), this.timeoutMs, 'a failed-attempt count')
       .then((count) => {
         if (count > local.count) local.count = count;
       })
-      .catch(() => undefined) // the local count still holds when the store is down
-      .finally(() => clearTimeout(timer));
+      .catch(() => undefined); // the local count still holds when the store is down
   }
 }

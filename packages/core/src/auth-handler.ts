@@ -10,9 +10,8 @@ import { createVerifierFromEnv, projectIdFromEnv } from './env';
 import { readAuthorizationHeader, type RequestHeadersLike } from './request-headers';
 import { readWebAuthorization, webClientAddressSource, type WebRequestSource } from './web-request';
 import type { JwtOptions } from './jwt';
-import { VectorcacheAuthError } from './errors';
 import { missingScopes, validateScopes } from './scopes';
-import { noteScopeRefusal } from './verifier-settings';
+import { noteScopeRefusal, verifyNow } from './verifier-settings';
 import type {
   AuthEvent,
   AuthFailure,
@@ -24,6 +23,7 @@ import type {
   VerifyRequirements,
   VerifyResult,
 } from './types';
+import { invalidOption } from './options';
 
 /** A replacement for the default refusal, returned by an `onFailure` hook. */
 export interface FailureOverride {
@@ -110,12 +110,9 @@ export interface AuthHandler<Req> {
   readonly verifier: Verifier;
   /**
    * Decides what to do with a request, given its Node request or Web request (read for the
-   * `Authorization` header and the client address) or just the `Authorization` value(s).
-   */
-  authenticate(req: Req, source: AuthSource): Promise<AuthOutcome>;
-  /**
-   * The same decision, returned synchronously when nothing had to be awaited (the hot path of
-   * adapters), else as a promise. Never throws: a failing hook gives a rejected promise.
+   * `Authorization` header and the client address) or just the `Authorization` value(s):
+   * synchronously when nothing had to be awaited (the hot path of adapters), else as a promise.
+   * Never throws: a failing hook gives a rejected promise.
    */
   decide(req: Req, source: AuthSource): AuthOutcome | Promise<AuthOutcome>;
   /** Closes the verifier (and its store) when this handler built them. */
@@ -124,20 +121,16 @@ export interface AuthHandler<Req> {
 
 const SKIP: AuthOutcome = Object.freeze({ action: 'skip' });
 
-function invalid(message: string): VectorcacheAuthError {
-  return new VectorcacheAuthError('invalid_option', message);
-}
-
 function checkFunction(value: unknown, name: string, example: string): void {
   if (value !== undefined && typeof value !== 'function') {
-    throw invalid(`${name} must be a function, e.g. ${example} (got ${typeof value}).`);
+    throw invalidOption(`${name} must be a function, e.g. ${example} (got ${typeof value}).`);
   }
 }
 
 function checkScopeMode(mode: unknown): ScopeMode {
   if (mode === undefined) return 'all';
   if (mode !== 'all' && mode !== 'any') {
-    throw invalid(`scopeMode must be "all" or "any" (got ${JSON.stringify(mode)}).`);
+    throw invalidOption(`scopeMode must be "all" or "any" (got ${JSON.stringify(mode)}).`);
   }
   return mode;
 }
@@ -195,25 +188,25 @@ function denial<Req>(
  * the verifier, and decides per request whether to skip, allow or deny, with the exact answer.
  * @example
  * const handler = createAuthHandler<Request>({ scopes: ['cache:read'] });
- * const outcome = await handler.authenticate(req, req); // Express: the Node request is `req`
+ * const outcome = await handler.decide(req, req); // Express: the Node request is `req`
  */
 export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<Req> {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw invalid(
+    throw invalidOption(
       'vectorcacheAuth(options) takes an object, e.g. vectorcacheAuth({ scopes: ["cache:read"] }).',
     );
   }
   const o: AuthOptions<Req> = { ...options };
   if (o.store !== undefined && o.verifier !== undefined) {
-    throw invalid(
+    throw invalidOption(
       'Pass either `store` or `verifier`, not both: a shared verifier already has its store.',
     );
   }
   if (o.verifier !== undefined && typeof o.verifier?.verify !== 'function') {
-    throw invalid('`verifier` must come from createVerifier(...).');
+    throw invalidOption('`verifier` must come from createVerifier(...).');
   }
   if (o.store !== undefined && typeof o.store?.findByHash !== 'function') {
-    throw invalid(
+    throw invalidOption(
       '`store` must implement KeyStore, e.g. new SqliteKeyStore({ path: ".vectorcache/keys.db" }).',
     );
   }
@@ -223,7 +216,7 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
     typeof projectOption !== 'function' &&
     (typeof projectOption !== 'string' || projectOption.length === 0)
   ) {
-    throw invalid(
+    throw invalidOption(
       'projectId must be a non-empty string or a function of the request, e.g. (req) => req.params.projectId.',
     );
   }
@@ -231,12 +224,12 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
   try {
     scopes = o.scopes === undefined ? undefined : Object.freeze(validateScopes(o.scopes));
   } catch (err) {
-    throw invalid(`Invalid \`scopes\` option: ${(err as Error).message}`);
+    throw invalidOption(`Invalid \`scopes\` option: ${(err as Error).message}`);
   }
   const scopeMode = checkScopeMode(o.scopeMode);
   const trustProxy = checkTrustProxy(o.trustProxy);
   if (o.verifier !== undefined && (o.jwt !== undefined || o.attemptLimit !== undefined)) {
-    throw invalid(
+    throw invalidOption(
       '`jwt` and `attemptLimit` configure the verifier: pass them to createVerifier(...) when you share one.',
     );
   }
@@ -266,7 +259,7 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
     result.ok ? { action: 'allow', principal: result.principal } : denial(result, req, onFailure);
 
   function afterProject(req: Req, authorization: AuthorizationValue, needs: VerifyRequirements) {
-    const result = verifier.verifyNow(authorization, needs);
+    const result = verifyNow(verifier, authorization, needs);
     if (isThenable(result)) return result.then((settled) => toOutcome(settled, req));
     return toOutcome(result, req);
   }
@@ -312,9 +305,6 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
   return {
     verifier,
     decide,
-    authenticate(req, source) {
-      return Promise.resolve(decide(req, source));
-    },
     async close() {
       if (ownsVerifier) await verifier.close();
     },
@@ -334,10 +324,10 @@ export function createScopeGuard<Req>(
   try {
     scopes = validateScopes(required);
   } catch (err) {
-    throw invalid(`requireScopes(...): ${(err as Error).message}`);
+    throw invalidOption(`requireScopes(...): ${(err as Error).message}`);
   }
   if (scopes.length === 0)
-    throw invalid(
+    throw invalidOption(
       'requireScopes(...) needs at least one scope, e.g. requireScopes("cache:write").',
     );
   const mode = checkScopeMode(options.mode);

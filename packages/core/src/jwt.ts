@@ -1,10 +1,10 @@
 import { LRUCache } from 'lru-cache';
 import { KeyObject, createHash, createPublicKey, createSecretKey } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { VectorcacheAuthError } from './errors';
 import { isValidScope, scopeGranted, scopesSatisfied } from './scopes';
 import { markJwtPrincipal } from './token-exchange';
 import type { Principal } from './types';
+import { invalidOption } from './options';
 
 /** Algorithms a token may be signed with. `none` is never accepted. */
 export type JwtAlgorithm =
@@ -75,21 +75,16 @@ export function looksLikeJwt(token: string): boolean {
   return token.length >= 20 && token.length <= 4096 && JWT_SHAPE.test(token);
 }
 
-/** An `invalid_option` error. */
-export function invalid(message: string): VectorcacheAuthError {
-  return new VectorcacheAuthError('invalid_option', message);
-}
-
 function checkAlgorithms(algorithms: unknown): string[] {
   if (!Array.isArray(algorithms) || algorithms.length === 0) {
-    throw invalid(
+    throw invalidOption(
       'jwt.algorithms is required, e.g. { algorithms: ["ES256"] }: it is never taken from the token.',
     );
   }
   const list: readonly unknown[] = algorithms;
   for (const alg of list) {
     if (typeof alg !== 'string' || (!SYMMETRIC.has(alg) && !ASYMMETRIC.has(alg))) {
-      throw invalid(
+      throw invalidOption(
         `jwt.algorithms: ${JSON.stringify(alg)} is not supported; use HS256/384/512, RS*, PS*, ES* or EdDSA ("none" is never accepted).`,
       );
     }
@@ -101,7 +96,7 @@ function checkAlgorithms(algorithms: unknown): string[] {
 export function secretFrom(key: string | Uint8Array): KeyObject {
   const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
   if (bytes.length < 32) {
-    throw invalid(
+    throw invalidOption(
       'A JWT secret must be at least 32 bytes long; generate one with `openssl rand -hex 32`.',
     );
   }
@@ -119,7 +114,9 @@ function verificationKey(options: JwtOptions, algorithms: string[]): VerifyKey {
   const asymmetric = algorithms.some((a) => ASYMMETRIC.has(a));
   if (key instanceof URL || isUrlString(key)) {
     if (symmetric)
-      throw invalid('A JWKS URL serves public keys: jwt.algorithms must not list HS* algorithms.');
+      throw invalidOption(
+        'A JWKS URL serves public keys: jwt.algorithms must not list HS* algorithms.',
+      );
     return createRemoteJWKSet(key instanceof URL ? key : new URL(key as string), {
       timeoutDuration: options.jwksTimeoutMs ?? 2000,
       cooldownDuration: options.jwksCooldownMs ?? 30_000,
@@ -133,15 +130,15 @@ function verificationKey(options: JwtOptions, algorithms: string[]): VerifyKey {
   } else if (typeof key === 'string' || key instanceof Uint8Array) {
     keyObject = secretFrom(key);
   } else {
-    throw invalid('jwt.key must be a secret, a public key (PEM or KeyObject) or a JWKS URL.');
+    throw invalidOption('jwt.key must be a secret, a public key (PEM or KeyObject) or a JWKS URL.');
   }
   if (keyObject.type === 'secret' && asymmetric) {
-    throw invalid(
+    throw invalidOption(
       'jwt.key is a shared secret: jwt.algorithms may list only HS256, HS384 or HS512.',
     );
   }
   if (keyObject.type !== 'secret' && symmetric) {
-    throw invalid(
+    throw invalidOption(
       'jwt.key is a public key: jwt.algorithms must not list HS* algorithms (algorithm confusion).',
     );
   }
@@ -178,7 +175,7 @@ export function createJwtChecker(
   cache: { max: number; now: () => number } = { max: 10_000, now: Date.now },
 ): (token: string) => Promise<JwtCheck> {
   if (!options || typeof options !== 'object') {
-    throw invalid(
+    throw invalidOption(
       'jwt must be an object, e.g. { key: process.env.JWT_SECRET, algorithms: ["HS256"] }.',
     );
   }

@@ -1,14 +1,10 @@
-import { VectorcacheAuthError } from './errors';
+import { invalidOption } from './options';
 
 type Env = Record<string, string | undefined>;
 
 /** Where the environment points a Redis store: a URL, or the seed nodes of a Redis Cluster. */
 export type RedisEnvConnection =
   { url: string } | { cluster: Array<{ host: string; port: number }> };
-
-function invalid(message: string): VectorcacheAuthError {
-  return new VectorcacheAuthError('invalid_option', message);
-}
 
 /**
  * `host:port,host:port` (an IPv6 host in brackets, `[::1]:7000`) as seed nodes. A bad entry is
@@ -23,14 +19,16 @@ export function parseClusterNodes(text: string): Array<{ host: string; port: num
     const port = Number(match?.[2]);
     if (!match || port < 1 || port > 65535) {
       const shown = entry.includes('@') ? 'an entry with credentials in it' : `entry "${entry}"`;
-      throw invalid(
+      throw invalidOption(
         `VECTORCACHE_REDIS_CLUSTER ${shown} is not host:port; give seed nodes as host:port,host:port (e.g. 10.0.0.1:6379,10.0.0.2:6379), without a scheme or credentials.`,
       );
     }
     nodes.push({ host: match[1]!, port });
   }
   if (nodes.length === 0) {
-    throw invalid('VECTORCACHE_REDIS_CLUSTER is set but names no node; give host:port,host:port.');
+    throw invalidOption(
+      'VECTORCACHE_REDIS_CLUSTER is set but names no node; give host:port,host:port.',
+    );
   }
   return nodes;
 }
@@ -43,7 +41,7 @@ export function redisConnectionFromEnv(env: Env): RedisEnvConnection | null {
   const url = env.VECTORCACHE_REDIS_URL?.trim();
   const cluster = env.VECTORCACHE_REDIS_CLUSTER?.trim();
   if (url && cluster) {
-    throw invalid(
+    throw invalidOption(
       'Both VECTORCACHE_REDIS_URL and VECTORCACHE_REDIS_CLUSTER are set; set only one (the URL for a standalone Redis, the node list for a Redis Cluster).',
     );
   }

@@ -1,16 +1,23 @@
 import { VectorcacheAuthError } from './errors';
 
 /**
- * Resolves like `promise`, or rejects with `store_timeout` after `ms`. The late outcome of the
- * original promise is swallowed so it can never become an unhandled rejection.
+ * The one deadline helper of every package: resolves like `promise`, or rejects with
+ * `store_timeout` after `ms`. The late outcome of the original promise is swallowed so it can
+ * never become an unhandled rejection; `.catch(() => undefined)` on the result waits at most `ms`
+ * and ignores failure. `option` names the setting to raise in the message.
  */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+export function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  option = 'timeoutMs',
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(
         new VectorcacheAuthError(
           'store_timeout',
-          `The key store did not answer ${what} within ${ms} ms; check that it is reachable or raise timeoutMs.`,
+          `The key store did not answer ${what} within ${ms} ms; check that it is reachable or raise ${option}.`,
         ),
       );
     }, ms);

@@ -2,14 +2,7 @@ import { failureFor } from './answers';
 import type { VectorcacheAuthError } from './errors';
 import type { IssuedToken, TokenIssuer } from './token-issuer';
 import { isValidScope } from './scopes';
-import type { Principal } from './types';
-
-/** The answer of the token endpoint, ready to send (status, exact JSON body, headers). */
-export interface TokenExchangeAnswer {
-  status: number;
-  body: string;
-  headers: Readonly<Record<string, string>>;
-}
+import type { HttpAnswer, Principal } from './types';
 
 // Principals that came from a JWT may not mint further tokens (no endless renewal). The mark is a
 // brand on the object under a registry symbol, not a set inside this module: an app that loads
@@ -30,7 +23,7 @@ export function isJwtPrincipal(principal: Principal): boolean {
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
 
-function badRequest(detail: string): TokenExchangeAnswer {
+function badRequest(detail: string): HttpAnswer {
   return {
     status: 400,
     body: JSON.stringify({ detail }),
@@ -65,7 +58,7 @@ function requestedScopes(requested: unknown, principal: Principal): string[] | s
  */
 export function createTokenExchange(
   issuer: TokenIssuer,
-): (principal: Principal | undefined, requested?: unknown) => Promise<TokenExchangeAnswer> {
+): (principal: Principal | undefined, requested?: unknown) => Promise<HttpAnswer> {
   return async (principal, requested) => {
     if (!principal || isJwtPrincipal(principal)) {
       const failure = failureFor(principal ? 'unknown' : 'missing');

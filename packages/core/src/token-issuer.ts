@@ -2,7 +2,8 @@ import { KeyObject, createPrivateKey, createPublicKey, randomBytes } from 'node:
 import { SignJWT } from 'jose';
 import { insufficientScope } from './answers';
 import { VectorcacheAuthError } from './errors';
-import { invalid, secretFrom, type JwtAlgorithm, type JwtOptions } from './jwt';
+import { secretFrom, type JwtAlgorithm, type JwtOptions } from './jwt';
+import { invalidOption } from './options';
 import { missingScopes } from './scopes';
 import type { Principal } from './types';
 
@@ -50,7 +51,9 @@ function signingKey(key: TokenIssuerOptions['key']): { key: KeyObject; alg: JwtA
   if (typeof key === 'string' || key instanceof Uint8Array)
     return { key: secretFrom(key), alg: 'HS256' };
   if (key instanceof KeyObject && key.type === 'secret') return { key, alg: 'HS256' };
-  throw invalid('createTokenIssuer needs a secret (>= 32 bytes) or a private key to sign with.');
+  throw invalidOption(
+    'createTokenIssuer needs a secret (>= 32 bytes) or a private key to sign with.',
+  );
 }
 
 function algorithmFor(key: KeyObject): JwtAlgorithm {
@@ -62,7 +65,7 @@ function algorithmFor(key: KeyObject): JwtAlgorithm {
     case 'ed25519':
       return 'EdDSA';
     default:
-      throw invalid(
+      throw invalidOption(
         `Unsupported signing key type ${String(key.asymmetricKeyType)}; use an EC P-256, RSA or Ed25519 key.`,
       );
   }
@@ -82,13 +85,13 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     options.issuer === '' ||
     !options.audience
   ) {
-    throw invalid(
+    throw invalidOption(
       'createTokenIssuer needs { key, issuer, audience }, e.g. { key: secret, issuer: "my-api", audience: "my-api" }.',
     );
   }
   const ttl = options.ttl ?? 300;
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 86_400) {
-    throw invalid('ttl is the token lifetime in seconds, from 1 to 86400 (default 300).');
+    throw invalidOption('ttl is the token lifetime in seconds, from 1 to 86400 (default 300).');
   }
   const { key, alg } = signingKey(options.key);
   const projectClaim = options.projectClaim ?? 'project_id';

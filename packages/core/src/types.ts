@@ -218,8 +218,18 @@ export interface AuthHeaders {
   'retry-after'?: string;
 }
 
+/**
+ * A ready HTTP answer, the one shape every part of core, the adapters and the management API
+ * hand over: status, the exact body text to send, and headers.
+ */
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  headers: Readonly<Record<string, string>>;
+}
+
 /** A refusal, ready to send: status, exact JSON body text and headers. */
-export interface AuthFailure {
+export interface AuthFailure extends HttpAnswer {
   ok: false;
   status: 401 | 403 | 429 | 503;
   /** The exact JSON text to send, e.g. `{"detail":"Invalid or missing API key"}`. */
@@ -321,17 +331,6 @@ export interface Verifier {
     authorization: string | readonly string[] | undefined,
     requirements?: VerifyRequirements,
   ): Promise<VerifyResult>;
-  /**
-   * The same answer as `verify`, returned synchronously when no I/O is needed (a cached key, a
-   * malformed header, a key known to be bad), else as the promise of the store read or JWT check.
-   * Lets adapters skip promise hops on the hot path.
-   */
-  verifyNow(
-    authorization: string | readonly string[] | undefined,
-    requirements?: VerifyRequirements,
-  ): VerifyResult | Promise<VerifyResult>;
-  /** Checks an already verified principal against further requirements (route guards). */
-  authorize(principal: Principal, requirements: VerifyRequirements): VerifyResult;
   /** Writes pending usage to the store. */
   flush(): Promise<void>;
   /** Flushes usage, stops timers and releases the store's change feed. */

@@ -1,6 +1,14 @@
-import { inspect } from 'node:util';
 import { VectorcacheAuthError } from './errors';
-import type { KeyStore, Principal, StoredKeyRecord, VerifierOptions } from './types';
+import type {
+  KeyStore,
+  Principal,
+  StoredKeyRecord,
+  Verifier,
+  VerifierOptions,
+  VerifyRequirements,
+  VerifyResult,
+} from './types';
+import { numberOption, positiveInteger } from './options';
 
 /** Brand of a verifier: its store, pepper and clock, for a key manager on the same keys. */
 export const VERIFIER_STORE = Symbol.for('vectorcache.auth.verifierStore');
@@ -18,31 +26,35 @@ export function verifierStore(verifier: unknown): VerifierStore | undefined {
   return (verifier as { [VERIFIER_STORE]?: VerifierStore })[VERIFIER_STORE];
 }
 
+/** Brand of a verifier's synchronous hot path, read by `verifyNow`. */
+export const VERIFY_NOW = Symbol.for('vectorcache.auth.verifyNow');
+
+type Authorization = string | readonly string[] | undefined;
+
+/**
+ * The same answer as `verifier.verify`, returned synchronously when no I/O is needed (a cached
+ * key, a malformed header, a key known to be bad), else as the promise of the store read or JWT
+ * check: lets adapters skip promise hops on the hot path. A verifier not built by
+ * `createVerifier` answers through its `verify`.
+ */
+export function verifyNow(
+  verifier: Verifier,
+  authorization: Authorization,
+  requirements?: VerifyRequirements,
+): VerifyResult | Promise<VerifyResult> {
+  const fast = (
+    verifier as {
+      [VERIFY_NOW]?: (
+        a: Authorization,
+        r?: VerifyRequirements,
+      ) => VerifyResult | Promise<VerifyResult>;
+    }
+  )[VERIFY_NOW];
+  return fast ? fast(authorization, requirements) : verifier.verify(authorization, requirements);
+}
+
 /** Internal: lets the zero-config builder hand the store's lifetime to the verifier. */
 export const OWNS_STORE = Symbol('vectorcache.ownsStore');
-
-/** A positive integer option, or its default; the error names the option. */
-export function positiveInteger(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new VectorcacheAuthError(
-      'invalid_option',
-      `${name} must be a positive integer (got ${inspect(value)}); leave it out for the default ${fallback}.`,
-    );
-  }
-  return value;
-}
-
-function nonNegative(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new VectorcacheAuthError(
-      'invalid_option',
-      `${name} must be a number of milliseconds >= 0 (got ${inspect(value)}); leave it out for the default ${fallback}.`,
-    );
-  }
-  return value;
-}
 
 /**
  * Brand of a principal whose later scope refusal (a route guard's) must be counted in usage
@@ -88,7 +100,13 @@ export function resolveVerifierSettings(options: VerifierOptions) {
     pepper: options.pepper || undefined,
     timeoutMs: positiveInteger(options.timeoutMs, 500, 'timeoutMs'),
     ttl: positiveInteger(cache.ttlMs, 60_000, 'cache.ttlMs'),
-    staleMs: nonNegative(options.staleIfErrorMs, 0, 'staleIfErrorMs'),
+    staleMs: numberOption(
+      options.staleIfErrorMs,
+      0,
+      'staleIfErrorMs',
+      'nonNegative',
+      'milliseconds',
+    ),
     onEvent: options.onEvent,
     ownsStore: (options as { [OWNS_STORE]?: boolean })[OWNS_STORE] === true,
     cacheMax: positiveInteger(cache.max, 10_000, 'cache.max'),

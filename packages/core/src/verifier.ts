@@ -38,7 +38,7 @@ import {
 } from './cache-entries';
 
 export { OWNS_STORE } from './verifier-settings';
-import { VERIFIER_STORE } from './verifier-settings';
+import { VERIFIER_STORE, VERIFY_NOW } from './verifier-settings';
 
 const FAST_HEADER_LENGTH = 'Bearer '.length + 35;
 
@@ -376,8 +376,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   const api: Verifier = {
     verify,
-    verifyNow,
-    authorize: (principal, requirements) => check(principal, requirements),
     async flush(): Promise<void> {
       await usage?.flush();
     },
@@ -393,5 +391,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   };
   // The management API and its key manager work on this verifier's store, with its pepper.
   Object.defineProperty(api, VERIFIER_STORE, { value: { store, pepper, now }, enumerable: false });
+  // Adapters reach the synchronous hot path through `verifyNow(verifier, ...)`.
+  Object.defineProperty(api, VERIFY_NOW, { value: verifyNow, enumerable: false });
   return api;
 }

@@ -1,6 +1,5 @@
 import type { ClientAddressSource } from './client-address';
-import type { TokenExchangeAnswer } from './token-exchange';
-import type { Principal, Verifier, VerifyRequirements } from './types';
+import type { HttpAnswer, Principal, Verifier, VerifyRequirements } from './types';
 
 /** What core reads of a Web-standard `Request` (Hono's `c.req.raw`, Next.js, Bun, Deno): its headers. */
 export interface WebRequestLike {
@@ -39,7 +38,7 @@ export function webClientAddressSource(source: WebRequestSource): ClientAddressS
  * status, body bytes and headers every adapter writes.
  * @example return toWebResponse(failureFor('missing'));
  */
-export function toWebResponse(answer: TokenExchangeAnswer): Response {
+export function toWebResponse(answer: HttpAnswer): Response {
   return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }
 

@@ -19,10 +19,10 @@ describe('createAuthHandler', () => {
 
   it('allows, skips and denies with the exact answer', async () => {
     const handler = createAuthHandler<FakeReq>({ store, skip: (req) => req.url === '/health' });
-    expect(await handler.authenticate({ url: '/health' }, undefined)).toEqual({ action: 'skip' });
-    const allowed = await handler.authenticate({ url: '/x' }, `Bearer ${key}`);
+    expect(await handler.decide({ url: '/health' }, undefined)).toEqual({ action: 'skip' });
+    const allowed = await handler.decide({ url: '/x' }, `Bearer ${key}`);
     expect(allowed).toMatchObject({ action: 'allow', principal: { projectId: 'acme' } });
-    expect(await handler.authenticate({ url: '/x' }, undefined)).toEqual({
+    expect(await handler.decide({ url: '/x' }, undefined)).toEqual({
       action: 'deny',
       status: 401,
       body: '{"detail":"Invalid or missing API key"}',
@@ -55,16 +55,16 @@ describe('createAuthHandler', () => {
 
   it('resolves the project from a function of the request', async () => {
     const handler = createAuthHandler<FakeReq>({ store, projectId: (req) => req.tenant });
-    expect((await handler.authenticate({ url: '/', tenant: 'acme' }, `Bearer ${key}`)).action).toBe(
+    expect((await handler.decide({ url: '/', tenant: 'acme' }, `Bearer ${key}`)).action).toBe(
       'allow',
     );
-    const denied = await handler.authenticate({ url: '/', tenant: 'other' }, `Bearer ${key}`);
+    const denied = await handler.decide({ url: '/', tenant: 'other' }, `Bearer ${key}`);
     expect(denied).toMatchObject({ action: 'deny', status: 403 });
   });
 
   it('requires the configured scopes', async () => {
     const handler = createAuthHandler<FakeReq>({ store, scopes: ['cache:write'] });
-    expect(await handler.authenticate({ url: '/' }, `Bearer ${key}`)).toMatchObject({
+    expect(await handler.decide({ url: '/' }, `Bearer ${key}`)).toMatchObject({
       action: 'deny',
       status: 403,
       body: '{"detail":"API key does not have the required scope: cache:write"}',
@@ -80,7 +80,7 @@ describe('createAuthHandler', () => {
         headers: { 'X-Why': 'test' },
       }),
     });
-    expect(await custom.authenticate({ url: '/' }, 'Basic x')).toEqual({
+    expect(await custom.decide({ url: '/' }, 'Basic x')).toEqual({
       action: 'deny',
       status: 418,
       body: '{"error":"malformed"}',
@@ -96,7 +96,7 @@ describe('createAuthHandler', () => {
         throw new Error('hook bug');
       },
     });
-    expect(await broken.authenticate({ url: '/' }, 'Basic x')).toMatchObject({ status: 401 });
+    expect(await broken.decide({ url: '/' }, 'Basic x')).toMatchObject({ status: 401 });
   });
 
   it('shares a verifier and does not close it', async () => {
@@ -105,7 +105,7 @@ describe('createAuthHandler', () => {
     const b = createAuthHandler<FakeReq>({ verifier });
     expect(a.verifier).toBe(b.verifier);
     await a.close();
-    expect((await b.authenticate({ url: '/' }, `Bearer ${key}`)).action).toBe('allow');
+    expect((await b.decide({ url: '/' }, `Bearer ${key}`)).action).toBe('allow');
     await verifier.close();
   });
 

@@ -69,7 +69,10 @@ describe('the default store timeout (500 ms) on a hanging store', () => {
   it("the adapters' handler built with only a store denies with 503 at 500 ms, not before", async () => {
     const built = createAuthHandler<unknown>({ store });
     handler = built;
-    const outcome = await expectSettledAtDefault(watch(built.authenticate({}, KEY_HEADER)), store);
+    const outcome = await expectSettledAtDefault(
+      watch(Promise.resolve(built.decide({}, KEY_HEADER))),
+      store,
+    );
     expect(outcome).toMatchObject({
       action: 'deny',
       status: 503,

@@ -2,6 +2,7 @@ import { createKeyManager } from '../src/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { AuthEvent, KeyStore, StoreChangeListener } from '../src/types';
 import { createVerifier } from '../src/verifier';
+import { verifyNow } from '../src/verifier-settings';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { FaultyStore, PLAINTEXT_KEY, manualClock } from './fixtures';
@@ -333,22 +334,24 @@ describe('verifyNow (the synchronous hot path)', () => {
   it('answers cached keys and bad headers at once, and returns a promise when the store is needed', async () => {
     const { store, keys, verifier } = await setup();
     const { key } = await keys.create({ projectId: 'p', name: 'n', scopes: ['cache:read'] });
-    const first = verifier.verifyNow(bearer(key)); // not cached yet
+    const first = verifyNow(verifier, bearer(key)); // not cached yet
     expect(first).toBeInstanceOf(Promise);
     expect(await first).toMatchObject({ ok: true });
     expect(store.reads).toBe(1); // one read, nothing done twice
-    expect(verifier.verifyNow(bearer(key), { scopes: ['cache:read'] })).toMatchObject({ ok: true });
-    expect(verifier.verifyNow(bearer(key), { scopes: ['cache:write'] })).toMatchObject({
+    expect(verifyNow(verifier, bearer(key), { scopes: ['cache:read'] })).toMatchObject({
+      ok: true,
+    });
+    expect(verifyNow(verifier, bearer(key), { scopes: ['cache:write'] })).toMatchObject({
       ok: false,
       status: 403,
     });
-    expect(verifier.verifyNow('Basic abc')).toMatchObject({ ok: false, reason: 'malformed' });
-    expect(verifier.verifyNow(undefined)).toMatchObject({ ok: false, reason: 'missing' });
+    expect(verifyNow(verifier, 'Basic abc')).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(verifyNow(verifier, undefined)).toMatchObject({ ok: false, reason: 'missing' });
     const unknown = bearer(`vc_${'9'.repeat(32)}`);
-    const miss = verifier.verifyNow(unknown);
+    const miss = verifyNow(verifier, unknown);
     expect(miss).toBeInstanceOf(Promise);
     expect(await miss).toMatchObject({ ok: false, reason: 'unknown' });
-    expect(verifier.verifyNow(unknown)).toMatchObject({ ok: false, reason: 'unknown' });
+    expect(verifyNow(verifier, unknown)).toMatchObject({ ok: false, reason: 'unknown' });
     expect(store.reads).toBe(2);
     await verifier.close();
   });

@@ -127,18 +127,18 @@ describe('Web requests in the adapters’ auth handler', () => {
         }),
         remoteAddress: '10.0.0.5',
       });
-      expect(await handler.authenticate(null, web(`Bearer ${key}`, '198.51.100.1'))).toMatchObject({
+      expect(await handler.decide(null, web(`Bearer ${key}`, '198.51.100.1'))).toMatchObject({
         action: 'allow',
       });
       const bad = `Bearer vc_${'3'.repeat(32)}`;
-      expect(await handler.authenticate(null, web(bad, '198.51.100.1'))).toMatchObject({
+      expect(await handler.decide(null, web(bad, '198.51.100.1'))).toMatchObject({
         status: 401,
       });
       // The client behind the trusted proxy is limited; another one behind it is not.
-      expect(await handler.authenticate(null, web(`Bearer ${key}`, '198.51.100.1'))).toMatchObject({
+      expect(await handler.decide(null, web(`Bearer ${key}`, '198.51.100.1'))).toMatchObject({
         status: 429,
       });
-      expect(await handler.authenticate(null, web(`Bearer ${key}`, '198.51.100.2'))).toMatchObject({
+      expect(await handler.decide(null, web(`Bearer ${key}`, '198.51.100.2'))).toMatchObject({
         action: 'allow',
       });
     } finally {

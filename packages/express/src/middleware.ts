@@ -1,12 +1,11 @@
+import { type Principal, type TokenIssuer } from '@vectorcache/auth-core';
 import {
   createAuthHandler,
   createScopeGuard,
   createTokenExchange,
   type AuthOutcome,
-  type Principal,
-  type TokenExchangeAnswer,
-  type TokenIssuer,
-} from '@vectorcache/auth-core';
+  type HttpAnswer,
+} from '@vectorcache/auth-core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ExpressAuthOptions, VectorcacheMiddleware } from './types';
 
@@ -14,7 +13,7 @@ import type { ExpressAuthOptions, VectorcacheMiddleware } from './types';
  * Writes core's refusal as is: `res.setHeader` and `res.end` rather than `res.set`/`res.send`,
  * which would append a charset and an ETag, and never `next(err)`, so no error handler sees it.
  */
-export function writeAnswer(res: Response, denial: TokenExchangeAnswer): void {
+export function writeAnswer(res: Response, denial: HttpAnswer): void {
   res.statusCode = denial.status;
   for (const [name, value] of Object.entries(denial.headers)) res.setHeader(name, value);
   res.end(denial.body);

@@ -1,4 +1,5 @@
-import type { AuthOptions, Principal, Verifier } from '@vectorcache/auth-core';
+import type { Principal, Verifier } from '@vectorcache/auth-core';
+import type { AuthOptions } from '@vectorcache/auth-core/adapter';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 
 declare global {

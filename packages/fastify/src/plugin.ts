@@ -1,11 +1,11 @@
+import { type TokenIssuer } from '@vectorcache/auth-core';
 import {
   createAuthHandler,
   createScopeGuard,
   createTokenExchange,
   type AuthOutcome,
-  type TokenExchangeAnswer,
-  type TokenIssuer,
-} from '@vectorcache/auth-core';
+  type HttpAnswer,
+} from '@vectorcache/auth-core/adapter';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { FastifyAuthOptions } from './types';
@@ -15,7 +15,7 @@ import type { FastifyAuthOptions } from './types';
  * body goes as a Buffer: Fastify would append `; charset=utf-8` to a JSON string's content type,
  * and the answer must be byte for byte the one the other adapters send.
  */
-export function writeAnswer(reply: FastifyReply, denial: TokenExchangeAnswer): FastifyReply {
+export function writeAnswer(reply: FastifyReply, denial: HttpAnswer): FastifyReply {
   reply.code(denial.status).headers(denial.headers);
   // An empty body (a 304, a redirect) is sent as none, so Fastify adds no Content-Type to it.
   return denial.body === '' ? reply.send() : reply.send(Buffer.from(denial.body));

@@ -1,4 +1,5 @@
-import type { AuthOptions, Principal } from '@vectorcache/auth-core';
+import type { Principal } from '@vectorcache/auth-core';
+import type { AuthOptions } from '@vectorcache/auth-core/adapter';
 import type { FastifyRequest } from 'fastify';
 
 declare module 'fastify' {

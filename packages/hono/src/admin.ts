@@ -4,7 +4,7 @@ import {
   webAdminRequest,
   type AdminOptions,
 } from '@vectorcache/auth-admin';
-import { toWebResponse } from '@vectorcache/auth-core';
+import { toWebResponse } from '@vectorcache/auth-core/adapter';
 import { Hono, type Context } from 'hono';
 import type { VectorcacheAdminApp } from './types';
 

@@ -1,11 +1,11 @@
+import { type TokenIssuer } from '@vectorcache/auth-core';
 import {
   createAuthHandler,
   createScopeGuard,
   createTokenExchange,
   toWebResponse,
-  type TokenIssuer,
   type WebRequestSource,
-} from '@vectorcache/auth-core';
+} from '@vectorcache/auth-core/adapter';
 import type { Context, Handler, MiddlewareHandler, Next } from 'hono';
 import type { HonoAuthOptions, VectorcacheMiddleware } from './types';
 

@@ -1,10 +1,10 @@
+import { type TokenIssuer } from '@vectorcache/auth-core';
 import {
   createAuthHandler,
   createScopeGuard,
   createTokenExchange,
-  type TokenExchangeAnswer,
-  type TokenIssuer,
-} from '@vectorcache/auth-core';
+  type HttpAnswer,
+} from '@vectorcache/auth-core/adapter';
 import type { Middleware, Next } from 'koa';
 import type { KoaAuthContext, KoaAuthOptions, VectorcacheMiddleware } from './types';
 
@@ -12,7 +12,7 @@ import type { KoaAuthContext, KoaAuthOptions, VectorcacheMiddleware } from './ty
  * Writes core's refusal on the context (content-type first, so Koa keeps it for a string body)
  * and never throws it, so neither `ctx.onerror` nor `app.on('error')` sees it.
  */
-export function writeAnswer(ctx: KoaAuthContext, denial: TokenExchangeAnswer): void {
+export function writeAnswer(ctx: KoaAuthContext, denial: HttpAnswer): void {
   ctx.status = denial.status;
   ctx.set(denial.headers as Record<string, string>);
   ctx.body = denial.body;

@@ -1,5 +1,6 @@
 import type { AdminOptions } from '@vectorcache/auth-admin';
-import type { AuthOptions, Principal, Verifier } from '@vectorcache/auth-core';
+import type { Principal, Verifier } from '@vectorcache/auth-core';
+import type { AuthOptions } from '@vectorcache/auth-core/adapter';
 import type { Middleware, ParameterizedContext } from 'koa';
 
 declare module 'koa' {

@@ -10,7 +10,7 @@ export interface FeedConnection {
   current?: () => boolean;
 }
 
-interface ChangeFeedOptions {
+interface PubSubChangeFeedOptions {
   channel: string;
   /** Opens a new subscriber connection (called when the first listener comes, and after a loss). */
   open: () => Promise<FeedConnection>;
@@ -28,7 +28,7 @@ interface ChangeFeedOptions {
  * between is trusted missed. After a loss the feed opens a new connection, to wherever the channel
  * lives then (a promoted replica after a failover), retrying within 200 ms.
  */
-export class ChangeFeed {
+export class PubSubChangeFeed {
   private readonly listeners = new Set<StoreChangeListener>();
   private running = false;
   private feed: FeedConnection | null = null;
@@ -41,7 +41,7 @@ export class ChangeFeed {
   private pingSentAt: number | null = null;
   private pingSeq = 0;
 
-  constructor(private readonly options: ChangeFeedOptions) {}
+  constructor(private readonly options: PubSubChangeFeedOptions) {}
 
   /** Registers a listener; it hears `feed_lost` at once (asynchronously) if the feed is not up. */
   subscribe(listener: StoreChangeListener): () => void {

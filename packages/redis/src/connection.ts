@@ -1,6 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { RedisConnection } from './types';
+import { withTimeout } from '@vectorcache/auth-core/adapter';
 
 /** Durations that shape the recommended ioredis settings. */
 export interface RedisTimeouts {
@@ -176,10 +177,5 @@ export async function closeConnection(client: Client, ms: number): Promise<void>
 
 /** Waits for `promise` (its failure ignored) at most `ms`. */
 async function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  await Promise.race([promise.catch(() => undefined), timeout]);
-  clearTimeout(timer);
+  await withTimeout(promise, ms, 'the close').catch(() => undefined);
 }

@@ -1,5 +1,4 @@
-import { inspect } from 'node:util';
-import { VectorcacheAuthError } from '@vectorcache/auth-core';
+import { invalidOption, positiveInteger, positiveNumber } from '@vectorcache/auth-core/adapter';
 import type { ClusterNode, RedisConnection, RedisKeyStoreOptions } from './types';
 
 /** Options with every default filled in. */
@@ -18,25 +17,9 @@ export interface ResolvedOptions {
   auditLimit: number;
 }
 
-/** A bad constructor argument, with a message that says what to change. */
-function invalid(message: string): VectorcacheAuthError {
-  return new VectorcacheAuthError('invalid_option', message);
-}
-
+/** A positive number option of the store, or its default. */
 function positive(value: unknown, name: string, fallback: number, unit = 'milliseconds'): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw invalid(
-      `RedisKeyStore option "${name}" must be a positive number of ${unit} (got ${inspect(value)}).`,
-    );
-  }
-  return value;
-}
-
-function positiveInteger(value: unknown, name: string, fallback: number, unit: string): number {
-  const n = positive(value, name, fallback, unit);
-  if (!Number.isInteger(n)) throw invalid(`RedisKeyStore option "${name}" must be an integer.`);
-  return n;
+  return positiveNumber(value, fallback, `RedisKeyStore option "${name}"`, unit);
 }
 
 /** `host:port` of a seed node, for messages (never anything else the caller put in it). */
@@ -51,7 +34,7 @@ function nodeText(node: unknown): string {
 
 function validateNodes(nodes: unknown): ClusterNode[] {
   if (!Array.isArray(nodes) || nodes.length === 0) {
-    throw invalid(
+    throw invalidOption(
       'RedisKeyStore "cluster" must be a non-empty array of seed nodes, e.g. [{ host: "127.0.0.1", port: 7000 }].',
     );
   }
@@ -65,7 +48,7 @@ function validateNodes(nodes: unknown): ClusterNode[] {
       port < 1 ||
       port > 65535
     ) {
-      throw invalid(
+      throw invalidOption(
         `RedisKeyStore "cluster" node ${nodeText(node)} is not { host, port } with a port from 1 to 65535.`,
       );
     }
@@ -81,7 +64,7 @@ export function validateOptions(
   const given = typeof connection === 'object' && connection !== null ? connection : {};
   const kinds = ['url', 'cluster', 'client'].filter((kind) => kind in given);
   if (kinds.length !== 1) {
-    throw invalid(
+    throw invalidOption(
       'RedisKeyStore needs exactly one of { url: "redis://host:6379" }, { cluster: [{ host, port }, ...] } or { client: ioredisClient }.',
     );
   }
@@ -89,7 +72,7 @@ export function validateOptions(
     'url' in connection &&
     (typeof connection.url !== 'string' || !/^rediss?:\/\//.test(connection.url))
   ) {
-    throw invalid(
+    throw invalidOption(
       'RedisKeyStore "url" must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379.',
     );
   }
@@ -98,19 +81,19 @@ export function validateOptions(
     'client' in connection &&
     (typeof connection.client !== 'object' || connection.client === null)
   ) {
-    throw invalid('RedisKeyStore "client" must be an ioredis client.');
+    throw invalidOption('RedisKeyStore "client" must be an ioredis client.');
   }
   const keyPrefix =
     options.keyPrefix === undefined || options.keyPrefix === '' ? 'vc:' : options.keyPrefix;
   if (typeof keyPrefix !== 'string') {
-    throw invalid('RedisKeyStore option "keyPrefix" must be a string, e.g. "vc:".');
+    throw invalidOption('RedisKeyStore option "keyPrefix" must be a string, e.g. "vc:".');
   }
   if (options.onError !== undefined && typeof options.onError !== 'function') {
-    throw invalid('RedisKeyStore option "onError" must be a function.');
+    throw invalidOption('RedisKeyStore option "onError" must be a function.');
   }
   const retention = options.retention ?? {};
   if (typeof retention !== 'object' || retention === null) {
-    throw invalid('RedisKeyStore option "retention" must be { hourlyDays?, dailyDays? }.');
+    throw invalidOption('RedisKeyStore option "retention" must be { hourlyDays?, dailyDays? }.');
   }
   return {
     keyPrefix,
@@ -119,11 +102,21 @@ export function validateOptions(
     heartbeatIntervalMs: positive(options.heartbeatIntervalMs, 'heartbeatIntervalMs', 250),
     heartbeatTimeoutMs: positive(options.heartbeatTimeoutMs, 'heartbeatTimeoutMs', 1000),
     closeClient: options.closeClient === true,
-    idCacheMax: positiveInteger(options.idCacheMax, 'idCacheMax', 10_000, 'entries'),
+    idCacheMax: positiveInteger(
+      options.idCacheMax,
+      10_000,
+      'RedisKeyStore option "idCacheMax"',
+      'entries',
+    ),
     onError: options.onError ?? (() => undefined),
     hourlyDays: positive(retention.hourlyDays, 'retention.hourlyDays', 35, 'days'),
     dailyDays: positive(retention.dailyDays, 'retention.dailyDays', 400, 'days'),
-    auditLimit: positiveInteger(options.auditLimit, 'auditLimit', 10_000, 'entries'),
+    auditLimit: positiveInteger(
+      options.auditLimit,
+      10_000,
+      'RedisKeyStore option "auditLimit"',
+      'entries',
+    ),
   };
 }
 

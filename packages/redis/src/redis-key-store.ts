@@ -10,7 +10,7 @@ import type {
   UsageRow,
 } from '@vectorcache/auth-core';
 import { decodeAudit, encodeAudit } from './audit';
-import { ChangeFeed } from './change-feed';
+import { PubSubChangeFeed } from './change-feed';
 import {
   buildClient,
   closeConnection,
@@ -60,7 +60,7 @@ export class RedisKeyStore implements KeyStore {
   private readonly keys: KeyLayout;
   private readonly options: ResolvedOptions;
   private readonly ownsClient: boolean;
-  private readonly feed: ChangeFeed;
+  private readonly feed: PubSubChangeFeed;
   private readonly source: FeedSource;
   private readonly ids: IdCache;
   private readonly usage: UsageContext;
@@ -100,7 +100,7 @@ export class RedisKeyStore implements KeyStore {
       timeouts: this.options,
       ready: () => this.usable(),
     });
-    this.feed = new ChangeFeed({
+    this.feed = new PubSubChangeFeed({
       channel: this.keys.channel,
       open: () => this.source.open(),
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,

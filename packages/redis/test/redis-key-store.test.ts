@@ -9,7 +9,8 @@ import {
   VectorcacheAuthError,
 } from '@vectorcache/auth-core';
 import { runCli } from '@vectorcache/auth-cli';
-import { keyLayout, RedisKeyStore, type RedisKeyStoreOptions } from '@vectorcache/auth-redis';
+import { RedisKeyStore, type RedisKeyStoreOptions } from '@vectorcache/auth-redis';
+import { keyLayout } from '../src/key-layout';
 import {
   findPlaintextKeys,
   PLAINTEXT_KEY,

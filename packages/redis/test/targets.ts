@@ -1,5 +1,6 @@
 import { Cluster, Redis } from 'ioredis';
-import { keyLayout, type KeyLayout, type RedisConnection } from '@vectorcache/auth-redis';
+import type { RedisConnection } from '@vectorcache/auth-redis';
+import { keyLayout, type KeyLayout } from '../src/key-layout';
 import {
   describeRedis,
   describeRedisServer,

@@ -8,7 +8,7 @@ import type {
   UsageQuery,
   UsageRow,
 } from '../types';
-import { ChangeFeed, RecordTable } from './record-table';
+import { ChangeListeners, RecordTable } from './record-table';
 import { UsageTable, type UsageTableOptions } from './usage-table';
 
 /** Options of {@link MemoryKeyStore}: analytics retention, the audit bound, the clock. */
@@ -22,7 +22,7 @@ export type MemoryKeyStoreOptions = UsageTableOptions;
  */
 export class MemoryKeyStore implements KeyStore {
   private readonly table = new RecordTable();
-  private readonly feed = new ChangeFeed();
+  private readonly listeners = new ChangeListeners();
   private readonly usage: UsageTable;
 
   constructor(options: MemoryKeyStoreOptions = {}) {
@@ -37,7 +37,7 @@ export class MemoryKeyStore implements KeyStore {
   /** Adds a record; rejects a duplicate id or hash. */
   async insert(record: StoredKeyRecord): Promise<void> {
     this.table.insert(record);
-    this.feed.emit({ type: 'changed', id: record.id, hash: record.hash });
+    this.listeners.emit({ type: 'changed', id: record.id, hash: record.hash });
   }
 
   /** The record with this id, or null. */
@@ -53,7 +53,7 @@ export class MemoryKeyStore implements KeyStore {
   /** Applies a patch and publishes the change. */
   async update(id: string, patch: KeyRecordPatch): Promise<StoredKeyRecord | null> {
     const updated = this.table.update(id, patch);
-    if (updated) this.feed.emit({ type: 'changed', id: updated.id, hash: updated.hash });
+    if (updated) this.listeners.emit({ type: 'changed', id: updated.id, hash: updated.hash });
     return updated;
   }
 
@@ -83,11 +83,11 @@ export class MemoryKeyStore implements KeyStore {
 
   /** Subscribes to changes; returns the unsubscribe function. */
   subscribe(listener: StoreChangeListener): () => void {
-    return this.feed.subscribe(listener);
+    return this.listeners.subscribe(listener);
   }
 
   /** Drops the listeners. */
   async close(): Promise<void> {
-    this.feed.clear();
+    this.listeners.clear();
   }
 }

@@ -13,7 +13,7 @@ export function copyRecord(record: StoredKeyRecord): StoredKeyRecord {
 }
 
 /** Listeners of a store's change feed; a throwing listener never breaks the store. */
-export class ChangeFeed {
+export class ChangeListeners {
   private readonly listeners = new Set<StoreChangeListener>();
 
   /** Registers a listener; returns its unsubscribe function. */

@@ -1,6 +1,6 @@
 import type { StoreChange, StoreChangeListener } from '../types';
 import type { SqliteConnection, SqliteRow } from './sqlite-driver';
-import { ChangeFeed } from './record-table';
+import { ChangeListeners } from './record-table';
 
 /** The SQL the feed runs on every poll: cheap, indexed, never a read of the key table. */
 export const CHANGE_LOG_SQL = {
@@ -27,7 +27,7 @@ export interface PendingChanges {
  * (or verifier) never stops another's feed.
  */
 export class SqliteChangeFeed {
-  private readonly listeners = new ChangeFeed();
+  private readonly listeners = new ChangeListeners();
   private subscribers = 0;
   private timer: NodeJS.Timeout | undefined;
   private down = false;

@@ -27,6 +27,7 @@ import {
   retentionOf,
   type Retention,
 } from './sqlite-usage';
+import { positiveInteger } from '../options';
 
 /** Options of {@link SqliteKeyStore}. */
 export interface SqliteKeyStoreOptions {
@@ -68,17 +69,6 @@ export const REQUEST_PATH_SQL = {
   ...CHANGE_LOG_SQL,
 } as const;
 
-function positiveInteger(value: number | undefined, fallback: number, name: string): number {
-  const n = value ?? fallback;
-  if (!Number.isInteger(n) || n < 1) {
-    throw new VectorcacheAuthError(
-      'invalid_option',
-      `SqliteKeyStore option ${name} must be a whole number >= 1 (default ${fallback}), not ${String(value)}.`,
-    );
-  }
-  return n;
-}
-
 /**
  * The embedded default store: a SQLite database in WAL mode, shared safely by the CLI and any
  * number of server processes on one machine. Every write is one transaction; lookups by hash use
@@ -112,9 +102,24 @@ export class SqliteKeyStore implements KeyStore {
     }
     this.options = { ...options };
     this.path = resolve(options.path);
-    this.pollIntervalMs = positiveInteger(options.pollIntervalMs, 100, 'pollIntervalMs');
-    this.busyTimeoutMs = positiveInteger(options.busyTimeoutMs, 5000, 'busyTimeoutMs');
-    this.auditMax = positiveInteger(options.auditMax, 10_000, 'auditMax');
+    this.pollIntervalMs = positiveInteger(
+      options.pollIntervalMs,
+      100,
+      'SqliteKeyStore option pollIntervalMs',
+      'milliseconds',
+    );
+    this.busyTimeoutMs = positiveInteger(
+      options.busyTimeoutMs,
+      5000,
+      'SqliteKeyStore option busyTimeoutMs',
+      'milliseconds',
+    );
+    this.auditMax = positiveInteger(
+      options.auditMax,
+      10_000,
+      'SqliteKeyStore option auditMax',
+      'entries',
+    );
     this.retention = retentionOf(options.retention);
     this.now = options.now ?? Date.now;
     this.feed = new SqliteChangeFeed(this.pollIntervalMs, () =>

@@ -2,6 +2,7 @@ import { VectorcacheAuthError } from '../errors';
 import type { AuditEntry, UsageEntry, UsageQuery, UsageRetention, UsageRow } from '../types';
 import type { SqliteConnection } from './sqlite-driver';
 import { USAGE_OUTCOMES, auditFromJson } from './sqlite-rows';
+import { positiveInteger } from '../options';
 
 /**
  * Usage counters, analytics rows, flush ids and the audit list of the SQLite store. Every
@@ -19,16 +20,8 @@ export interface Retention {
 
 /** Validates `retention` (whole days, at least 1) and fills in 35 and 400 days. */
 export function retentionOf(retention: UsageRetention = {}): Retention {
-  const days = (value: number | undefined, fallback: number, name: string): number => {
-    const n = value ?? fallback;
-    if (!Number.isInteger(n) || n < 1) {
-      throw new VectorcacheAuthError(
-        'invalid_option',
-        `retention.${name} must be a whole number of days >= 1 (default ${fallback}), not ${String(value)}.`,
-      );
-    }
-    return n * DAY_MS;
-  };
+  const days = (value: number | undefined, fallback: number, name: string): number =>
+    positiveInteger(value, fallback, `retention.${name}`, 'days') * DAY_MS;
   return {
     hourlyMs: days(retention.hourlyDays, 35, 'hourlyDays'),
     dailyMs: days(retention.dailyDays, 400, 'dailyDays'),

@@ -1,4 +1,3 @@
-import { VectorcacheAuthError } from '../errors';
 import type {
   AuditEntry,
   UsageEntry,
@@ -7,6 +6,7 @@ import type {
   UsageRetention,
   UsageRow,
 } from '../types';
+import { positiveNumber } from '../options';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -35,17 +35,6 @@ interface StoredRow {
   keyId: string;
   start: number;
   counts: Partial<Record<UsageOutcome, number>>;
-}
-
-function positiveNumber(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new VectorcacheAuthError(
-      'invalid_option',
-      `${name} must be a positive number (got ${typeof value === 'number' ? value : typeof value}); leave it out for the default ${fallback}.`,
-    );
-  }
-  return value;
 }
 
 /** Retention with defaults filled in and checked. */
