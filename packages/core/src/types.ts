@@ -268,7 +268,10 @@ export interface CacheOptions {
   max?: number;
   /** How long a verified record is trusted without re-reading the store. @default 60000 */
   ttlMs?: number;
-  /** Revoked and expired hashes. @default 10000 */
+  /**
+   * Revoked and expired hashes, each forgotten on a change to its key, when the change feed comes
+   * back, or after `ttlMs` (a record can be changed back). @default 10000
+   */
   revokedMax?: number;
   /** Unknown hashes, so repeated bad keys do not reach the store. @default 10000 */
   unknownMax?: number;
