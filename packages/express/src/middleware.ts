@@ -13,8 +13,10 @@ import type { ExpressAuthOptions, VectorcacheMiddleware } from './types';
 /**
  * Writes core's refusal as is: `res.setHeader` and `res.end` rather than `res.set`/`res.send`,
  * which would append a charset and an ETag, and never `next(err)`, so no error handler sees it.
+ * The `X-Powered-By` a default `express()` app sets is removed: the other adapters send none.
  */
 export function writeAnswer(res: Response, denial: TokenExchangeAnswer): void {
+  res.removeHeader('x-powered-by');
   res.statusCode = denial.status;
   for (const [name, value] of Object.entries(denial.headers)) res.setHeader(name, value);
   res.end(denial.body);
