@@ -7,6 +7,9 @@ import {
   hashApiKey,
   keyPrefix,
   MemoryKeyStore,
+  type AuthEvent,
+  type AuthFailure,
+  type FailureOverride,
   type KeyStore,
 } from '@vectorcache/auth-core';
 import * as expressAuth from '@vectorcache/auth-express';
@@ -105,13 +108,17 @@ export async function seedStore(store: KeyStore): Promise<Keys> {
 export interface StartOptions {
   /** Leave `timeoutMs` out, so the documented default applies (else a short 200 ms). */
   defaultTimeout?: boolean;
+  /** An `onFailure` hook for every adapter (the request is each framework's own). */
+  onFailure?: (failure: AuthFailure, req: unknown) => FailureOverride | void;
+  onEvent?: (event: AuthEvent) => void;
 }
 
 /** Options every adapter gets: same store, same project, a short store timeout unless asked not to. */
 function authOptions(store: KeyStore, start: StartOptions) {
+  const hooks = { onFailure: start.onFailure, onEvent: start.onEvent };
   return start.defaultTimeout
-    ? { store, projectId: PROJECT }
-    : { store, projectId: PROJECT, timeoutMs: 200 };
+    ? { store, projectId: PROJECT, ...hooks }
+    : { store, projectId: PROJECT, timeoutMs: 200, ...hooks };
 }
 
 const OK = { ok: true };

@@ -254,12 +254,17 @@ export interface VerifyRequirements {
 
 /** Emitted for every decision; never carries the key itself. */
 export interface AuthEvent {
-  type: 'verified' | 'rejected';
+  /** `hook_error`: a hook of the options failed or answered something unsendable (reported once). */
+  type: 'verified' | 'rejected' | 'hook_error';
   reason?: RejectReason;
   keyId?: string;
   /** Display prefix of the presented key (`vc_1234`), when it was of key format. */
   prefix?: string;
   projectId?: string;
+  /** For `hook_error`: the hook at fault. */
+  hook?: 'onFailure';
+  /** For `hook_error`: what was wrong and what was done instead; never the request's data. */
+  detail?: string;
 }
 
 /** Bounds of the verifier's caches. Every cache is an LRU with a `max`, so memory is bounded. */
