@@ -267,3 +267,21 @@ export async function startAll(
   const targets = await Promise.all(ADAPTERS.map((adapter) => STARTERS[adapter](store, start)));
   return Object.fromEntries(targets.map((t) => [t.adapter, t])) as Record<AdapterName, Target>;
 }
+
+/**
+ * For a suite: the fixture apps on every adapter over one seeded memory store, started before
+ * its tests and closed after them.
+ */
+export function seededApps(): { keys: () => Keys; targets: () => Record<AdapterName, Target> } {
+  let keys: Keys;
+  let targets: Record<AdapterName, Target>;
+  beforeAll(async () => {
+    const store = new MemoryKeyStore();
+    keys = await seedStore(store);
+    targets = await startAll(store);
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(targets ?? {}).map((t) => t.close()));
+  });
+  return { keys: () => keys, targets: () => targets };
+}
