@@ -28,8 +28,9 @@ interface ChangeFeedOptions {
  * between is trusted missed. An overdue PING only distrusts the feed: answered late, on the same
  * connection (so after every message published before it), the feed is restored; unanswered for
  * `heartbeatTimeoutMs`, the connection is replaced. A frozen link is thus distrusted at most two
- * intervals after it froze (500 ms by default), not when the timeout declares it dead. After a loss the feed opens a new connection, to wherever the channel
- * lives then (a promoted replica after a failover), retrying within 200 ms.
+ * intervals after it froze (500 ms by default), not when the timeout declares it dead. After a
+ * loss the feed opens a new connection, to wherever the channel lives then (a promoted replica
+ * after a failover), retrying within 200 ms.
  */
 export class ChangeFeed {
   private readonly listeners = new Set<StoreChangeListener>();
