@@ -2,26 +2,14 @@
  * Arbitrary `Authorization` headers thrown at every adapter over real sockets: never a 5xx,
  * never an error reaching the framework, and 200 only for `Bearer <the valid key>`.
  */
-import { MemoryKeyStore } from '@vectorcache/auth-core';
 import fc from 'fast-check';
 import { rawRequest, type RawHeader } from './raw-client';
-import { ADAPTERS, seedStore, startAll, type AdapterName, type Keys, type Target } from './servers';
+import { ADAPTERS, seededApps, type Keys } from './servers';
 
 const RUNS_PER_ADAPTER = 300;
 const INVALID = '{"detail":"Invalid or missing API key"}';
 
-let keys: Keys;
-let targets: Record<AdapterName, Target>;
-
-beforeAll(async () => {
-  const store = new MemoryKeyStore();
-  keys = await seedStore(store);
-  targets = await startAll(store);
-});
-
-afterAll(async () => {
-  await Promise.all(Object.values(targets).map((t) => t.close()));
-});
+const apps = seededApps();
 
 /** A byte that may appear in a header value on the wire (no CR, LF or other controls). */
 const headerChar = fc
@@ -84,19 +72,19 @@ function shouldPass(values: readonly string[], k: Keys): boolean {
 
 describe.each(ADAPTERS)('%s', (adapter) => {
   it(`answers ${RUNS_PER_ADAPTER} arbitrary Authorization headers without a 5xx`, async () => {
-    const target = targets[adapter];
+    const target = apps.targets()[adapter];
     const seen = { accepted: 0, refused: 0 };
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
-          { weight: 4, arbitrary: headerValues(keys).map((value) => [value]) },
-          { weight: 1, arbitrary: fc.array(headerValues(keys), { maxLength: 2 }) },
+          { weight: 4, arbitrary: headerValues(apps.keys()).map((value) => [value]) },
+          { weight: 1, arbitrary: fc.array(headerValues(apps.keys()), { maxLength: 2 }) },
         ),
         async (values) => {
           const headers = values.map((value): RawHeader => ['Authorization', value]);
           const res = await rawRequest(target.port, '/', headers);
           expect(res.status).toBeLessThan(500);
-          if (shouldPass(values, keys)) {
+          if (shouldPass(values, apps.keys())) {
             seen.accepted++;
             expect(res.status).toBe(200);
           } else {

@@ -26,7 +26,7 @@ function decodeChunked(data: Buffer): Buffer {
   }
 }
 
-function parseResponse(data: Buffer): RawResponse {
+function parseResponse(data: Buffer, head = false): RawResponse {
   const headEnd = data.indexOf(`${CRLF}${CRLF}`);
   if (headEnd < 0) throw new Error(`no complete response head in ${data.length} bytes`);
   const [statusLine, ...lines] = data.subarray(0, headEnd).toString('latin1').split(CRLF);
@@ -38,6 +38,7 @@ function parseResponse(data: Buffer): RawResponse {
     (headers[name] ??= []).push(line.slice(colon + 1).trim());
   }
   let body = data.subarray(headEnd + 4);
+  if (head) return { status, headers, body }; // no body, whatever the headers announce
   if (headers['transfer-encoding']?.[0]?.toLowerCase() === 'chunked') body = decodeChunked(body);
   else if (headers['content-length']) body = body.subarray(0, Number(headers['content-length'][0]));
   return { status, headers, body };
@@ -46,15 +47,18 @@ function parseResponse(data: Buffer): RawResponse {
 /**
  * Sends one HTTP/1.1 request whose bytes are written by hand, for what ordinary clients refuse
  * to send (tabs, repeated `Authorization` lines, non-ASCII bytes), and reads the answer until
- * the server closes the connection.
+ * the server closes the connection (a `HEAD` answer is read without a body).
  */
 export function rawRequest(
   port: number,
   path: string,
   headers: readonly RawHeader[],
   timeoutMs = 5000,
+  method = 'GET',
 ): Promise<RawResponse> {
-  const head: Buffer[] = [Buffer.from(`GET ${path} HTTP/1.1${CRLF}Host: 127.0.0.1:${port}${CRLF}`)];
+  const head: Buffer[] = [
+    Buffer.from(`${method} ${path} HTTP/1.1${CRLF}Host: 127.0.0.1:${port}${CRLF}`),
+  ];
   for (const [name, value] of headers) {
     head.push(Buffer.from(`${name}: `, 'latin1'));
     head.push(typeof value === 'string' ? Buffer.from(value, 'latin1') : value);
@@ -77,7 +81,7 @@ export function rawRequest(
     socket.on('end', () => {
       clearTimeout(timer);
       try {
-        resolve(parseResponse(Buffer.concat(chunks)));
+        resolve(parseResponse(Buffer.concat(chunks), method === 'HEAD'));
       } catch (err) {
         reject(err);
       }

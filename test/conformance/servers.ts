@@ -7,8 +7,11 @@ import {
   hashApiKey,
   keyPrefix,
   MemoryKeyStore,
+  type AuthEvent,
+  type AuthFailure,
   type KeyStore,
 } from '@vectorcache/auth-core';
+import type { FailureOverride } from '@vectorcache/auth-core/adapter';
 import * as expressAuth from '@vectorcache/auth-express';
 import * as fastifyAuth from '@vectorcache/auth-fastify';
 import * as honoAuth from '@vectorcache/auth-hono';
@@ -105,13 +108,17 @@ export async function seedStore(store: KeyStore): Promise<Keys> {
 export interface StartOptions {
   /** Leave `timeoutMs` out, so the documented default applies (else a short 200 ms). */
   defaultTimeout?: boolean;
+  /** An `onFailure` hook for every adapter (the request is each framework's own). */
+  onFailure?: (failure: AuthFailure, req: unknown) => FailureOverride | void;
+  onEvent?: (event: AuthEvent) => void;
 }
 
 /** Options every adapter gets: same store, same project, a short store timeout unless asked not to. */
 function authOptions(store: KeyStore, start: StartOptions) {
+  const hooks = { onFailure: start.onFailure, onEvent: start.onEvent };
   return start.defaultTimeout
-    ? { store, projectId: PROJECT }
-    : { store, projectId: PROJECT, timeoutMs: 200 };
+    ? { store, projectId: PROJECT, ...hooks }
+    : { store, projectId: PROJECT, timeoutMs: 200, ...hooks };
 }
 
 const OK = { ok: true };
@@ -259,4 +266,22 @@ export async function startAll(
 ): Promise<Record<AdapterName, Target>> {
   const targets = await Promise.all(ADAPTERS.map((adapter) => STARTERS[adapter](store, start)));
   return Object.fromEntries(targets.map((t) => [t.adapter, t])) as Record<AdapterName, Target>;
+}
+
+/**
+ * For a suite: the fixture apps on every adapter over one seeded memory store, started before
+ * its tests and closed after them.
+ */
+export function seededApps(): { keys: () => Keys; targets: () => Record<AdapterName, Target> } {
+  let keys: Keys;
+  let targets: Record<AdapterName, Target>;
+  beforeAll(async () => {
+    const store = new MemoryKeyStore();
+    keys = await seedStore(store);
+    targets = await startAll(store);
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(targets ?? {}).map((t) => t.close()));
+  });
+  return { keys: () => keys, targets: () => targets };
 }

@@ -6,10 +6,18 @@ import {
   type ClientAddressSource,
   type TrustProxy,
 } from './client-address';
-import { createVerifierFromEnv, projectIdFromEnv } from './env';
+import { createVerifierFromEnv, debugLoggerFromEnv, projectIdFromEnv } from './env';
+import {
+  hookReporter,
+  refusalThroughHook,
+  type FailureOverride,
+  type HookName,
+} from './hook-answer';
 import { readAuthorizationHeader, type RequestHeadersLike } from './request-headers';
 import { readWebAuthorization, webClientAddressSource, type WebRequestSource } from './web-request';
 import type { JwtOptions } from './jwt';
+
+export type { FailureOverride } from './hook-answer';
 import { missingScopes, validateScopes } from './scopes';
 import { noteScopeRefusal, verifyNow } from './verifier-settings';
 import type {
@@ -24,14 +32,6 @@ import type {
   VerifyResult,
 } from './types';
 import { invalidOption } from './options';
-
-/** A replacement for the default refusal, returned by an `onFailure` hook. */
-export interface FailureOverride {
-  status?: number;
-  /** A string is sent as is; anything else is sent as JSON. */
-  body?: unknown;
-  headers?: Record<string, string>;
-}
 
 /** Customises a refusal; return nothing to keep the default answer. */
 export type FailureHook<Req> = (failure: AuthFailure, req: Req) => FailureOverride | void;
@@ -135,52 +135,18 @@ function checkScopeMode(mode: unknown): ScopeMode {
   return mode;
 }
 
-function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
-  return out;
-}
-
-/** An override is used only when its status is an HTTP error status and its headers are strings. */
-function isUsableOverride(override: FailureOverride): boolean {
-  if (typeof override !== 'object' || override === null) return false;
-  const { status, headers } = override;
-  if (status !== undefined && !(Number.isInteger(status) && status >= 400 && status <= 599))
-    return false;
-  if (headers !== undefined) {
-    if (typeof headers !== 'object' || headers === null) return false;
-    for (const value of Object.values(headers))
-      if (typeof value !== 'string' || /[\r\n]/.test(value)) return false;
-  }
-  return true;
-}
+type Report = (hook: HookName, problem: string) => void;
 
 /** Turns a refusal into a deny outcome, through the user's hook when there is one. */
 function denial<Req>(
   failure: AuthFailure,
   req: Req,
   hook: FailureHook<Req> | undefined,
+  report: Report,
 ): AuthOutcome {
-  if (hook) {
-    let override: FailureOverride | void;
-    try {
-      override = hook(failure, req);
-    } catch {
-      override = undefined; // a broken hook must not turn a refusal into a crash
-    }
-    if (override && isUsableOverride(override)) {
-      const status = override.status ?? failure.status;
-      const body =
-        override.body === undefined
-          ? failure.body
-          : typeof override.body === 'string'
-            ? override.body
-            : JSON.stringify(override.body);
-      const headers = { ...failure.headers, ...lowerCaseHeaders(override.headers ?? {}) };
-      return { action: 'deny', status, body, headers };
-    }
-  }
-  return { action: 'deny', status: failure.status, body: failure.body, headers: failure.headers };
+  // A hook's answer Node or the Fetch API would refuse never reaches the adapter: core's own is sent.
+  const { status, body, headers } = hook ? refusalThroughHook(failure, req, hook, report) : failure;
+  return { action: 'deny', status, body, headers };
 }
 
 /**
@@ -251,12 +217,15 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
       attemptLimit: o.attemptLimit,
     });
   const { skip, onFailure } = o;
+  const report = hookReporter([o.onEvent, debugLoggerFromEnv()]);
   const fixedProject = typeof projectOption === 'string' ? projectOption : undefined;
   const projectOf = typeof projectOption === 'function' ? projectOption : undefined;
   const requirements = { projectId: fixedProject, scopes, scopeMode };
 
   const toOutcome = (result: VerifyResult, req: Req): AuthOutcome =>
-    result.ok ? { action: 'allow', principal: result.principal } : denial(result, req, onFailure);
+    result.ok
+      ? { action: 'allow', principal: result.principal }
+      : denial(result, req, onFailure, report);
 
   function afterProject(req: Req, authorization: AuthorizationValue, needs: VerifyRequirements) {
     const result = verifyNow(verifier, authorization, needs);
@@ -333,12 +302,13 @@ export function createScopeGuard<Req>(
   const mode = checkScopeMode(options.mode);
   checkFunction(options.onFailure, 'onFailure', '(failure) => ({ body: { error: "forbidden" } })');
   const { onFailure } = options;
+  const report = hookReporter([debugLoggerFromEnv()]);
   return (req, principal) => {
-    if (!principal) return denial(failureFor('missing'), req, onFailure);
+    if (!principal) return denial(failureFor('missing'), req, onFailure, report);
     const missing = missingScopes(principal.scopes, scopes, mode);
     if (missing.length > 0) {
       noteScopeRefusal(principal); // usage analytics count it `insufficient_scope`, not `valid`
-      return denial(insufficientScope(missing), req, onFailure);
+      return denial(insufficientScope(missing), req, onFailure, report);
     }
     return { action: 'allow', principal };
   };

@@ -144,6 +144,7 @@ export function debugLoggerFromEnv(
     if (event.keyId) fields.push(`key=${event.keyId}`);
     if (event.prefix) fields.push(`prefix=${event.prefix}...`);
     if (event.projectId) fields.push(`project=${event.projectId}`);
+    if (event.detail) fields.push(event.detail);
     write(`${fields.join(' ')}\n`);
   };
 }

@@ -52,7 +52,10 @@ export interface JwtOptions {
   audience?: string | string[];
   /** The claim holding the project. @default 'project_id' */
   projectClaim?: string;
-  /** Allowed clock skew in seconds. @default 5 */
+  /**
+   * Allowed clock skew in seconds for `exp` and `nbf`. @default 5 (a token issued more than
+   * `max(60, clockToleranceSec)` seconds in the future is refused)
+   */
   clockToleranceSec?: number;
   /** How long a JWKS fetch may take, in ms. @default 2000 */
   jwksTimeoutMs?: number;
@@ -152,6 +155,9 @@ function scopesOf(payload: JWTPayload): string[] {
   return list.filter((s): s is string => isValidScope(s));
 }
 
+/** The furthest ahead of the verifier's clock a token's `iat` may be (or `clockToleranceSec`, if more). */
+export const MAX_IAT_AHEAD_SEC = 60;
+
 const EXPIRED_CODES = new Set(['ERR_JWT_EXPIRED']);
 // Failures of the token itself; anything else (JWKS unreachable or timing out) fails closed as 503.
 const TOKEN_CODES = new Set([
@@ -189,6 +195,7 @@ export function createJwtChecker(
     clockTolerance: options.clockToleranceSec ?? 5,
     requiredClaims: ['exp'],
   };
+  const iatSkewMs = Math.max(MAX_IAT_AHEAD_SEC, verifyOptions.clockTolerance) * 1000;
   // With a fixed key, a verified token stays valid until it expires: keyed by its hash, a repeated
   // token skips the signature check (costly for ES256/RS256). Revocation is still checked on every
   // request, by key id. Not with a JWKS, whose keys can be withdrawn at any time.
@@ -211,6 +218,11 @@ export function createJwtChecker(
       if (EXPIRED_CODES.has(code)) return { ok: false, reason: 'expired' };
       if (TOKEN_CODES.has(code)) return { ok: false, reason: 'unknown' };
       return { ok: false, reason: 'store_unavailable' };
+    }
+    // jose checks `iat` only against a maximum age: one from the future (a wrong clock, or a token
+    // made to outlive its issuer's rules) is refused beyond the skew bound.
+    if (payload.iat !== undefined && payload.iat * 1000 > cache.now() + iatSkewMs) {
+      return { ok: false, reason: 'unknown' };
     }
     const projectId = payload[projectClaim];
     const subject = payload.sub;

@@ -17,6 +17,7 @@ import type {
   UpdateKeyInput,
   Verifier,
 } from './types';
+import { insertReplacing } from './rotation';
 import { verifierStore } from './verifier-settings';
 
 /** Longest key name accepted. */
@@ -94,12 +95,11 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     }
   }
 
-  async function issue(fields: {
-    projectId: string;
-    name: string;
-    scopes: string[];
-    expiresAt: string | null;
-  }): Promise<IssuedKey> {
+  /** Creates a key; with `replacing`, a rotation: the old record is patched in the same write. */
+  async function issue(
+    fields: { projectId: string; name: string; scopes: string[]; expiresAt: string | null },
+    replacing?: { id: string; patch: KeyRecordPatch },
+  ): Promise<IssuedKey> {
     const key = generateApiKey();
     const record: StoredKeyRecord = {
       id: generateKeyId(),
@@ -114,7 +114,15 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       revokedAt: null,
       expiresAt: fields.expiresAt,
     };
-    await store.insert(record);
+    if (replacing) {
+      record.rotatedFrom = replacing.id;
+      await insertReplacing(
+        store,
+        record,
+        { ...replacing.patch, rotatedTo: record.id },
+        replacing.id,
+      );
+    } else await store.insert(record);
     return { key, record: withStatus(record, now()) };
   }
 
@@ -211,19 +219,21 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
           `Key ${id} is already revoked or expired; create a new key instead of rotating it.`,
         );
       }
-      const issued = await issue({
-        projectId: old.projectId,
-        name: old.name,
-        scopes: [...old.scopes],
-        expiresAt: old.expiresAt,
-      });
+      // The old key's end and the links both ways, written with the new key: either the rotation
+      // is complete or no new key exists (its plaintext would never be shown).
+      const patch: KeyRecordPatch = {};
       if (grace > 0) {
         const graceEnd = now() + grace;
         const current = old.expiresAt === null ? Infinity : Date.parse(old.expiresAt);
-        if (graceEnd < current) await updated(id, { expiresAt: new Date(graceEnd).toISOString() });
+        if (graceEnd < current) patch.expiresAt = new Date(graceEnd).toISOString();
       } else {
-        await updated(id, { revokedAt: new Date(now()).toISOString() });
+        patch.revokedAt = new Date(now()).toISOString();
       }
+      const { projectId, name, expiresAt } = old;
+      const issued = await issue(
+        { projectId, name, scopes: [...old.scopes], expiresAt },
+        { id, patch },
+      );
       await audit('key.rotated', old, actorOf(rotateOptions));
       return issued;
     },

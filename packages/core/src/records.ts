@@ -19,7 +19,7 @@ export function keyStatus(record: StoredKeyRecord, nowMs: number): KeyStatus {
 
 /** A copy of a stored record with its derived `status`. */
 export function withStatus(record: StoredKeyRecord, nowMs: number): ApiKeyRecord {
-  return {
+  const out: ApiKeyRecord = {
     id: record.id,
     projectId: record.projectId,
     name: record.name,
@@ -33,6 +33,10 @@ export function withStatus(record: StoredKeyRecord, nowMs: number): ApiKeyRecord
     expiresAt: record.expiresAt,
     status: keyStatus(record, nowMs),
   };
+  // The rotation links, when the record has them.
+  if (typeof record.rotatedFrom === 'string') out.rotatedFrom = record.rotatedFrom;
+  if (typeof record.rotatedTo === 'string') out.rotatedTo = record.rotatedTo;
+  return out;
 }
 
 /**

@@ -264,12 +264,17 @@ export interface VerifyRequirements {
 
 /** Emitted for every decision; never carries the key itself. */
 export interface AuthEvent {
-  type: 'verified' | 'rejected';
+  /** `hook_error`: a hook of the options failed or answered something unsendable (reported once). */
+  type: 'verified' | 'rejected' | 'hook_error';
   reason?: RejectReason;
   keyId?: string;
   /** Display prefix of the presented key (`vc_1234`), when it was of key format. */
   prefix?: string;
   projectId?: string;
+  /** For `hook_error`: the hook at fault. */
+  hook?: 'onFailure';
+  /** For `hook_error`: what was wrong and what was done instead; never the request's data. */
+  detail?: string;
 }
 
 /** Bounds of the verifier's caches. Every cache is an LRU with a `max`, so memory is bounded. */
@@ -278,7 +283,10 @@ export interface CacheOptions {
   max?: number;
   /** How long a verified record is trusted without re-reading the store. @default 60000 */
   ttlMs?: number;
-  /** Revoked and expired hashes. @default 10000 */
+  /**
+   * Revoked and expired hashes, each forgotten on a change to its key, when the change feed comes
+   * back, or after `ttlMs` (a record can be changed back). @default 10000
+   */
   revokedMax?: number;
   /** Unknown hashes, so repeated bad keys do not reach the store. @default 10000 */
   unknownMax?: number;

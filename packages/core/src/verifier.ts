@@ -79,8 +79,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
   } = resolveVerifierSettings(options);
 
   const verified = new LRUCache<string, VerifiedEntry>({ max: cacheMax });
-  const negative = new LRUCache<string, NegativeEntry>({ max: revokedMax });
   // ttlResolution 0: lru-cache must ask the (injectable) clock every time, not a cached reading.
+  // A revoked or expired key can be changed back (revokedAt cleared, expiry moved later): its
+  // refusal is forgotten on a change, a restored feed, or after the ttl.
+  const negative = new LRUCache<string, NegativeEntry>({
+    max: revokedMax,
+    ttl,
+    ttlResolution: 0,
+    perf: { now },
+  });
   const unknown = new LRUCache<string, true>({
     max: unknownMax,
     ttl: unknownTtlMs,
@@ -116,6 +123,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (change.type === 'changed') {
       const cacheKey = cacheKeyOfHex(change.hash);
       verified.delete(cacheKey);
+      negative.delete(cacheKey);
       unknown.delete(cacheKey);
       hashReads.invalidate(change.hash);
       keyStates.invalidate(change.id);
@@ -125,6 +133,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       keyStates.distrustReads();
     } else {
       verified.clear();
+      negative.clear();
       unknown.clear();
       keyStates.clear();
       hashReads.invalidateAll();

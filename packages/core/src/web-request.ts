@@ -39,7 +39,12 @@ export function webClientAddressSource(source: WebRequestSource): ClientAddressS
  * @example return toWebResponse(failureFor('missing'));
  */
 export function toWebResponse(answer: HttpAnswer): Response {
-  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+  // Content-Length stated, so an answer to HEAD (sent without its body) still carries it.
+  const length = String(new TextEncoder().encode(answer.body).byteLength);
+  return new Response(answer.body, {
+    status: answer.status,
+    headers: { ...answer.headers, 'content-length': length },
+  });
 }
 
 /**

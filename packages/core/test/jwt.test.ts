@@ -82,6 +82,22 @@ describe('JWTs through the verifier', () => {
     ]);
   });
 
+  it('refuses a token issued more than 60 s in the future; 60 s of clock skew pass', async () => {
+    const at = async (iat: number): Promise<string> => {
+      const token = new SignJWT({ project_id: 'proj_a', scope: 'cache:read' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('user_1')
+        .setIssuer(ISS)
+        .setAudience(AUD)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + 3600);
+      return reasonOf(await hsVerifier.verify(`Bearer ${await token.sign(secretBytes)}`));
+    };
+    expect(await at(now() + 55)).toBe('ok');
+    expect(await at(now() + 65)).toBe('unknown');
+    expect(await at(now() + 86_400)).toBe('unknown');
+  });
+
   it('refuses alg "none", with or without a signature part', async () => {
     const header = b64({ alg: 'none', typ: 'JWT' });
     const payload = b64({ sub: 'x', project_id: 'proj_a', iss: ISS, aud: AUD, exp: now() + 60 });

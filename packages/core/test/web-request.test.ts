@@ -70,7 +70,7 @@ describe('authenticateRequest', () => {
     if (expected.ok) throw new Error('expected a refusal');
     expect(await seen(response)).toEqual({
       status: expected.status,
-      headers: expected.headers,
+      headers: { ...expected.headers, 'content-length': String(Buffer.byteLength(expected.body)) },
       body: expected.body,
     });
   });
@@ -84,7 +84,7 @@ describe('authenticateRequest', () => {
     );
     expect(await seen(response as Response)).toEqual({
       status: 503,
-      headers: { 'content-type': 'application/json', 'retry-after': '1' },
+      headers: { 'content-type': 'application/json', 'retry-after': '1', 'content-length': '47' },
       body: '{"detail":"Authentication service unavailable"}',
     });
   });
@@ -153,16 +153,20 @@ describe('helpers', () => {
     expect(readWebAuthorization(requestWith('Bearer a', 'Bearer b'))).toBe('Bearer a, Bearer b');
   });
 
-  it('toWebResponse keeps the status, the body bytes and only the given headers', async () => {
+  it('toWebResponse keeps the status, the body bytes and only the given headers, with their length', async () => {
     const response = toWebResponse({
       status: 401,
-      body: '{"detail":"x"}',
+      body: '{"detail":"é"}',
       headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer' },
     });
     expect(await seen(response)).toEqual({
       status: 401,
-      headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer' },
-      body: '{"detail":"x"}',
+      headers: {
+        'content-type': 'application/json',
+        'www-authenticate': 'Bearer',
+        'content-length': '15',
+      },
+      body: '{"detail":"é"}',
     });
   });
 });

@@ -12,10 +12,15 @@ import type { ExpressAuthOptions, VectorcacheMiddleware } from './types';
 /**
  * Writes core's refusal as is: `res.setHeader` and `res.end` rather than `res.set`/`res.send`,
  * which would append a charset and an ETag, and never `next(err)`, so no error handler sees it.
+ * The `X-Powered-By` a default `express()` app sets is removed, and `Content-Length` set (also
+ * for HEAD): the other adapters send the same headers.
  */
 export function writeAnswer(res: Response, denial: HttpAnswer): void {
+  res.removeHeader('x-powered-by');
   res.statusCode = denial.status;
   for (const [name, value] of Object.entries(denial.headers)) res.setHeader(name, value);
+  // Node leaves Content-Length out of an answer to HEAD unless it is set: the others send it.
+  res.setHeader('content-length', Buffer.byteLength(denial.body));
   res.end(denial.body);
 }
 

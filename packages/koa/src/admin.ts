@@ -4,10 +4,10 @@ import {
   failedBody,
   streamBody,
   underPrefix,
-  type AdminAnswer,
   type AdminBody,
   type AdminRequest,
 } from '@vectorcache/auth-admin';
+import type { HttpAnswer } from '@vectorcache/auth-core/adapter';
 import Koa, { type Next } from 'koa';
 import { writeAnswer } from './middleware';
 import type { KoaAdminOptions, KoaAuthContext, VectorcacheAdminMiddleware } from './types';
@@ -67,7 +67,7 @@ function hookParserFailures(): void {
 }
 
 /** Writes an answer on the raw response, where Koa's own response handling is already over. */
-function writeRaw(ctx: KoaAuthContext, answer: AdminAnswer): void {
+function writeRaw(ctx: KoaAuthContext, answer: HttpAnswer): void {
   const { res } = ctx;
   if (res.headersSent) return;
   for (const name of res.getHeaderNames()) res.removeHeader(name);

@@ -22,11 +22,15 @@ interface PubSubChangeFeedOptions {
 /**
  * The change feed over pub/sub (sharded pub/sub on a Redis Cluster 7+), on a connection of its
  * own. The feed is "up" only between a confirmed subscription and the first sign of trouble (the
- * socket closing, a PING unanswered for `heartbeatTimeoutMs`, the subscription dropped by the
+ * socket closing, a PING unanswered for one `heartbeatIntervalMs`, the subscription dropped by the
  * server, or the channel's slot served by another node); listeners hear `feed_lost` when it goes
  * down and `feed_restored` when a new subscription is confirmed, so no message published in
- * between is trusted missed. After a loss the feed opens a new connection, to wherever the channel
- * lives then (a promoted replica after a failover), retrying within 200 ms.
+ * between is trusted missed. An overdue PING only distrusts the feed: answered late, on the same
+ * connection (so after every message published before it), the feed is restored; unanswered for
+ * `heartbeatTimeoutMs`, the connection is replaced. A frozen link is thus distrusted at most two
+ * intervals after it froze (500 ms by default), not when the timeout declares it dead. After a
+ * loss the feed opens a new connection, to wherever the channel lives then (a promoted replica
+ * after a failover), retrying within 200 ms.
  */
 export class PubSubChangeFeed {
   private readonly listeners = new Set<StoreChangeListener>();
@@ -40,6 +44,9 @@ export class PubSubChangeFeed {
   private up = false;
   private pingSentAt: number | null = null;
   private pingSeq = 0;
+  /** The feed was distrusted because a PING is overdue, on a connection still open. */
+  private overdue = false;
+  private overdueTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: PubSubChangeFeedOptions) {}
 
@@ -88,6 +95,7 @@ export class PubSubChangeFeed {
     this.retryTimer = null;
     this.up = false;
     this.attempts = 0;
+    this.clearOverdue();
     const sub = this.feed?.connection;
     this.feed = null;
     if (sub !== undefined) {
@@ -118,6 +126,7 @@ export class PubSubChangeFeed {
     this.feed = opened;
     this.pingSentAt = null;
     this.pingSeq += 1;
+    this.clearOverdue();
     sub.on('error', (error: Error) => this.options.onError(error));
     sub.on('close', () => {
       if (this.feed?.connection === sub) this.lose();
@@ -198,21 +207,45 @@ export class PubSubChangeFeed {
     }
     this.pingSentAt = now;
     const seq = ++this.pingSeq;
+    // Unanswered after one interval: stop trusting the cache now, long before the timeout.
+    this.overdueTimer = setTimeout(() => {
+      this.overdueTimer = null;
+      if (seq !== this.pingSeq || this.feed?.connection !== sub || !this.up) return;
+      this.overdue = true;
+      this.lose();
+    }, this.options.heartbeatIntervalMs);
+    this.overdueTimer.unref();
     sub.ping().then(
       (reply: unknown) => {
         if (seq !== this.pingSeq) return;
         this.pingSentAt = null;
+        if (this.overdueTimer !== null) clearTimeout(this.overdueTimer);
+        this.overdueTimer = null;
         // A subscribed connection answers PING with ["pong", ""]; anything else means the server
         // dropped the subscription (a node that lost the channel's slot unsubscribes its clients).
-        if (this.up && this.feed?.connection === sub && !Array.isArray(reply)) this.replace(sub);
+        const current = this.feed?.connection === sub;
+        if ((this.up || this.overdue) && current && !Array.isArray(reply)) this.replace(sub);
+        else if (this.overdue && current && sub.status === 'ready') {
+          // Late, not lost: every message published before the PING has arrived before its answer.
+          this.overdue = false;
+          this.up = true;
+          this.emit({ type: 'feed_restored' });
+        }
       },
       () => undefined,
     );
   }
 
+  private clearOverdue(): void {
+    this.overdue = false;
+    if (this.overdueTimer !== null) clearTimeout(this.overdueTimer);
+    this.overdueTimer = null;
+  }
+
   /** Stops trusting the feed and drops its connection; a new one is opened once it has ended. */
   private replace(sub: Redis): void {
     this.lose();
+    this.clearOverdue();
     sub.disconnect();
   }
 

@@ -61,8 +61,10 @@ export interface RedisKeyStoreOptions {
    */
   connectTimeoutMs?: number;
   /**
-   * The subscriber connection is pinged this often; a PING left unanswered for
-   * `heartbeatTimeoutMs` declares the change feed lost (Redis hung without closing the socket).
+   * The subscriber connection is pinged this often. A PING unanswered for one interval makes
+   * the verifiers distrust their caches until it is answered (a frozen link is distrusted at most
+   * two intervals after it froze); unanswered for `heartbeatTimeoutMs`, the connection is replaced
+   * (Redis hung without closing the socket).
    * @default 250
    */
   heartbeatIntervalMs?: number;

@@ -72,6 +72,28 @@ for (const target of REDIS_TARGETS) {
       );
     });
 
+    it('a key revoked, or expired, then changed back in the store is accepted again by both instances', async () => {
+      const keys = createKeyManager({ store });
+      const both = async (key: string, status: number): Promise<boolean> =>
+        (await a.verify(key)) === status && (await b.verify(key)) === status;
+      // Revoked through A, refused (and cached as revoked) by both, then un-revoked by an operator.
+      const revoked = await keys.create({ projectId: 'proj_multi', name: 'unrevoked' });
+      expect(await both(revoked.key, 200)).toBe(true);
+      expect(await a.revoke(revoked.record.id)).toBe(200);
+      await pollUntil(() => both(revoked.key, 401), REVOCATION_BOUND_MS, 'both refuse the key');
+      expect(await both(revoked.key, 401)).toBe(true); // from each instance's revoked cache
+      await store.update(revoked.record.id, { revokedAt: null });
+      await pollUntil(() => both(revoked.key, 200), REVOCATION_BOUND_MS, 'both accept it again');
+      // Expired on both, then its expiry moved later.
+      const soon = new Date(Date.now() + 300).toISOString();
+      const expiring = await keys.create({ projectId: 'proj_multi', name: 'x', expiresAt: soon });
+      expect(await both(expiring.key, 200)).toBe(true);
+      await pollUntil(() => both(expiring.key, 401), 5000, 'both refuse the expired key');
+      const later = new Date(Date.now() + 3_600_000).toISOString();
+      await store.update(expiring.record.id, { expiresAt: later });
+      await pollUntil(() => both(expiring.key, 200), REVOCATION_BOUND_MS, 'both accept it again');
+    });
+
     it('counts usage from both instances in the same counters after a graceful close', async () => {
       const keys = createKeyManager({ store });
       const { key, record } = await keys.create({ projectId: 'proj_multi', name: 'usage' });

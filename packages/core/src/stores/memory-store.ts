@@ -1,3 +1,4 @@
+import { VectorcacheAuthError } from '../errors';
 import type {
   AuditEntry,
   KeyRecordPatch,
@@ -34,10 +35,21 @@ export class MemoryKeyStore implements KeyStore {
     return this.table.findByHash(hash);
   }
 
-  /** Adds a record; rejects a duplicate id or hash. */
-  async insert(record: StoredKeyRecord): Promise<void> {
+  /** Adds a record (and, for a rotation, patches the replaced one); rejects a duplicate id or hash. */
+  async insert(
+    record: StoredKeyRecord,
+    replacing?: { id: string; patch: KeyRecordPatch },
+  ): Promise<void> {
+    // Both writes or neither: the replaced record is checked before anything is written.
+    if (replacing && !this.table.get(replacing.id)) {
+      throw new VectorcacheAuthError(
+        'key_not_found',
+        `No key with id ${JSON.stringify(replacing.id)} to replace; nothing was written.`,
+      );
+    }
     this.table.insert(record);
     this.listeners.emit({ type: 'changed', id: record.id, hash: record.hash });
+    if (replacing) await this.update(replacing.id, replacing.patch);
   }
 
   /** The record with this id, or null. */
