@@ -94,7 +94,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
         store,
         usageSettings.maxPendingKeys,
         usageSettings.flushIntervalMs,
-        (s, batch) => withTimeout(s.recordUsage(batch), timeoutMs * 4, 'a usage write'),
+        (s, batch, flushId) =>
+          withTimeout(s.recordUsage(batch, flushId), timeoutMs * 4, 'a usage write'),
       )
     : undefined;
 

@@ -94,6 +94,7 @@ export class RecordTable {
     if (patch.scopes !== undefined) next.scopes = [...patch.scopes];
     if (patch.revokedAt !== undefined) next.revokedAt = patch.revokedAt;
     if (patch.expiresAt !== undefined) next.expiresAt = patch.expiresAt;
+    if (patch.rotatedTo !== undefined) next.rotatedTo = patch.rotatedTo;
     this.put(next);
     return copyRecord(next);
   }
