@@ -3,7 +3,10 @@ export {
   generateApiKey,
   hashApiKey,
   isApiKeyFormat,
+  keyFromPaste,
   keyPrefix,
+  looksLikeApiKey,
+  redactApiKeys,
 } from './key-format';
 export {
   DEFAULT_SCOPES,
@@ -11,6 +14,8 @@ export {
   isValidScope,
   missingScopes,
   scopeGranted,
+  scopesOutside,
+  validateScopeVocabulary,
   validateScopes,
 } from './scopes';
 export { VectorcacheAuthError } from './errors';
@@ -61,6 +66,7 @@ export type { IssuedToken, TokenIssuer, TokenIssuerOptions } from './token-issue
 export {
   DEFAULT_KEYS_FILE,
   LEGACY_KEYS_FILE,
+  allowedScopesFromEnv,
   createVerifierFromEnv,
   describeStore,
   debugLoggerFromEnv,
@@ -69,6 +75,7 @@ export {
   storeFromEnv,
 } from './env';
 export type { RedisKeyStoreConstructor } from './env';
+export { connectionFailureReason } from './redis-env';
 export type { RedisEnvConnection } from './redis-env';
 export { createAuthHandler, createScopeGuard } from './auth-handler';
 export { readAuthorizationHeader } from './request-headers';

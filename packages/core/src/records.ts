@@ -17,9 +17,9 @@ export function keyStatus(record: StoredKeyRecord, nowMs: number): KeyStatus {
   return 'active';
 }
 
-/** A copy of a stored record with its derived `status`. */
+/** A copy of a stored record with its derived `status`, rotation links included when set. */
 export function withStatus(record: StoredKeyRecord, nowMs: number): ApiKeyRecord {
-  return {
+  const copy: ApiKeyRecord = {
     id: record.id,
     projectId: record.projectId,
     name: record.name,
@@ -33,6 +33,9 @@ export function withStatus(record: StoredKeyRecord, nowMs: number): ApiKeyRecord
     expiresAt: record.expiresAt,
     status: keyStatus(record, nowMs),
   };
+  if (record.rotatedFrom !== undefined) copy.rotatedFrom = record.rotatedFrom;
+  if (record.rotatedTo !== undefined) copy.rotatedTo = record.rotatedTo;
+  return copy;
 }
 
 /**

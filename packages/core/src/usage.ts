@@ -142,7 +142,11 @@ export class UsageAggregator {
     private readonly store: KeyStore,
     private readonly maxPendingKeys: number,
     flushIntervalMs: number,
-    private readonly write: (store: KeyStore, batch: UsageEntry[], flushId: string) => Promise<void>,
+    private readonly write: (
+      store: KeyStore,
+      batch: UsageEntry[],
+      flushId: string,
+    ) => Promise<void>,
   ) {
     if (flushIntervalMs > 0) {
       this.timer = setInterval(() => void this.flush().catch(() => undefined), flushIntervalMs);

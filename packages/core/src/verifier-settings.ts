@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { VectorcacheAuthError } from './errors';
+import { validateScopeVocabulary } from './scopes';
 import type { KeyStore, Principal, StoredKeyRecord, VerifierOptions } from './types';
 
 /** Brand of a verifier: its store, pepper and clock, for a key manager on the same keys. */
@@ -10,6 +11,8 @@ export interface VerifierStore {
   store: KeyStore;
   pepper: string | undefined;
   now: () => number;
+  /** The verifier's scope vocabulary, if one was declared. */
+  allowedScopes?: readonly string[];
 }
 
 /** The store, pepper and clock of a verifier built by `createVerifier`, or `undefined`. */
@@ -86,6 +89,10 @@ export function resolveVerifierSettings(options: VerifierOptions) {
     store,
     now: options.now ?? Date.now,
     pepper: options.pepper || undefined,
+    allowedScopes:
+      options.allowedScopes === undefined
+        ? undefined
+        : validateScopeVocabulary(options.allowedScopes, 'allowedScopes'),
     timeoutMs: positiveInteger(options.timeoutMs, 500, 'timeoutMs'),
     ttl: positiveInteger(cache.ttlMs, 60_000, 'cache.ttlMs'),
     staleMs: nonNegative(options.staleIfErrorMs, 0, 'staleIfErrorMs'),

@@ -66,6 +66,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     store,
     now,
     pepper,
+    allowedScopes,
     timeoutMs,
     ttl,
     staleMs,
@@ -393,6 +394,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     },
   };
   // The management API and its key manager work on this verifier's store, with its pepper.
-  Object.defineProperty(api, VERIFIER_STORE, { value: { store, pepper, now }, enumerable: false });
+  Object.defineProperty(api, VERIFIER_STORE, {
+    value: { store, pepper, now, allowedScopes },
+    enumerable: false,
+  });
   return api;
 }

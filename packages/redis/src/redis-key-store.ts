@@ -1,4 +1,4 @@
-import { VectorcacheAuthError } from '@vectorcache/auth-core';
+import { VectorcacheAuthError, connectionFailureReason } from '@vectorcache/auth-core';
 import type {
   AuditEntry,
   KeyRecordPatch,
@@ -341,20 +341,24 @@ export class RedisKeyStore implements KeyStore {
     if (this.everReady || this.client.status === 'ready') return;
     await firstConnection(this.client, this.options.connectTimeoutMs);
     if (this.everReady || (this.client.status as string) === 'ready') return;
-    const cause = this.lastError?.message;
-    const [kind, address] = splitDescription(this.description);
-    throw new VectorcacheAuthError(
-      'store_unavailable',
-      `${kind} key store at ${address} is not reachable${cause ? ` (${cause})` : ''}; check that it runs and that the address is right.`,
-      { cause: this.lastError ?? undefined },
-    );
+    throw unreachable(this.description, this.lastError);
   }
 }
 
-/** `Redis Cluster a:1,b:2` -> [`Redis Cluster`, `a:1,b:2`]. */
-function splitDescription(description: string): [string, string] {
+/**
+ * `Cannot connect to Redis at 127.0.0.1:6390 (connection refused)`: the address without
+ * credentials, and the reason in words rather than the driver's internals.
+ */
+function unreachable(description: string, error: Error | null): VectorcacheAuthError {
   const space = description.lastIndexOf(' ');
-  return [description.slice(0, space), description.slice(space + 1)];
+  const kind = description.slice(0, space);
+  const address = description.slice(space + 1);
+  const reason = connectionFailureReason(error) ?? 'no answer';
+  return new VectorcacheAuthError(
+    'store_unavailable',
+    `Cannot connect to ${kind === 'Redis' ? 'Redis' : `the ${kind}`} at ${address} (${reason}); check that it runs and that the address is right.`,
+    { cause: error ?? undefined },
+  );
 }
 
 function changeMessage(record: { id: string; hash: string }): string {
