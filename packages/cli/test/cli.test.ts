@@ -505,3 +505,74 @@ describe('bad input: exit 2, one line on stderr, store untouched', () => {
     expect(await readOrNull(keysFile)).toBeNull();
   });
 });
+
+describe('scope vocabulary', () => {
+  it('without VECTORCACHE_SCOPES, warns on stderr about scopes outside the known ones', async () => {
+    const result = await run(
+      'create',
+      '--project',
+      'p',
+      '--name',
+      'n',
+      '--scopes',
+      'cache:read,cache:raed,analytics:*,*',
+      '--json',
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(
+      'warning: scope "cache:raed" is not one of the known scopes (cache:read, cache:write, cache:*, analytics:read, keys:manage); check its spelling, or declare your service\'s scopes in VECTORCACHE_SCOPES\n',
+    );
+    // stdout stays pure JSON.
+    expect((JSON.parse(result.stdout) as IssuedKey).record.scopes).toContain('cache:raed');
+    const updated = await run(
+      'update',
+      (JSON.parse(result.stdout) as IssuedKey).record.id,
+      '--scopes',
+      'cache:wirte',
+    );
+    expect(updated.code).toBe(0);
+    expect(updated.stderr).toMatch(/^warning: scope "cache:wirte" is not one of the known scopes/);
+  });
+
+  it('with VECTORCACHE_SCOPES, create and update refuse scopes outside it', async () => {
+    env = { ...env, VECTORCACHE_SCOPES: 'cache:read,cache:write,billing:read' };
+    const ok = await run('create', '--project', 'p', '--name', 'n', '--scopes', 'billing:read');
+    expect(ok).toMatchObject({ code: 0, stderr: '' });
+    const before = await readOrNull(keysFile);
+    expectUsageError(
+      await run('create', '--project', 'p', '--name', 'n', '--scopes', 'cache:read,cache:raed'),
+      /^error: scope "cache:raed" is not one of this service's scopes \(cache:read, cache:write, billing:read\)/,
+    );
+    const [record] = await listJson();
+    expectUsageError(
+      await run('update', record!.id, '--scopes', 'keys:manage'),
+      /scope "keys:manage" is not one of this service's scopes/,
+    );
+    expect(await readOrNull(keysFile)).toBe(before);
+    env = { ...env, VECTORCACHE_SCOPES: 'cache:read,Cache:Write' };
+    expectUsageError(await run('list'), /VECTORCACHE_SCOPES holds an invalid scope "Cache:Write"/);
+  });
+});
+
+describe('the key database folder', () => {
+  it('says on the store line when a command created the folder, and only then', async () => {
+    keysFile = join(dir, 'new', 'folder', 'keys.db');
+    env = { VECTORCACHE_KEYS_FILE: keysFile };
+    const listed = await run('list');
+    expect(listed.stdout).toContain(`Key store: SQLite key database ${keysFile}\n`);
+    expect(await readOrNull(keysFile)).toBeNull();
+    const created = await run('create', '--project', 'p', '--name', 'n');
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    expect(created.stdout).toContain(
+      `\nKey store: SQLite key database ${keysFile} (new; its folder ${join(dir, 'new', 'folder')} was created)\n`,
+    );
+    const again = await run('create', '--project', 'p', '--name', 'n');
+    expect(again.stdout).toContain(`\nKey store: SQLite key database ${keysFile}\n`);
+    // --json output stays pure JSON.
+    keysFile = join(dir, 'other', 'keys.db');
+    env = { VECTORCACHE_KEYS_FILE: keysFile };
+    const json = await run('create', '--project', 'p', '--name', 'n', '--json');
+    expect(json).toMatchObject({ code: 0, stderr: '' });
+    expect(() => JSON.parse(json.stdout) as unknown).not.toThrow();
+  });
+});
