@@ -140,9 +140,9 @@ function issuedJson(issued: IssuedKey): { key: string; record: ReturnType<typeof
   return { key: issued.key, record: publicRecord(issued.record) };
 }
 
-/** How an output names the key it acted on, and says so when it was found by its key. */
-function named(record: ApiKeyRecord, byKey: boolean): string {
-  return `${record.id} (${displayPrefix(record.prefix)})${byKey ? ', found by the API key given,' : ''}`;
+/** The line that says a key was found by the key itself rather than its id. */
+function foundByKey(byKey: boolean): string {
+  return byKey ? 'Found by the API key given, through its hash: the key was sent nowhere.\n' : '';
 }
 
 function statusLine(record: ApiKeyRecord): string {
@@ -236,8 +236,9 @@ function addRevoke(program: Command, ctx: Context): void {
       const already = before !== null && before.revokedAt !== null;
       ctx.out(
         (already
-          ? `Key ${named(record, byKey)} was already revoked; nothing changed.\n`
-          : `Revoked key ${named(record, byKey)}.\n`) +
+          ? `Key ${record.id} (${displayPrefix(record.prefix)}) was already revoked; nothing changed.\n`
+          : `Revoked key ${record.id} (${displayPrefix(record.prefix)}).\n`) +
+          foundByKey(byKey) +
           formatRecord(record) +
           storeLine(ctx),
       );

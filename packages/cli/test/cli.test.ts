@@ -268,7 +268,7 @@ describe('revoke', () => {
       expect(result).toMatchObject({ code: 0, stderr: '' });
       expect(result.stdout).toMatch(
         new RegExp(
-          `^Revoked key ${issued.record.id} \\(vc_[0-9a-f]{4}\\.\\.\\.\\), found by the API key given,\\.`,
+          `^Revoked key ${issued.record.id} \\(vc_[0-9a-f]{4}\\.\\.\\.\\)\\.\\nFound by the API key given, through its hash`,
         ),
       );
       expect(result.stdout.toLowerCase()).not.toContain(issued.key.slice(3));
