@@ -247,10 +247,10 @@ export class RedisKeyStore implements KeyStore {
   }
 
   /**
-   * Adds the counts and keeps the later `lastUsedAt` (one script call per key), and adds the
-   * entries' analytics buckets to their hourly and daily counters (one more script call), all in
-   * one pipeline: one round trip per flush. With a `flushId`, analytics already written by a
-   * flush with this id (retried after a lost reply) are not written again.
+   * Adds the counts and keeps the later `lastUsedAt` of every key, and adds the entries'
+   * analytics buckets to their hourly and daily counters, in one script call: one round trip per
+   * flush, applied atomically. With a `flushId`, a flush already applied under this id (a write
+   * that timed out but landed, then retried) is applied no second time.
    */
   async recordUsage(batch: UsageEntry[], flushId?: string): Promise<void> {
     if (batch.length === 0) return;
