@@ -395,7 +395,8 @@ async function commandsPerRequest(
         'service with many slow keys sees more, bounded by the flush interval (usage.flushIntervalMs). ' +
         'On a cluster the client also re-reads the slot map once a second (CLUSTER SLOTS). A ' +
         'flush is one EVALSHA: its SET NX of the flush id, per key HMGET and HINCRBY (HSET for ' +
-        'a later last use), per analytics hash two HINCRBY per key and outcome and a PEXPIREAT.',
+        'a later last use), two HINCRBY per key and outcome (hourly and daily) and one PEXPIREAT ' +
+        'per analytics hash.',
     };
   } finally {
     await verifier.close();
