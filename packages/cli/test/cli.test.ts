@@ -161,15 +161,7 @@ describe('list', () => {
     const rowB = rowOf(b.record.id);
     // Every left-aligned column starts at the header's position in every row.
     for (const row of [rowA, rowB]) {
-      for (const title of [
-        'PREFIX',
-        'NAME',
-        'PROJECT',
-        'SCOPES',
-        'CREATED',
-        'EXPIRES',
-        'LAST USED',
-      ]) {
+      for (const title of titles.slice(1, titles.indexOf('REQUESTS'))) {
         const at = header.indexOf(title);
         expect(row[at - 1]).toBe(' ');
         expect(row[at]).not.toBe(' ');
