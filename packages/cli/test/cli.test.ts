@@ -458,6 +458,23 @@ describe('bad input: exit 2, one line on stderr, store untouched', () => {
     expect(await readOrNull(keysFile)).toBe(before);
   });
 
+  it('never echoes a key in any case, wherever it was typed', async () => {
+    const existing = await createKey();
+    const upper = existing.key.toUpperCase();
+    for (const args of [
+      ['create', '--project', 'p', '--name', 'n', '--scopes', `cache:read,${upper}`],
+      ['create', '--project', 'p', '--name', 'n', '--expires-in', upper],
+      ['rotate', existing.record.id, '--grace', existing.key],
+      ['list', '--project', upper],
+      ['audit', '--limit', upper],
+      [upper],
+    ]) {
+      const result = await run(...args);
+      expectUsageError(result);
+      expect(result.stderr.toLowerCase()).not.toContain(existing.key.slice(3));
+    }
+  });
+
   it('refuses to rotate a revoked key', async () => {
     const a = await createKey();
     await run('revoke', a.record.id);
