@@ -390,14 +390,15 @@ async function commandsPerRequest(
       note:
         'Counted server-side, commands run inside the usage script included. At steady state ' +
         'Redis sees no read per request: per second, 4 heartbeat PINGs on the change feed and ' +
-        'one usage pipeline per flush, whose commands grow with the keys used in that second ' +
+        'one usage script call per flush, whose commands grow with the keys used in that second ' +
         'and their analytics buckets (outcomes per hour), not with the requests. The ' +
         'per-request figure is therefore (4 + c x active keys) / requests per second: ' +
         'at or below 0.01 while each active key makes about 400 requests a second or more; a ' +
         'service with many slow keys sees more, bounded by the flush interval (usage.flushIntervalMs). ' +
-        'On a cluster the client also re-reads the slot map once a second (CLUSTER SLOTS), and ' +
-        'a flush that carries usage analytics adds one EVALSHA (two HINCRBY per key and outcome, ' +
-        'two PEXPIREAT) to the same pipeline.',
+        'On a cluster the client also re-reads the slot map once a second (CLUSTER SLOTS). A ' +
+        'flush is one EVALSHA: its SET NX of the flush id, per key HMGET and HINCRBY (HSET for ' +
+        'a later last use), two HINCRBY per key and outcome (hourly and daily) and one PEXPIREAT ' +
+        'per analytics hash.',
     };
   } finally {
     await verifier.close();

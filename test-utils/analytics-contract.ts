@@ -202,6 +202,50 @@ const CASES: StoreCase[] = [
     },
   },
   {
+    name: 'a flush sent twice under one flush id counts once (counts, last use, analytics)',
+    needs: ['readUsage'],
+    async run({ store, record }) {
+      const a = await record('proj_flush_once');
+      const h = hourOf(Date.now());
+      const batch = [
+        entry(
+          a,
+          5,
+          [
+            { hour: iso(h), outcome: 'valid', count: 4 },
+            { hour: iso(h), outcome: 'wrong_project', count: 1 },
+          ],
+          h + 1000,
+        ),
+      ];
+      const flushId = `flush-${randomBytes(8).toString('hex')}`;
+      await store.recordUsage(batch, flushId);
+      // The same batch again, as the retry of a write that timed out but landed.
+      await store.recordUsage(batch, flushId);
+      expect(await store.get(a.id)).toMatchObject({ requestCount: 5, lastUsedAt: iso(h + 1000) });
+      const read = async (): Promise<Record<string, number>> =>
+        totals(
+          await store.readUsage!({
+            projectId: 'proj_flush_once',
+            from: iso(h),
+            to: iso(h + HOUR),
+            granularity: 'hour',
+          }),
+        );
+      expect(await read()).toEqual({
+        [`${iso(h)}|${a.id}|valid`]: 4,
+        [`${iso(h)}|${a.id}|wrong_project`]: 1,
+      });
+      // Another flush id is another flush: counted again.
+      await store.recordUsage(batch, `${flushId}-next`);
+      expect(await store.get(a.id)).toMatchObject({ requestCount: 10 });
+      expect(await read()).toEqual({
+        [`${iso(h)}|${a.id}|valid`]: 8,
+        [`${iso(h)}|${a.id}|wrong_project`]: 2,
+      });
+    },
+  },
+  {
     name: 'the audit list: newest first, by project, limited, copies',
     needs: ['appendAudit', 'listAudit'],
     async run({ store }) {

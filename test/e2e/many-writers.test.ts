@@ -4,7 +4,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteKeyStore, createKeyManager, type IssuedKey } from '@vectorcache/auth-core';
+import {
+  SqliteKeyStore,
+  createKeyManager,
+  hashApiKey,
+  type IssuedKey,
+} from '@vectorcache/auth-core';
 import { openSqlite } from '../../packages/core/src/stores/sqlite-driver';
 import {
   CLI_BIN,
@@ -190,7 +195,7 @@ it('loses no create, revocation, scope change or usage count, and keeps the data
     })),
   ]);
   const serverKillAt = randomInt(Math.floor(jobs.length * 0.2), Math.floor(jobs.length * 0.7));
-  const created: IssuedKey['record'][] = [];
+  const created: IssuedKey[] = [];
   const unheld: string[] = [];
   const watchers: Array<Promise<void>> = [];
   let next = 0;
@@ -226,7 +231,7 @@ it('loses no create, revocation, scope change or usage count, and keeps the data
         failures.push(`${job.kind} exited ${exit.code ?? exit.signal}: ${exit.stderr.trim()}`);
         continue;
       }
-      if (job.kind === 'create') created.push((JSON.parse(exit.stdout) as IssuedKey).record);
+      if (job.kind === 'create') created.push(JSON.parse(exit.stdout) as IssuedKey);
       if (job.kind === 'revoke') watchers.push(watch('/read', job.target!.key, 401));
       if (job.kind === 'rescope') watchers.push(watch('/write', job.target!.key, 403));
     }
@@ -281,7 +286,9 @@ it('loses no create, revocation, scope change or usage count, and keeps the data
   const stored = new Map((await store.list()).map((record) => [record.id, record]));
   await store.close();
   expect(created).toHaveLength(CREATES);
-  for (const record of created) expect(stored.get(record.id)?.hash).toBe(record.hash);
+  for (const { key, record } of created) {
+    expect(stored.get(record.id)?.hash).toBe(hashApiKey(key));
+  }
   for (const { record } of toRevoke) expect(stored.get(record.id)?.revokedAt).not.toBeNull();
   for (const { record } of toRescope) expect(stored.get(record.id)?.scopes).toEqual(['cache:read']);
   for (let s = 0; s < SERVERS; s++) {

@@ -1,12 +1,10 @@
-import type { HttpAnswer } from '@vectorcache/auth-core/adapter';
+import { redactApiKeys, type HttpAnswer } from '@vectorcache/auth-core/adapter';
 
 /** Every answer of the management API is JSON that no cache may keep. */
 const BASE_HEADERS = Object.freeze({
   'content-type': 'application/json',
   'cache-control': 'no-store',
 });
-
-const PLAINTEXT_KEY = /vc_[0-9a-f]{32}/g;
 
 /** Largest request body accepted, in bytes (16 KiB). */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -20,13 +18,13 @@ export function json(
   return { status, headers: { ...BASE_HEADERS, ...headers }, body: JSON.stringify(value) };
 }
 
-/** An error answer: `{"detail": "..."}`, never with a plaintext key in it. */
+/** An error answer: `{"detail": "..."}`, never with a key (in any case) in it. */
 export function detail(
   status: number,
   text: string,
   headers: Readonly<Record<string, string>> = {},
 ): HttpAnswer {
-  return json(status, { detail: text.replace(PLAINTEXT_KEY, 'vc_[redacted]') }, headers);
+  return json(status, { detail: redactApiKeys(text) }, headers);
 }
 
 /** A refusal already decided by the verifier (401/403/429/503), made uncacheable. */

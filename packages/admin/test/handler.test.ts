@@ -94,6 +94,35 @@ describe('createAdminHandler', () => {
     await admin.verifier.close();
   });
 
+  it("refuses scopes outside the verifier's scope vocabulary, and key-shaped ids without echo", async () => {
+    const { store, key, headers } = await managed();
+    const verifier = createVerifier({
+      store,
+      allowedScopes: ['cache:read', 'cache:write', 'analytics:read', 'keys:manage'],
+    });
+    const admin = createAdminHandler({ verifier });
+    const create = (scopes: string[]) =>
+      admin.handle({
+        method: 'POST',
+        path: '/v1/keys',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: { kind: 'bytes', bytes: JSON.stringify({ name: 'n', scopes }) },
+      });
+    const refused = await create(['cache:read', 'cache:raed']);
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.body)).toEqual({
+      detail: expect.stringMatching(/^Scope "cache:raed" is not one of this service's scopes/),
+    });
+    expect((await create(['cache:read'])).status).toBe(201);
+    for (const id of [key, key.toUpperCase()]) {
+      const answer = await admin.handle({ method: 'GET', path: `/v1/keys/${id}`, headers });
+      expect(answer.status).toBe(404);
+      expect(answer.body.toLowerCase()).not.toContain(key.slice(3));
+    }
+    await admin.close();
+    await verifier.close();
+  });
+
   it('checks its options once, with messages that say what to change', () => {
     const store = new MemoryKeyStore();
     expect(() => createAdminHandler({ store, verifier: createVerifier({ store }) })).toThrow(

@@ -2,12 +2,20 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { createKeyManager, validateScopes, VectorcacheAuthError } from '@vectorcache/auth-core';
 import {
+  allowedScopesFromEnv,
   pepperFromEnv,
   publicRecord,
+  redactApiKeys,
   resolveUsageRange,
   toUsagePoints,
 } from '@vectorcache/auth-core/adapter';
-import type { ApiKeyRecord, AuditEntry, KeyManager, KeyStore } from '@vectorcache/auth-core';
+import type {
+  ApiKeyRecord,
+  AuditEntry,
+  IssuedKey,
+  KeyManager,
+  KeyStore,
+} from '@vectorcache/auth-core';
 import { parseDuration } from './duration';
 import { CliUsageError } from './errors';
 import {
@@ -19,6 +27,7 @@ import {
   formatTable,
   formatUsageTable,
 } from './format';
+import { parseScopes, projectOption, resolveKeyId } from './key-input';
 import { printJson, storeLine, withStore, type Context } from './store-access';
 import { addExport, addImport } from './transfer';
 
@@ -60,7 +69,6 @@ const PROGRAM = 'vectorcache-keys';
  */
 export const VERSION: string = (createRequire(__filename)('../package.json') as { version: string })
   .version;
-const PLAINTEXT_KEY = /vc_[0-9a-f]{32}/g;
 const COMMANDS = 'create, list, revoke, rotate, update, usage, audit, export, import';
 
 const ENVIRONMENT_HELP = `
@@ -70,16 +78,36 @@ Environment (the same variables as the middleware):
   VECTORCACHE_REDIS_CLUSTER use a Redis Cluster instead (seed nodes host:port,host:port)
   VECTORCACHE_REDIS_PREFIX  key-name prefix in Redis (default: vc:)
   VECTORCACHE_KEY_PEPPER    HMAC pepper for key hashes; must match the servers'
+  VECTORCACHE_SCOPES        your service's scopes (e.g. cache:read,cache:write,analytics:read):
+                            create and update refuse others; without it, scopes other than the
+                            five known ones are accepted with a warning
+
+The embedded database's folder is created when a command first writes to it; human output then
+says so on its "Key store:" line.
+A whole API key given where a key id is expected (revoke vc_...) is hashed and its key found by
+hash: the key itself is sent nowhere and never printed.
+No output carries a record's hash, except export, whose purpose is to move records (hashes
+only, never keys) to another store.
 
 Exit codes: 0 success, 2 bad input or unusable store, 1 internal error.`;
 
-/** One line, no control characters, and never a plaintext key, whatever the message was. */
+/** One line, no control characters, and never a key (any case), whatever the message was. */
 function oneLine(message: string): string {
-  return message
-    .replace(PLAINTEXT_KEY, 'vc_[redacted]')
+  return redactApiKeys(message)
     .replace(/^error:\s*/i, '')
     .replace(/\s*[\r\n]+\s*/g, ' ')
     .trim();
+}
+
+/**
+ * An error message in the CLI's one style (`error: no key with id ...`, as commander's own):
+ * a lower-case start unless the first word is a name (`Redis`, `SQLite`, `VECTORCACHE_...`),
+ * no closing period.
+ */
+function errorLine(message: string): string {
+  const text = oneLine(message).replace(/\.$/, '');
+  const name = /^(?:Redis|Node)\b/.test(text) || !/^[A-Z][a-z]/.test(text);
+  return `error: ${name ? text : text.charAt(0).toLowerCase() + text.slice(1)}\n`;
 }
 
 /** Opens the store from the environment, runs `work` with a key manager, and always closes it. */
@@ -87,9 +115,18 @@ function withKeys<T>(
   ctx: Context,
   work: (keys: KeyManager, store: KeyStore) => Promise<T>,
 ): Promise<T> {
+  const allowedScopes = allowedScopesFromEnv(ctx.env);
   return withStore(ctx, (store) =>
-    work(createKeyManager({ store, pepper: pepperFromEnv(ctx.env), now: ctx.now }), store),
+    work(
+      createKeyManager({ store, pepper: pepperFromEnv(ctx.env), now: ctx.now, allowedScopes }),
+      store,
+    ),
   );
+}
+
+/** `--scopes`, checked and warned about against the environment's scope vocabulary. */
+function scopesOption(ctx: Context, text: string): string[] {
+  return parseScopes(text, allowedScopesFromEnv(ctx.env), ctx.warn);
 }
 
 function requireText(value: string, option: string): string {
@@ -97,14 +134,14 @@ function requireText(value: string, option: string): string {
   return value;
 }
 
-function parseScopes(text: string): string[] {
-  const scopes = text.split(',').map((scope) => scope.trim());
-  if (scopes.some((scope) => scope.length === 0)) {
-    throw new CliUsageError(
-      `invalid --scopes ${JSON.stringify(text)}: give a comma-separated list such as cache:read,cache:write`,
-    );
-  }
-  return validateScopes(scopes);
+/** `create` and `rotate` print the key once and the record without its hash. */
+function issuedJson(issued: IssuedKey): { key: string; record: ReturnType<typeof publicRecord> } {
+  return { key: issued.key, record: publicRecord(issued.record) };
+}
+
+/** The line that says a key was found by the key itself rather than its id. */
+function foundByKey(byKey: boolean): string {
+  return byKey ? 'Found by the API key given, through its hash: the key was sent nowhere.\n' : '';
 }
 
 function statusLine(record: ApiKeyRecord): string {
@@ -136,9 +173,9 @@ function addCreate(program: Command, ctx: Context): void {
         expiresIn?: string;
         json?: boolean;
       }) => {
-        const projectId = requireText(options.project, '--project');
+        const projectId = projectOption(options.project);
         const name = requireText(options.name, '--name');
-        const scopes = options.scopes === undefined ? undefined : parseScopes(options.scopes);
+        const scopes = options.scopes === undefined ? undefined : scopesOption(ctx, options.scopes);
         const expiresAt =
           options.expiresIn === undefined
             ? null
@@ -146,7 +183,7 @@ function addCreate(program: Command, ctx: Context): void {
         const issued = await withKeys(ctx, (keys) =>
           keys.create({ projectId, name, scopes, expiresAt }),
         );
-        if (options.json === true) return printJson(ctx, issued);
+        if (options.json === true) return printJson(ctx, issuedJson(issued));
         ctx.out(
           `Created key ${issued.record.id} (${displayPrefix(issued.record.prefix)}) in project ${issued.record.projectId}.\n` +
             formatIssuedKey(issued.key) +
@@ -165,11 +202,9 @@ function addList(program: Command, ctx: Context): void {
     .option('--json', 'print an array of records as JSON')
     .action(async (options: { project?: string; json?: boolean }) => {
       const filter =
-        options.project === undefined
-          ? undefined
-          : { projectId: requireText(options.project, '--project') };
+        options.project === undefined ? undefined : { projectId: projectOption(options.project) };
       const records = await withKeys(ctx, (keys) => keys.list(filter));
-      if (options.json === true) return printJson(ctx, records);
+      if (options.json === true) return printJson(ctx, records.map(publicRecord));
       if (records.length === 0) {
         ctx.out(
           (filter ? `No keys in project ${filter.projectId}.\n` : 'No keys.\n') + storeLine(ctx),
@@ -184,17 +219,25 @@ function addRevoke(program: Command, ctx: Context): void {
   program
     .command('revoke')
     .description('Revoke a key; running servers refuse it at once.')
-    .argument('<id>', 'id of the key (key_...), as shown by list')
+    .argument('<id>', 'id of the key (key_...) as shown by list, or the leaked key itself (vc_...)')
     .option('--json', 'print the record as JSON')
-    .action(async (id: string, options: { json?: boolean }) => {
-      const { before, record } = await withKeys(ctx, async (keys) => {
+    .addHelpText(
+      'after',
+      `\nGiven the key itself, ${PROGRAM} hashes it, finds its record by hash and revokes that; the\nkey is sent nowhere and never printed.`,
+    )
+    .action(async (value: string, options: { json?: boolean }) => {
+      const { before, record, byKey } = await withKeys(ctx, async (keys, store) => {
+        const { id, byKey: found } = await resolveKeyId(value, store, ctx.env);
         const current = await keys.get(id);
-        return { before: current, record: await keys.revoke(id) };
+        return { before: current, record: await keys.revoke(id), byKey: found };
       });
-      if (options.json === true) return printJson(ctx, record);
+      if (options.json === true) return printJson(ctx, publicRecord(record));
       const already = before !== null && before.revokedAt !== null;
       ctx.out(
-        `${already ? 'Key was already revoked' : 'Revoked key'} ${record.id} (${displayPrefix(record.prefix)}).\n` +
+        (already
+          ? `Key ${record.id} (${displayPrefix(record.prefix)}) was already revoked; nothing changed.\n`
+          : `Revoked key ${record.id} (${displayPrefix(record.prefix)}).\n`) +
+          foundByKey(byKey) +
           formatRecord(record) +
           storeLine(ctx),
       );
@@ -205,20 +248,21 @@ function addRotate(program: Command, ctx: Context): void {
   program
     .command('rotate')
     .description('Replace a key by a new one (same project, name, scopes).')
-    .argument('<id>', 'id of the key to rotate (key_...), as shown by list')
+    .argument('<id>', 'id of the key to rotate (key_...) as shown by list, or the key itself')
     .option(
       '--grace <duration>',
       'keep the old key valid for a duration such as 15m or 24h (default: revoke it at once)',
     )
     .option('--json', 'print { "key", "record" } (the new key) as JSON')
-    .action(async (id: string, options: { grace?: string; json?: boolean }) => {
+    .action(async (value: string, options: { grace?: string; json?: boolean }) => {
       const gracePeriodMs =
         options.grace === undefined ? 0 : parseDuration(options.grace, '--grace', true);
-      const { issued, old } = await withKeys(ctx, async (keys) => {
-        const rotated = await keys.rotate(id, { gracePeriodMs });
-        return { issued: rotated, old: await keys.get(id) };
+      const { issued, old, id } = await withKeys(ctx, async (keys, store) => {
+        const resolved = await resolveKeyId(value, store, ctx.env);
+        const rotated = await keys.rotate(resolved.id, { gracePeriodMs });
+        return { issued: rotated, old: await keys.get(resolved.id), id: resolved.id };
       });
-      if (options.json === true) return printJson(ctx, issued);
+      if (options.json === true) return printJson(ctx, issuedJson(issued));
       ctx.out(
         `Rotated key ${id}: the new key is ${issued.record.id} (${displayPrefix(issued.record.prefix)}).\n` +
           formatIssuedKey(issued.key) +
@@ -241,15 +285,17 @@ function addUpdate(program: Command, ctx: Context): void {
       'after',
       `\nExample:\n  $ ${PROGRAM} update key_0123456789abcdef01234567 --scopes cache:read`,
     )
-    .action(async (id: string, options: { name?: string; scopes?: string; json?: boolean }) => {
+    .action(async (value: string, options: { name?: string; scopes?: string; json?: boolean }) => {
       if (options.name === undefined && options.scopes === undefined) {
         throw new CliUsageError('give --name and/or --scopes to change');
       }
       const changes = {
         name: options.name,
-        scopes: options.scopes === undefined ? undefined : parseScopes(options.scopes),
+        scopes: options.scopes === undefined ? undefined : scopesOption(ctx, options.scopes),
       };
-      const record = await withKeys(ctx, (keys) => keys.update(id, changes));
+      const record = await withKeys(ctx, async (keys, store) =>
+        keys.update((await resolveKeyId(value, store, ctx.env)).id, changes),
+      );
       if (options.json === true) return printJson(ctx, publicRecord(record));
       ctx.out(
         `Updated key ${record.id} (${displayPrefix(record.prefix)}).\n` + formatRecord(record),
@@ -268,11 +314,12 @@ function addUsage(program: Command, ctx: Context): void {
     .option('--json', 'print { keyId, granularity, from, to, points } as JSON')
     .action(
       async (
-        id: string,
+        value: string,
         options: { from?: string; to?: string; granularity: string; json?: boolean },
       ) => {
         const range = resolveUsageRange(options, ctx.now());
         const usage = await withKeys(ctx, async (keys, store) => {
+          const { id } = await resolveKeyId(value, store, ctx.env);
           const record = await keys.get(id);
           if (!record) {
             throw new CliUsageError(
@@ -324,8 +371,7 @@ function addAudit(program: Command, ctx: Context): void {
           `invalid --limit ${JSON.stringify(options.limit)}: give a whole number from 1 to 10000`,
         );
       }
-      const project =
-        options.project === undefined ? undefined : requireText(options.project, '--project');
+      const project = options.project === undefined ? undefined : projectOption(options.project);
       const entries = await withKeys(ctx, async (_keys, store) => {
         if (!store.listAudit) throw new CliUsageError('this key store keeps no audit list');
         const projects =
@@ -390,15 +436,15 @@ function reportError(err: unknown, argv: readonly string[], stderr: CliWritable)
       );
       return EXIT_USAGE;
     }
-    stderr.write(`error: ${oneLine(err.message)}\n`);
+    stderr.write(errorLine(err.message));
     return EXIT_USAGE;
   }
   if (err instanceof CliUsageError || err instanceof VectorcacheAuthError) {
-    stderr.write(`error: ${oneLine(err.message)}\n`);
+    stderr.write(errorLine(err.message));
     return EXIT_USAGE;
   }
   const message = err instanceof Error ? err.message : String(err);
-  stderr.write(`error: unexpected failure: ${oneLine(message)}\n`);
+  stderr.write(errorLine(`unexpected failure: ${message}`));
   return EXIT_FAILURE;
 }
 
@@ -420,6 +466,9 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     openStore: io.openStore,
     out: (text) => {
       stdout.write(text);
+    },
+    warn: (text) => {
+      stderr.write(oneLine(text) + '\n');
     },
     now: io.now ?? Date.now,
     storeTimeoutMs: io.storeTimeoutMs ?? 10_000,

@@ -34,19 +34,32 @@ const COLUMNS: ReadonlyArray<Column<ApiKeyRecord>> = [
   { title: 'PROJECT', cell: (r) => clean(r.projectId) },
   { title: 'SCOPES', cell: (r) => clean(r.scopes.join(',')) },
   { title: 'CREATED', cell: (r) => formatDate(r.createdAt) },
+  { title: 'EXPIRES', cell: (r) => formatDate(r.expiresAt) },
   { title: 'LAST USED', cell: (r) => formatDate(r.lastUsedAt) },
   { title: 'REQUESTS', cell: (r) => String(r.requestCount), right: true },
   { title: 'STATUS', cell: (r) => r.status },
 ];
 
+/** `from key_a, to key_b`: both ends of the rotations a key took part in, or `''`. */
+function rotation(record: ApiKeyRecord): string {
+  const links: string[] = [];
+  if (record.rotatedFrom) links.push(`from ${clean(record.rotatedFrom)}`);
+  if (record.rotatedTo) links.push(`to ${clean(record.rotatedTo)}`);
+  return links.join(', ');
+}
+
+const ROTATION: Column<ApiKeyRecord> = { title: 'ROTATED', cell: rotation };
+
 /**
- * An aligned text table of key records, one per line, with a header line.
+ * An aligned text table of key records, one per line, with a header line; a `ROTATED` column
+ * (`from key_...`, `to key_...`) links the keys of a rotation when there are any.
  *
  * @example
  * formatTable(await manager.list());
  */
 export function formatTable(records: readonly ApiKeyRecord[]): string {
-  return table(COLUMNS, records);
+  const linked = records.some((record) => rotation(record) !== '');
+  return table(linked ? [...COLUMNS, ROTATION] : COLUMNS, records);
 }
 
 function table<Row>(columns: ReadonlyArray<Column<Row>>, items: readonly Row[]): string {
@@ -120,6 +133,8 @@ export function formatRecord(record: ApiKeyRecord): string {
     ['requests', String(record.requestCount)],
     ['status', record.status],
   ];
+  if (record.rotatedFrom) fields.push(['rotated from', clean(record.rotatedFrom)]);
+  if (record.rotatedTo) fields.push(['rotated to', clean(record.rotatedTo)]);
   const width = Math.max(...fields.map(([label]) => label.length));
   return fields.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n') + '\n';
 }

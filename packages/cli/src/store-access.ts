@@ -1,17 +1,28 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import { describeStore, storeFromEnv, VectorcacheAuthError } from '@vectorcache/auth-core';
 import type { KeyStore } from '@vectorcache/auth-core';
-import { withTimeout, type RedisKeyStoreConstructor } from '@vectorcache/auth-core/adapter';
+import {
+  DEFAULT_KEYS_FILE,
+  connectionFailureReason,
+  withTimeout,
+  type RedisKeyStoreConstructor,
+} from '@vectorcache/auth-core/adapter';
 import { CliUsageError } from './errors';
 
 /** What every command gets: its environment, output and clock. */
 export interface Context {
   env: NodeJS.ProcessEnv;
   out: (text: string) => void;
+  /** A warning line on stderr (never on stdout, which `--json` keeps pure). */
+  warn: (text: string) => void;
   now: () => number;
   storeTimeoutMs: number;
   /** Opens the store to use instead of the environment's (embedding the CLI, tests). */
   openStore?: () => KeyStore;
+  /** Set when the command created the folder of the embedded database. */
+  createdFolder?: string;
 }
 
 /**
@@ -35,37 +46,66 @@ function openStore(env: NodeJS.ProcessEnv): KeyStore {
   return storeFromEnv(env, { RedisKeyStore: redisStoreClass() });
 }
 
-/** Opens the store from the environment, runs `work` with it, and always closes it. */
+/** The folder of the embedded database the environment selects, or `undefined` on Redis. */
+function databaseFolder(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.VECTORCACHE_REDIS_URL?.trim() || env.VECTORCACHE_REDIS_CLUSTER?.trim()) return undefined;
+  return dirname(resolve(env.VECTORCACHE_KEYS_FILE?.trim() || DEFAULT_KEYS_FILE));
+}
+
+/** A driver's own failure (e.g. ioredis while Redis goes away) as a store error, in words. */
+function storeFailure(ctx: Context, err: unknown): VectorcacheAuthError {
+  const store = describeStore(ctx.env);
+  const redis = store.startsWith('Redis');
+  const reason = redis ? connectionFailureReason(err) : undefined;
+  if (reason !== undefined) {
+    const where = store
+      .replace(/^Redis Cluster at /, 'the Redis Cluster at ')
+      .replace(/ \(key prefix .*\)$/, '');
+    return new VectorcacheAuthError(
+      'store_unavailable',
+      `Cannot connect to ${where} (${reason}); check that it runs and that the address is right.`,
+      { cause: err },
+    );
+  }
+  return new VectorcacheAuthError(
+    'store_unavailable',
+    `The ${redis ? `key store (${store})` : store} failed: ${err instanceof Error ? err.message : String(err)}`,
+    { cause: err },
+  );
+}
+
+/**
+ * Opens the store from the environment, runs `work` with it, and always closes it. Notes in
+ * `ctx.createdFolder` when the embedded database's folder did not exist before and does now.
+ */
 export async function withStore<T>(
   ctx: Context,
   work: (store: KeyStore) => Promise<T>,
 ): Promise<T> {
+  const folder = ctx.openStore ? undefined : databaseFolder(ctx.env);
+  const folderExisted = folder === undefined || existsSync(folder);
   const store = ctx.openStore ? ctx.openStore() : openStore(ctx.env);
   try {
     return await withTimeout(work(store), ctx.storeTimeoutMs, 'the command', 'storeTimeoutMs');
   } catch (err) {
     if (err instanceof VectorcacheAuthError || err instanceof CliUsageError) throw err;
-    // A driver's own error (e.g. ioredis while Redis is down) is a store failure, not a CLI bug.
-    const which = ctx.env.VECTORCACHE_REDIS_CLUSTER?.trim()
-      ? 'the Redis Cluster key store (VECTORCACHE_REDIS_CLUSTER)'
-      : ctx.env.VECTORCACHE_REDIS_URL?.trim()
-        ? 'the Redis key store (VECTORCACHE_REDIS_URL)'
-        : `the ${describeStore(ctx.env)}`;
-    throw new VectorcacheAuthError(
-      'store_unavailable',
-      `${which} failed: ${err instanceof Error ? err.message : String(err)}`,
-      { cause: err },
-    );
+    throw storeFailure(ctx, err);
   } finally {
     await withTimeout(store.close(), ctx.storeTimeoutMs, 'the close', 'storeTimeoutMs').catch(
       () => undefined,
     );
+    if (!folderExisted && existsSync(folder)) ctx.createdFolder = folder;
   }
 }
 
-/** The last line of every human output: which store the command used. */
+/**
+ * The last line of every human output: which store the command used, and that its folder was
+ * created when this command created it (a mistyped `VECTORCACHE_KEYS_FILE` shows at once).
+ */
 export function storeLine(ctx: Context): string {
-  return `\nKey store: ${describeStore(ctx.env)}\n`;
+  const created =
+    ctx.createdFolder === undefined ? '' : ` (new; its folder ${ctx.createdFolder} was created)`;
+  return `\nKey store: ${describeStore(ctx.env)}${created}\n`;
 }
 
 /** Prints `value` as indented JSON. */

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { formatKeyExport, parseKeyExport } from '@vectorcache/auth-core';
 import { CliUsageError } from './errors';
+import { projectOption } from './key-input';
 import { printJson, storeLine, withStore, type Context } from './store-access';
 
 const PROGRAM = 'vectorcache-keys';
@@ -10,17 +11,17 @@ const PROGRAM = 'vectorcache-keys';
 export function addExport(program: Command, ctx: Context): void {
   program
     .command('export')
-    .description('Print every key record (hashes only) as JSON, for `import` into another store.')
+    .description(
+      'Print every key record as JSON, for `import` into another store. Unlike every other output it carries the hashes (never a key): the store you import into needs them to verify the keys.',
+    )
     .option('--project <id>', 'only the keys of this project')
     .addHelpText(
       'after',
       `\nExample (from the embedded database to Redis):\n  $ ${PROGRAM} export > keys-export.json\n  $ VECTORCACHE_REDIS_URL=redis://127.0.0.1:6379 ${PROGRAM} import keys-export.json`,
     )
     .action(async (options: { project?: string }) => {
-      if (options.project !== undefined && options.project.trim() === '') {
-        throw new CliUsageError('--project must not be empty');
-      }
-      const filter = options.project === undefined ? undefined : { projectId: options.project };
+      const filter =
+        options.project === undefined ? undefined : { projectId: projectOption(options.project) };
       const records = await withStore(ctx, (store) => store.list(filter));
       ctx.out(formatKeyExport(records));
     });

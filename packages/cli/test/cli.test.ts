@@ -79,7 +79,7 @@ describe('create', () => {
     expect(stored).not.toContain(key.slice(3));
   });
 
-  it('--json prints { key, record } with the default scopes and no expiry', async () => {
+  it('--json prints { key, record } with the default scopes and no expiry, and no hash', async () => {
     const { key, record, ...rest } = await createKey();
     expect(rest).toEqual({});
     expect(key).toMatch(/^vc_[0-9a-f]{32}$/);
@@ -88,7 +88,6 @@ describe('create', () => {
       projectId: 'proj_a',
       name: 'backend',
       prefix: key.slice(0, 7),
-      hash: hashApiKey(key),
       scopes: ['cache:*', 'analytics:read'],
       createdAt: new Date(NOW).toISOString(),
       lastUsedAt: null,
@@ -120,9 +119,10 @@ describe('create', () => {
 
   it('hashes with VECTORCACHE_KEY_PEPPER when it is set', async () => {
     env = { ...env, VECTORCACHE_KEY_PEPPER: 'pepper-1' };
-    const { key, record } = await createKey();
-    expect(record.hash).toBe(hashApiKey(key, { pepper: 'pepper-1' }));
-    expect(record.hash).not.toBe(hashApiKey(key));
+    const { key } = await createKey();
+    const stored = (await readOrNull(keysFile)) ?? '';
+    expect(stored).toContain(hashApiKey(key, { pepper: 'pepper-1' }));
+    expect(stored).not.toContain(hashApiKey(key));
   });
 });
 
@@ -147,6 +147,7 @@ describe('list', () => {
       'PROJECT',
       'SCOPES',
       'CREATED',
+      'EXPIRES',
       'LAST USED',
       'REQUESTS',
       'STATUS',
@@ -160,7 +161,7 @@ describe('list', () => {
     const rowB = rowOf(b.record.id);
     // Every left-aligned column starts at the header's position in every row.
     for (const row of [rowA, rowB]) {
-      for (const title of ['PREFIX', 'NAME', 'PROJECT', 'SCOPES', 'CREATED', 'LAST USED']) {
+      for (const title of titles.slice(1, titles.indexOf('REQUESTS'))) {
         const at = header.indexOf(title);
         expect(row[at - 1]).toBe(' ');
         expect(row[at]).not.toBe(' ');
@@ -171,7 +172,8 @@ describe('list', () => {
         `^${a.key.slice(0, 7)}\\.\\.\\.\\s+backend\\s+proj_a\\s+cache:\\*,analytics:read\\s`,
       ),
     );
-    expect(rowA).toMatch(/2030-01-02T03:04:05Z\s+never\s+0\s+active$/);
+    expect(rowA).toMatch(/2030-01-02T03:04:05Z\s+never\s+never\s+0\s+active$/);
+    expect(header).not.toContain('ROTATED');
     expect(rowB).toMatch(/\s+revoked$/);
     // Right-aligned request counts end where the header's REQUESTS ends.
     const requestsEnd = header.indexOf('REQUESTS') + 'REQUESTS'.length;
@@ -240,7 +242,40 @@ describe('revoke', () => {
     await run('revoke', a.record.id);
     const again = await run('revoke', a.record.id);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/^Key was already revoked/);
+    expect(again.stdout).toMatch(
+      new RegExp(
+        `^Key ${a.record.id} \\(vc_[0-9a-f]{4}\\.\\.\\.\\) was already revoked; nothing changed\\.\n`,
+      ),
+    );
+  });
+
+  it('given the key itself (any case), finds it by hash, revokes it and names its id', async () => {
+    const a = await createKey();
+    const b = await createKey();
+    for (const [issued, given] of [
+      [a, a.key],
+      [b, ` ${b.key.toUpperCase()} `],
+    ] as const) {
+      const result = await run('revoke', given);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toMatch(
+        new RegExp(
+          `^Revoked key ${issued.record.id} \\(vc_[0-9a-f]{4}\\.\\.\\.\\)\\.\\nFound by the API key given, through its hash`,
+        ),
+      );
+      expect(result.stdout.toLowerCase()).not.toContain(issued.key.slice(3));
+    }
+    expect((await listJson()).map((record) => record.status)).toEqual(['revoked', 'revoked']);
+    // An unknown key, and a fragment of one: refused, never echoed, nothing changed.
+    const unknown = `vc_${'ab'.repeat(16)}`;
+    expectUsageError(
+      await run('revoke', unknown),
+      /no key in this store matches the API key given \(vc_abab\.\.\.\)/,
+    );
+    const fragment = a.key.slice(0, 25).toUpperCase();
+    const refused = await run('revoke', fragment);
+    expectUsageError(refused, /looks like part of an API key/);
+    expect(refused.stderr.toLowerCase()).not.toContain(fragment.slice(3).toLowerCase());
   });
 });
 
@@ -263,8 +298,10 @@ describe('rotate', () => {
       name: 'backend',
       scopes: ['cache:read'],
       status: 'active',
-      hash: hashApiKey(printed[0] as string),
+      rotatedFrom: old.record.id,
     });
+    expect(records.find((record) => record.id === old.record.id)?.rotatedTo).toBe(fresh?.id);
+    expect(await readOrNull(keysFile)).toContain(hashApiKey(printed[0] as string));
   });
 
   it('--grace keeps the old key until the end of the grace period; --json prints { key, record }', async () => {
@@ -273,7 +310,7 @@ describe('rotate', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const issued = JSON.parse(result.stdout) as IssuedKey;
     expect(Object.keys(issued).sort()).toEqual(['key', 'record']);
-    expect(issued.record.hash).toBe(hashApiKey(issued.key));
+    expect(issued.record).not.toHaveProperty('hash');
     expect(issued.record.id).not.toBe(old.record.id);
     const oldNow = (await listJson()).find((record) => record.id === old.record.id);
     expect(oldNow).toMatchObject({
@@ -284,6 +321,19 @@ describe('rotate', () => {
     const text = await run('rotate', issued.record.id, '--grace', '15m');
     expect(text.stdout).toContain(
       `is valid until ${new Date(NOW + 900_000).toISOString().replace('.000', '')}`,
+    );
+    // list shows the expiry of the keys in their grace period and links every rotation.
+    const newest = (await listJson()).find((r) => r.rotatedFrom === issued.record.id)!;
+    const table = tableOf((await run('list')).stdout);
+    const header = table[0]!;
+    expect(header).toMatch(/EXPIRES .* ROTATED$/);
+    const row = (id: string): string => table.find((line) => line.startsWith(id))!;
+    expect(row(old.record.id)).toMatch(/2030-01-03T03:04:05Z .*active\s+to key_/);
+    expect(row(old.record.id).endsWith(`to ${issued.record.id}`)).toBe(true);
+    expect(row(issued.record.id).endsWith(`from ${old.record.id}, to ${newest.id}`)).toBe(true);
+    expect(row(newest.id).endsWith(`from ${issued.record.id}`)).toBe(true);
+    expect(row(issued.record.id)).toContain(
+      `2030-01-02T03:04:05Z  ${new Date(NOW + 900_000).toISOString().replace('.000', '')}`,
     );
   });
 });
@@ -408,6 +458,23 @@ describe('bad input: exit 2, one line on stderr, store untouched', () => {
     expect(await readOrNull(keysFile)).toBe(before);
   });
 
+  it('never echoes a key in any case, wherever it was typed', async () => {
+    const existing = await createKey();
+    const upper = existing.key.toUpperCase();
+    for (const args of [
+      ['create', '--project', 'p', '--name', 'n', '--scopes', `cache:read,${upper}`],
+      ['create', '--project', 'p', '--name', 'n', '--expires-in', upper],
+      ['rotate', existing.record.id, '--grace', existing.key],
+      ['list', '--project', upper],
+      ['audit', '--limit', upper],
+      [upper],
+    ]) {
+      const result = await run(...args);
+      expectUsageError(result);
+      expect(result.stderr.toLowerCase()).not.toContain(existing.key.slice(3));
+    }
+  });
+
   it('refuses to rotate a revoked key', async () => {
     const a = await createKey();
     await run('revoke', a.record.id);
@@ -436,7 +503,7 @@ describe('bad input: exit 2, one line on stderr, store untouched', () => {
 
   it('an unreadable store path (a directory) is reported', async () => {
     await mkdir(keysFile);
-    expectUsageError(await run('list'), /Cannot open the key database/);
+    expectUsageError(await run('list'), /^error: cannot open the key database/);
     expectUsageError(await run('create', '--project', 'p', '--name', 'n'));
   });
 
@@ -445,5 +512,76 @@ describe('bad input: exit 2, one line on stderr, store untouched', () => {
     expect(await run('list')).toMatchObject({ code: 0 });
     expect(await run('revoke', 'key_000000000000000000000000')).toMatchObject({ code: 2 });
     expect(await readOrNull(keysFile)).toBeNull();
+  });
+});
+
+describe('scope vocabulary', () => {
+  it('without VECTORCACHE_SCOPES, warns on stderr about scopes outside the known ones', async () => {
+    const result = await run(
+      'create',
+      '--project',
+      'p',
+      '--name',
+      'n',
+      '--scopes',
+      'cache:read,cache:raed,analytics:*,*',
+      '--json',
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(
+      'warning: scope "cache:raed" is not one of the known scopes (cache:read, cache:write, cache:*, analytics:read, keys:manage); check its spelling, or declare your service\'s scopes in VECTORCACHE_SCOPES\n',
+    );
+    // stdout stays pure JSON.
+    expect((JSON.parse(result.stdout) as IssuedKey).record.scopes).toContain('cache:raed');
+    const updated = await run(
+      'update',
+      (JSON.parse(result.stdout) as IssuedKey).record.id,
+      '--scopes',
+      'cache:wirte',
+    );
+    expect(updated.code).toBe(0);
+    expect(updated.stderr).toMatch(/^warning: scope "cache:wirte" is not one of the known scopes/);
+  });
+
+  it('with VECTORCACHE_SCOPES, create and update refuse scopes outside it', async () => {
+    env = { ...env, VECTORCACHE_SCOPES: 'cache:read,cache:write,billing:read' };
+    const ok = await run('create', '--project', 'p', '--name', 'n', '--scopes', 'billing:read');
+    expect(ok).toMatchObject({ code: 0, stderr: '' });
+    const before = await readOrNull(keysFile);
+    expectUsageError(
+      await run('create', '--project', 'p', '--name', 'n', '--scopes', 'cache:read,cache:raed'),
+      /^error: scope "cache:raed" is not one of this service's scopes \(cache:read, cache:write, billing:read\)/,
+    );
+    const [record] = await listJson();
+    expectUsageError(
+      await run('update', record!.id, '--scopes', 'keys:manage'),
+      /scope "keys:manage" is not one of this service's scopes/,
+    );
+    expect(await readOrNull(keysFile)).toBe(before);
+    env = { ...env, VECTORCACHE_SCOPES: 'cache:read,Cache:Write' };
+    expectUsageError(await run('list'), /VECTORCACHE_SCOPES holds an invalid scope "Cache:Write"/);
+  });
+});
+
+describe('the key database folder', () => {
+  it('says on the store line when a command created the folder, and only then', async () => {
+    keysFile = join(dir, 'new', 'folder', 'keys.db');
+    env = { VECTORCACHE_KEYS_FILE: keysFile };
+    const listed = await run('list');
+    expect(listed.stdout).toContain(`Key store: SQLite key database ${keysFile}\n`);
+    expect(await readOrNull(keysFile)).toBeNull();
+    const created = await run('create', '--project', 'p', '--name', 'n');
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    expect(created.stdout).toContain(
+      `\nKey store: SQLite key database ${keysFile} (new; its folder ${join(dir, 'new', 'folder')} was created)\n`,
+    );
+    const again = await run('create', '--project', 'p', '--name', 'n');
+    expect(again.stdout).toContain(`\nKey store: SQLite key database ${keysFile}\n`);
+    // --json output stays pure JSON.
+    keysFile = join(dir, 'other', 'keys.db');
+    env = { VECTORCACHE_KEYS_FILE: keysFile };
+    const json = await run('create', '--project', 'p', '--name', 'n', '--json');
+    expect(json).toMatchObject({ code: 0, stderr: '' });
+    expect(() => JSON.parse(json.stdout) as unknown).not.toThrow();
   });
 });

@@ -67,7 +67,7 @@ describe('update', () => {
     expect(nothing.stderr).toBe('error: give --name and/or --scopes to change\n');
     const scope = await run(store, 'update', issued.record.id, '--scopes', 'Cache:Read');
     expect(scope.code).toBe(2);
-    expect(scope.stderr).toMatch(/^error: Invalid scope "Cache:Read"/);
+    expect(scope.stderr).toMatch(/^error: invalid scope "Cache:Read"/);
     const unknown = await run(store, 'update', 'key_000000000000000000000000', '--name', 'x');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.split('\n')).toHaveLength(2);
@@ -119,7 +119,7 @@ describe('usage', () => {
     const { store, issued } = await setup();
     const result = await run(store, 'usage', issued.record.id, '--from', 'yesterday');
     expect(result).toMatchObject({ code: 2, stdout: '' });
-    expect(result.stderr).toMatch(/^error: Invalid from "yesterday"/);
+    expect(result.stderr).toMatch(/^error: invalid from "yesterday"/);
     const long = await run(
       store,
       'usage',

@@ -34,3 +34,7 @@ export type { RedisKeyStoreConstructor } from './env';
 export { USAGE_OUTCOMES } from './usage';
 export { parseIsoDate, rankUsageKeys, resolveUsageRange, toUsagePoints } from './usage-series';
 export type { UsagePoint, UsageRange } from './usage-series';
+export { keyFromPaste, looksLikeApiKey, redactApiKeys } from './key-format';
+export { KNOWN_SCOPES, scopesOutside, validateScopeVocabulary } from './scopes';
+export { DEFAULT_KEYS_FILE, allowedScopesFromEnv } from './env';
+export { connectionFailureReason } from './redis-env';

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { VectorcacheAuthError } from './errors';
+import { validateScopeVocabulary } from './scopes';
 import { SqliteKeyStore } from './stores/sqlite-store';
 import { redisConnectionFromEnv, type RedisEnvConnection } from './redis-env';
 import type { AuthEvent, KeyStore, Verifier, VerifierOptions } from './types';
@@ -149,13 +150,28 @@ export function debugLoggerFromEnv(
   };
 }
 
+/**
+ * The scope vocabulary from `VECTORCACHE_SCOPES` (`cache:read,cache:write,...`), if set; throws
+ * `invalid_option` on an invalid scope in it.
+ * @example const allowedScopes = allowedScopesFromEnv();
+ */
+export function allowedScopesFromEnv(env: Env = process.env): readonly string[] | undefined {
+  const text = env.VECTORCACHE_SCOPES?.trim();
+  if (!text) return undefined;
+  const scopes = text
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter((scope) => scope !== '');
+  return validateScopeVocabulary(scopes, 'VECTORCACHE_SCOPES');
+}
+
 /** The required project from `VECTORCACHE_PROJECT_ID`, if any. */
 export function projectIdFromEnv(env: Env = process.env): string | undefined {
   return env.VECTORCACHE_PROJECT_ID?.trim() || undefined;
 }
 
 /**
- * A verifier configured from the environment (store, pepper, `VECTORCACHE_DEBUG` logging), unless given explicitly. When
+ * A verifier configured from the environment (store, pepper, `VECTORCACHE_SCOPES`, `VECTORCACHE_DEBUG` logging), unless given explicitly. When
  * it builds the store itself, `close()` closes that store too.
  * @example const verifier = createVerifierFromEnv({ timeoutMs: 300 });
  */
@@ -181,6 +197,7 @@ export function createVerifierFromEnv(
     onEvent,
     store,
     pepper: rest.pepper ?? pepperFromEnv(env),
+    allowedScopes: rest.allowedScopes ?? allowedScopesFromEnv(env),
     [OWNS_STORE]: rest.store === undefined,
   } as VerifierOptions);
 }

@@ -73,6 +73,40 @@ export function keyPrefix(key: string): string {
   return key.slice(0, 7);
 }
 
+/** Key-like text: `vc_` and 16 or more hex characters, in any case (a key, or most of one). */
+const KEY_LIKE = /vc_[0-9a-f]{16,}/i;
+const KEY_LIKE_ALL = /vc_[0-9a-f]{16,}/gi;
+const PASTED_KEY = /^vc_[0-9a-f]{32}$/i;
+
+/**
+ * Whether `value` holds something shaped like an API key: `vc_` and 16 or more hex characters, in
+ * any case. Such text given where an id, a project or a name is expected is treated as a secret:
+ * never sent to a store, never echoed.
+ * @example looksLikeApiKey('VC_0123456789ABCDEF0123456789ABCDEF') // true
+ */
+export function looksLikeApiKey(value: unknown): boolean {
+  return typeof value === 'string' && KEY_LIKE.test(value);
+}
+
+/**
+ * `text` with every key-like run (see {@link looksLikeApiKey}) replaced by `vc_[redacted]`, for
+ * messages that quote what a user typed.
+ * @example redactApiKeys('no key vc_0123456789abcdef0123456789abcdef') // 'no key vc_[redacted]'
+ */
+export function redactApiKeys(text: string): string {
+  return text.replace(KEY_LIKE_ALL, 'vc_[redacted]');
+}
+
+/**
+ * The key an operator meant by a pasted value: `vc_` + 32 hex in any case, surrounding
+ * whitespace ignored, returned in key format (lower case); otherwise `undefined`.
+ * @example keyFromPaste(' VC_0123456789ABCDEF0123456789ABCDEF ') // 'vc_0123456789abcdef0123456789abcdef'
+ */
+export function keyFromPaste(value: string): string | undefined {
+  const text = value.trim();
+  return text.length === API_KEY_LENGTH && PASTED_KEY.test(text) ? text.toLowerCase() : undefined;
+}
+
 /** A new record id: `key_` + 24 hex characters (not secret). */
 export function generateKeyId(): string {
   return `key_${randomBytes(12).toString('hex')}`;

@@ -1,7 +1,19 @@
 import { VectorcacheAuthError } from './errors';
-import { generateApiKey, generateKeyId, hashApiKey, keyPrefix } from './key-format';
+import {
+  generateApiKey,
+  generateKeyId,
+  hashApiKey,
+  keyPrefix,
+  looksLikeApiKey,
+  redactApiKeys,
+} from './key-format';
 import { normaliseExpiry, withStatus } from './records';
-import { DEFAULT_SCOPES, validateScopes } from './scopes';
+import {
+  DEFAULT_SCOPES,
+  checkScopeVocabulary,
+  validateScopeVocabulary,
+  validateScopes,
+} from './scopes';
 import type {
   ApiKeyRecord,
   AuditAction,
@@ -23,8 +35,27 @@ import { verifierStore } from './verifier-settings';
 /** Longest key name accepted. */
 export const MAX_NAME_LENGTH = 100;
 
+/**
+ * Refuses a value shaped like an API key where an id, a project or a name is expected, without
+ * quoting it: a key pasted there by mistake must reach neither a store nor a message.
+ */
+function refuseKeyShaped(value: unknown, what: string): void {
+  if (!looksLikeApiKey(value)) return;
+  throw new VectorcacheAuthError(
+    'invalid_input',
+    `The ${what} given looks like an API key (vc_...); it was not used or stored. Give the ${what} itself.`,
+  );
+}
+
+/** An id as messages quote it: key-like text redacted, at most 64 characters. */
+function quoteId(id: unknown): string {
+  const text = String(id);
+  return JSON.stringify(redactApiKeys(text.length > 64 ? `${text.slice(0, 64)}...` : text));
+}
+
 /** A key name: 1 to 100 characters, not only whitespace; the error quotes the bad value. */
 export function validateKeyName(value: unknown): string {
+  refuseKeyShaped(value, 'name');
   if (typeof value !== 'string' || value.trim().length === 0 || value.length > MAX_NAME_LENGTH) {
     throw new VectorcacheAuthError(
       'invalid_input',
@@ -40,6 +71,7 @@ function actorOf(options: KeyActionOptions | undefined): AuditActor {
 }
 
 function requireText(value: unknown, field: string, example: string): string {
+  refuseKeyShaped(value, field);
   if (typeof value !== 'string' || value.trim().length === 0) {
     throw new VectorcacheAuthError(
       'invalid_input',
@@ -70,6 +102,10 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
   assertStore(options?.store);
   const { store, pepper, onAuditError } = options;
   const now = options.now ?? Date.now;
+  const allowedScopes =
+    options.allowedScopes === undefined
+      ? undefined
+      : validateScopeVocabulary(options.allowedScopes, 'allowedScopes');
 
   /** Appends to the audit list; a failed write does not undo the action that took place. */
   async function audit(
@@ -126,12 +162,24 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     return { key, record: withStatus(record, now()) };
   }
 
+  /** The stored record of `id`; an id shaped like a key is never sent to the store. */
+  async function find(id: string): Promise<StoredKeyRecord | null> {
+    if (typeof id !== 'string' || looksLikeApiKey(id)) return null;
+    return store.get(id);
+  }
+
   async function existing(id: string): Promise<StoredKeyRecord> {
-    const record = typeof id === 'string' ? await store.get(id) : null;
+    const record = await find(id);
     if (!record) {
+      if (looksLikeApiKey(id)) {
+        throw new VectorcacheAuthError(
+          'key_not_found',
+          'The id given looks like an API key (vc_...), not a key id (key_...); it was not looked up. Give the key id that list shows.',
+        );
+      }
       throw new VectorcacheAuthError(
         'key_not_found',
-        `No key with id ${JSON.stringify(id)}; list the keys to find its id.`,
+        `No key with id ${quoteId(id)}; list the keys to find its id.`,
       );
     }
     return record;
@@ -140,7 +188,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
   async function updated(id: string, patch: KeyRecordPatch): Promise<ApiKeyRecord> {
     const record = await store.update(id, patch);
     if (!record) {
-      throw new VectorcacheAuthError('key_not_found', `No key with id ${JSON.stringify(id)}.`);
+      throw new VectorcacheAuthError('key_not_found', `No key with id ${quoteId(id)}.`);
     }
     return withStatus(record, now());
   }
@@ -150,6 +198,8 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       const projectId = requireText(input?.projectId, 'projectId', '"proj_123"');
       const name = validateKeyName(input.name);
       const scopes = validateScopes(input.scopes ?? DEFAULT_SCOPES);
+      // The default scopes are the product's own; only scopes asked for are held to the vocabulary.
+      if (input.scopes !== undefined) checkScopeVocabulary(scopes, allowedScopes);
       const expiresAt = normaliseExpiry(input.expiresAt);
       const issued = await issue({ projectId, name, scopes, expiresAt });
       await audit('key.created', issued.record, actorOf(actionOptions));
@@ -169,7 +219,10 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       }
       const patch: KeyRecordPatch = {};
       if (changes.name !== undefined) patch.name = validateKeyName(changes.name);
-      if (changes.scopes !== undefined) patch.scopes = validateScopes(changes.scopes);
+      if (changes.scopes !== undefined) {
+        patch.scopes = validateScopes(changes.scopes);
+        checkScopeVocabulary(patch.scopes, allowedScopes);
+      }
       const current = await existing(id);
       const same =
         (patch.name === undefined || patch.name === current.name) &&
@@ -184,12 +237,13 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     },
 
     async list(filter?: { projectId?: string }): Promise<ApiKeyRecord[]> {
+      refuseKeyShaped(filter?.projectId, 'project id');
       const at = now();
       return (await store.list(filter)).map((record) => withStatus(record, at));
     },
 
     async get(id: string): Promise<ApiKeyRecord | null> {
-      const record = await store.get(id);
+      const record = await find(id);
       return record ? withStatus(record, now()) : null;
     },
 
@@ -258,5 +312,11 @@ export function createKeyManagerFor(
       '`verifier` must come from createVerifier(...) or createVerifierFromEnv(...).',
     );
   }
-  return createKeyManager({ ...options, store: lent.store, pepper: lent.pepper, now: lent.now });
+  return createKeyManager({
+    ...options,
+    store: lent.store,
+    pepper: lent.pepper,
+    now: lent.now,
+    allowedScopes: lent.allowedScopes,
+  });
 }

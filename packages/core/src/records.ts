@@ -17,7 +17,7 @@ export function keyStatus(record: StoredKeyRecord, nowMs: number): KeyStatus {
   return 'active';
 }
 
-/** A copy of a stored record with its derived `status`. */
+/** A copy of a stored record with its derived `status`, rotation links included when set. */
 export function withStatus(record: StoredKeyRecord, nowMs: number): ApiKeyRecord {
   const out: ApiKeyRecord = {
     id: record.id,

@@ -4,7 +4,10 @@ import type { ScopeMode } from './types';
 /** Scopes given to a key created without any: full cache access and analytics, never `keys:manage`. */
 export const DEFAULT_SCOPES: readonly string[] = Object.freeze(['cache:*', 'analytics:read']);
 
-/** The scopes known today (any scope matching the grammar is accepted). */
+/**
+ * The scopes known today. Without a declared vocabulary any scope matching the grammar is
+ * accepted (the CLI warns about others); see {@link scopesOutside}.
+ */
 export const KNOWN_SCOPES: readonly string[] = Object.freeze([
   'cache:read',
   'cache:write',
@@ -104,4 +107,63 @@ export function missingScopes(
   const missing = required.filter((scope) => !scopeGranted(granted, scope));
   if (mode === 'any' && missing.length < required.length) return [];
   return missing;
+}
+
+function resourceOf(scope: string): string | undefined {
+  const colon = scope.indexOf(':');
+  return colon > 0 ? scope.slice(0, colon) : undefined;
+}
+
+/**
+ * The scopes of `scopes` that a service's scope vocabulary does not declare. Inside it are: a
+ * listed scope; `*`; `resource:*` when the vocabulary has any scope of that resource.
+ * @example scopesOutside(['cache:raed', 'cache:*'], ['cache:read', 'cache:write']) // ['cache:raed']
+ */
+export function scopesOutside(scopes: readonly string[], vocabulary: readonly string[]): string[] {
+  const listed = new Set(vocabulary);
+  const resources = new Set(vocabulary.map(resourceOf));
+  return scopes.filter((scope) => {
+    if (listed.has(scope) || scope === '*') return false;
+    return !(scope.endsWith(':*') && resources.has(resourceOf(scope)));
+  });
+}
+
+/**
+ * Validates a scope vocabulary (the `allowedScopes` option, or `VECTORCACHE_SCOPES` split on
+ * commas): a non-empty list of valid scopes; `source` names it in the error.
+ * @example validateScopeVocabulary(['cache:read', 'cache:write'], 'allowedScopes')
+ */
+export function validateScopeVocabulary(value: unknown, source: string): readonly string[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new VectorcacheAuthError(
+      'invalid_option',
+      `${source} must list the scopes keys may be given, e.g. cache:read,cache:write,analytics:read.`,
+    );
+  }
+  for (const scope of value) {
+    if (!isValidScope(scope)) {
+      throw new VectorcacheAuthError(
+        'invalid_option',
+        `${source} holds an invalid scope ${JSON.stringify(scope)}: use "resource:action" with lowercase letters, digits, "_" or "-" (e.g. "cache:read"), "resource:*" or "*".`,
+      );
+    }
+  }
+  return Object.freeze([...new Set(value as string[])]);
+}
+
+/**
+ * Refuses (`invalid_scope`) scopes outside a declared vocabulary, quoting the first of them.
+ * Without a vocabulary every valid scope passes.
+ */
+export function checkScopeVocabulary(
+  scopes: readonly string[],
+  vocabulary: readonly string[] | undefined,
+): void {
+  if (vocabulary === undefined) return;
+  const [outside] = scopesOutside(scopes, vocabulary);
+  if (outside === undefined) return;
+  throw new VectorcacheAuthError(
+    'invalid_scope',
+    `Scope ${JSON.stringify(outside)} is not one of this service's scopes (${vocabulary.join(', ')}); check its spelling, or declare it in VECTORCACHE_SCOPES or the allowedScopes option.`,
+  );
 }

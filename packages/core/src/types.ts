@@ -330,6 +330,12 @@ export interface VerifierOptions {
   jwt?: JwtOptions;
   /** Opt-in: answer 429 to a client after too many failed verifications, without reading the store. */
   attemptLimit?: AttemptLimitOptions;
+  /**
+   * The service's scope vocabulary, for key managers on this verifier (`createKeyManagerFor`,
+   * the management API): see `KeyManagerOptions.allowedScopes`. `createVerifierFromEnv` reads
+   * `VECTORCACHE_SCOPES` (`cache:read,cache:write,...`) when it is not given.
+   */
+  allowedScopes?: readonly string[];
 }
 
 /** A configured verifier; build one per process and share it. */
@@ -349,6 +355,13 @@ export interface Verifier {
 export interface KeyManagerOptions {
   store: KeyStore;
   pepper?: string;
+  /**
+   * The service's scope vocabulary: `create` and `update` refuse (`invalid_scope`) any scope asked
+   * for outside it, so a typo such as `cache:raed` fails at once instead of making a key that
+   * fails later. `*`, and `resource:*` of a resource with a listed scope, count as inside; a key created
+   * without scopes still gets the default ones. @default undefined (any valid scope)
+   */
+  allowedScopes?: readonly string[];
   /** @default Date.now */
   now?: () => number;
   /**

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { KeyStore, UsageBucket, UsageEntry, UsageOutcome } from './types';
 
 const HOUR_MS = 3_600_000;
@@ -121,14 +122,19 @@ function toEntry(id: string, total: Totals): UsageEntry {
 /**
  * Aggregates request counts, last-used times and analytics (per UTC hour and outcome) in memory
  * and writes them in one `recordUsage` call per flush. At most `maxPendingKeys` counters (and as
- * many closed hour segments) are pending; reaching the bound triggers an early flush. A failed
- * write is carried into the next one (bounded the same way), so counts are not lost.
+ * many closed hour segments) are pending; reaching the bound triggers an early flush. Every
+ * flush carries a fresh flush id; a failed (or timed-out) write is sent again, alone and unchanged,
+ * under the same id by the next flush, so a store that applied the first attempt late applies the
+ * retry no second time. Counts taken while a retry is outstanding are carried (bounded the same
+ * way) until it lands, so counts are neither lost nor doubled.
  */
 export class UsageAggregator {
   private epoch = 1;
   private pending: UsageCounter[] = [];
   private closed: Segment[] = [];
   private carried = new Map<string, Totals>();
+  /** A batch whose write failed: sent again, with its flush id, before anything newer. */
+  private unsent: { flushId: string; batch: UsageEntry[] } | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly timer: NodeJS.Timeout | undefined;
 
@@ -136,7 +142,11 @@ export class UsageAggregator {
     private readonly store: KeyStore,
     private readonly maxPendingKeys: number,
     flushIntervalMs: number,
-    private readonly write: (store: KeyStore, batch: UsageEntry[]) => Promise<void>,
+    private readonly write: (
+      store: KeyStore,
+      batch: UsageEntry[],
+      flushId: string,
+    ) => Promise<void>,
   ) {
     if (flushIntervalMs > 0) {
       this.timer = setInterval(() => void this.flush().catch(() => undefined), flushIntervalMs);
@@ -231,7 +241,10 @@ export class UsageAggregator {
     };
   }
 
-  /** Writes everything pending in one store call; flushes never overlap. */
+  /**
+   * Writes everything pending in one store call (two when a failed batch is retried first);
+   * flushes never overlap.
+   */
   flush(): Promise<void> {
     const run = async (): Promise<void> => {
       // Taking the counts and moving to the next epoch happen together, synchronously.
@@ -242,28 +255,45 @@ export class UsageAggregator {
       this.closed = [];
       this.pending = [];
       this.epoch++;
+      const retry = this.unsent;
+      if (retry) {
+        try {
+          await this.write(this.store, retry.batch, retry.flushId);
+          this.unsent = undefined;
+        } catch (err) {
+          this.carry(totals);
+          throw err;
+        }
+      }
       if (totals.size === 0) return;
       const batch: UsageEntry[] = [];
       for (const [id, total] of totals) batch.push(toEntry(id, total));
+      const flushId = randomUUID();
       try {
-        await this.write(this.store, batch);
+        await this.write(this.store, batch, flushId);
       } catch (err) {
-        for (const [id, total] of totals) {
-          const later = this.carried.get(id);
-          if (later) {
-            later.count += total.count;
-            if (total.last > later.last) later.last = total.last;
-            for (const [start, counts] of total.hours) mergeHour(later, start, counts);
-          } else if (this.carried.size < this.maxPendingKeys) {
-            this.carried.set(id, total);
-          }
-        }
+        // It may still land (a timed-out write): only the same batch under the same id is safe.
+        this.unsent = { flushId, batch };
         throw err;
       }
     };
     const result = this.flushing.then(run, run);
     this.flushing = result.catch(() => undefined);
     return result;
+  }
+
+  /** Keeps counts that could not be sent yet for the next flush, within `maxPendingKeys` keys. */
+  private carry(totals: Map<string, Totals>): void {
+    for (const [id, total] of totals) {
+      const later = this.carried.get(id);
+      if (later) {
+        later.count += total.count;
+        if (total.last > later.last) later.last = total.last;
+        for (const [start, counts] of total.hours) mergeHour(later, start, counts);
+      } else if (this.carried.size < this.maxPendingKeys) {
+        this.carried.set(id, total);
+      }
+    }
   }
 
   /** Stops the interval timer. */

@@ -9,6 +9,7 @@ import type {
   VerifyResult,
 } from './types';
 import { numberOption, positiveInteger } from './options';
+import { validateScopeVocabulary } from './scopes';
 
 /** Brand of a verifier: its store, pepper and clock, for a key manager on the same keys. */
 export const VERIFIER_STORE = Symbol.for('vectorcache.auth.verifierStore');
@@ -18,6 +19,8 @@ export interface VerifierStore {
   store: KeyStore;
   pepper: string | undefined;
   now: () => number;
+  /** The verifier's scope vocabulary, if one was declared. */
+  allowedScopes?: readonly string[];
 }
 
 /** The store, pepper and clock of a verifier built by `createVerifier`, or `undefined`. */
@@ -98,6 +101,10 @@ export function resolveVerifierSettings(options: VerifierOptions) {
     store,
     now: options.now ?? Date.now,
     pepper: options.pepper || undefined,
+    allowedScopes:
+      options.allowedScopes === undefined
+        ? undefined
+        : validateScopeVocabulary(options.allowedScopes, 'allowedScopes'),
     timeoutMs: positiveInteger(options.timeoutMs, 500, 'timeoutMs'),
     ttl: positiveInteger(cache.ttlMs, 60_000, 'cache.ttlMs'),
     staleMs: numberOption(

@@ -66,6 +66,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     store,
     now,
     pepper,
+    allowedScopes,
     timeoutMs,
     ttl,
     staleMs,
@@ -101,7 +102,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
         store,
         usageSettings.maxPendingKeys,
         usageSettings.flushIntervalMs,
-        (s, batch) => withTimeout(s.recordUsage(batch), timeoutMs * 4, 'a usage write'),
+        (s, batch, flushId) =>
+          withTimeout(s.recordUsage(batch, flushId), timeoutMs * 4, 'a usage write'),
       )
     : undefined;
 
@@ -399,7 +401,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
     },
   };
   // The management API and its key manager work on this verifier's store, with its pepper.
-  Object.defineProperty(api, VERIFIER_STORE, { value: { store, pepper, now }, enumerable: false });
+  Object.defineProperty(api, VERIFIER_STORE, {
+    value: { store, pepper, now, allowedScopes },
+    enumerable: false,
+  });
   // Adapters reach the synchronous hot path through `verifyNow(verifier, ...)`.
   Object.defineProperty(api, VERIFY_NOW, { value: verifyNow, enumerable: false });
   return api;

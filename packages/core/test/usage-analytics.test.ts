@@ -12,15 +12,18 @@ const bearer = (key: string): string => `Bearer ${key}`;
 /** A store that keeps every batch it was given. */
 class RecordingStore extends MemoryKeyStore {
   batches: UsageEntry[][] = [];
+  /** The flush id of every call, failed ones included. */
+  flushIds: Array<string | undefined> = [];
   failNext = false;
 
-  override async recordUsage(batch: UsageEntry[]): Promise<void> {
+  override async recordUsage(batch: UsageEntry[], flushId?: string): Promise<void> {
+    this.flushIds.push(flushId);
     if (this.failNext) {
       this.failNext = false;
       throw new Error('usage write failed');
     }
     this.batches.push(structuredClone(batch));
-    return super.recordUsage(batch);
+    return super.recordUsage(batch, flushId);
   }
 }
 
@@ -160,7 +163,7 @@ describe('usage analytics in the verifier', () => {
     await verifier.close();
   });
 
-  it('carries analytics over a failed write and writes them with the next flush', async () => {
+  it('sends a failed write again unchanged under its flush id, then the newer counts', async () => {
     const { store, keys, verifier } = await setup();
     const { key, record } = await keys.create({ projectId: 'p', name: 'n' });
     await verifier.verify(bearer(key));
@@ -168,11 +171,22 @@ describe('usage analytics in the verifier', () => {
     await expect(verifier.flush()).rejects.toThrow('usage write failed');
     await verifier.verify(bearer(key));
     await verifier.verify(bearer(key), { projectId: 'q' });
+    // The retry fails too: the newer counts wait, the failed batch keeps its id.
+    store.failNext = true;
+    await expect(verifier.flush()).rejects.toThrow('usage write failed');
+    await verifier.verify(bearer(key));
     await verifier.flush();
-    expect(store.batches).toHaveLength(1);
+    const [first, retried, last, next] = store.flushIds;
+    expect(typeof first).toBe('string');
+    expect(new Set([first, retried, last])).toEqual(new Set([first]));
+    expect(next).toEqual(expect.any(String));
+    expect(next).not.toBe(first);
+    expect(store.flushIds).toHaveLength(4);
+    expect(store.batches.map((batch) => batch.map((entry) => entry.count))).toEqual([[1], [3]]);
     expect(countsOf(store, record.id)).toEqual({
-      '2026-03-01T10:00:00.000Z': { valid: 2, wrong_project: 1 },
+      '2026-03-01T10:00:00.000Z': { valid: 3, wrong_project: 1 },
     });
+    expect((await store.get(record.id))?.requestCount).toBe(4);
     await verifier.close();
   });
 

@@ -56,17 +56,15 @@ function expiry(granularity: UsageGranularity, start: number, retention: Retenti
 }
 
 /**
- * Keys and arguments of the analytics script for one flush: every bucket counted in its hourly and
- * its daily hash (`<keyId>|<outcome>` -> count), each hash expiring with the retention. `null`
- * when there is nothing to write. Buckets with an unknown outcome, a non-positive count or an
- * unreadable hour are skipped.
+ * Keys and arguments of the analytics part of a flush script: every bucket counted in its hourly
+ * and its daily hash (`<keyId>|<outcome>` -> count), each hash expiring with the retention.
+ * Buckets with an unknown outcome, a non-positive count or an unreadable hour are skipped.
  */
 export function analyticsCommand(
   keys: KeyLayout,
   entries: readonly AnalyticsEntry[],
   retention: Retention,
-  flushId: string | undefined,
-): { keys: string[]; args: string[] } | null {
+): { keys: string[]; args: string[] } {
   const hashes = new Map<string, { expireAt: number; counts: Map<string, number> }>();
   const add = (
     granularity: UsageGranularity,
@@ -93,13 +91,12 @@ export function analyticsCommand(
       add('day', projectId, Math.floor(at / DAY) * DAY, field, count);
     }
   }
-  if (hashes.size === 0) return null;
-  const args = [flushId ?? '', String(FLUSH_ID_TTL_MS)];
+  const args: string[] = [];
   for (const { expireAt, counts } of hashes.values()) {
     args.push(String(expireAt), String(counts.size));
     for (const [field, count] of counts) args.push(field, String(count));
   }
-  return { keys: [keys.analyticsFlush(flushId ?? 'none'), ...hashes.keys()], args };
+  return { keys: [...hashes.keys()], args };
 }
 
 function badQuery(message: string): VectorcacheAuthError {

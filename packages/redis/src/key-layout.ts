@@ -18,8 +18,8 @@ export interface KeyLayout {
    * (`2026-12-02`): `<keyId>|<outcome>` -> count. Expires with the retention.
    */
   usage(granularity: 'hour' | 'day', projectId: string, stamp: string): string;
-  /** Redis STRING marking an analytics flush as applied (idempotent flushes). */
-  analyticsFlush(flushId: string): string;
+  /** Redis STRING marking a usage flush (counts and analytics) as applied (idempotent flushes). */
+  flush(flushId: string): string;
   /** Redis LIST of one project's audit entries (JSON), newest first. */
   audit(projectId: string): string;
   /** Pub/sub channel of the change feed (a shard channel on Redis Cluster 7+). */
@@ -41,7 +41,7 @@ export function keyLayout(keyPrefix: string): KeyLayout {
     attempts: (client) => `${base}attempts:${client}`,
     // The stamp has a fixed length at the end, so no project id can make two names collide.
     usage: (granularity, projectId, stamp) => `${base}usage:${granularity}:${projectId}:${stamp}`,
-    analyticsFlush: (flushId) => `${base}analytics-flush:${flushId}`,
+    flush: (flushId) => `${base}flush:${flushId}`,
     audit: (projectId) => `${base}audit:${projectId}`,
     channel: `${base}changes`,
     base,

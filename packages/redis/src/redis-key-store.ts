@@ -1,4 +1,5 @@
 import { VectorcacheAuthError } from '@vectorcache/auth-core';
+import { connectionFailureReason } from '@vectorcache/auth-core/adapter';
 import type {
   AuditEntry,
   KeyRecordPatch,
@@ -247,10 +248,10 @@ export class RedisKeyStore implements KeyStore {
   }
 
   /**
-   * Adds the counts and keeps the later `lastUsedAt` (one script call per key), and adds the
-   * entries' analytics buckets to their hourly and daily counters (one more script call), all in
-   * one pipeline: one round trip per flush. With a `flushId`, analytics already written by a
-   * flush with this id (retried after a lost reply) are not written again.
+   * Adds the counts and keeps the later `lastUsedAt` of every key, and adds the entries'
+   * analytics buckets to their hourly and daily counters, in one script call: one round trip per
+   * flush, applied atomically. With a `flushId`, a flush already applied under this id (a write
+   * that timed out but landed, then retried) is applied no second time.
    */
   async recordUsage(batch: UsageEntry[], flushId?: string): Promise<void> {
     if (batch.length === 0) return;
@@ -341,20 +342,24 @@ export class RedisKeyStore implements KeyStore {
     if (this.everReady || this.client.status === 'ready') return;
     await firstConnection(this.client, this.options.connectTimeoutMs);
     if (this.everReady || (this.client.status as string) === 'ready') return;
-    const cause = this.lastError?.message;
-    const [kind, address] = splitDescription(this.description);
-    throw new VectorcacheAuthError(
-      'store_unavailable',
-      `${kind} key store at ${address} is not reachable${cause ? ` (${cause})` : ''}; check that it runs and that the address is right.`,
-      { cause: this.lastError ?? undefined },
-    );
+    throw unreachable(this.description, this.lastError);
   }
 }
 
-/** `Redis Cluster a:1,b:2` -> [`Redis Cluster`, `a:1,b:2`]. */
-function splitDescription(description: string): [string, string] {
+/**
+ * `Cannot connect to Redis at 127.0.0.1:6390 (connection refused)`: the address without
+ * credentials, and the reason in words rather than the driver's internals.
+ */
+function unreachable(description: string, error: Error | null): VectorcacheAuthError {
   const space = description.lastIndexOf(' ');
-  return [description.slice(0, space), description.slice(space + 1)];
+  const kind = description.slice(0, space);
+  const address = description.slice(space + 1);
+  const reason = connectionFailureReason(error) ?? 'no answer';
+  return new VectorcacheAuthError(
+    'store_unavailable',
+    `Cannot connect to ${kind === 'Redis' ? 'Redis' : `the ${kind}`} at ${address} (${reason}); check that it runs and that the address is right.`,
+    { cause: error ?? undefined },
+  );
 }
 
 function changeMessage(record: { id: string; hash: string }): string {

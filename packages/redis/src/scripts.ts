@@ -65,33 +65,33 @@ return redis.call('HGETALL', KEYS[1])
 `;
 
 /**
- * KEYS: record. ARGV: id, count, lastUsedAt (normalised ISO-8601, or '' for none). Adds the
- * count and keeps the later last-used time; a record that no longer exists is left alone
- * rather than resurrected as a partial hash.
+ * One usage flush, atomically. KEYS: the flush marker, then n records, then the hourly and daily
+ * analytics hashes. ARGV: flush id ('' for none), how long the marker lives (ms), n, then per
+ * record `id, count, lastUsedAt` (normalised ISO-8601, or '' for none), then per analytics hash:
+ * expiry (epoch ms), m, and m `field, count` pairs. A record's count is added and the later
+ * last-used time kept; a record that no longer exists is left alone rather than resurrected as a
+ * partial hash. With a flush id, a flush already applied (a write that timed out but landed, then
+ * retried under the same id) is applied no second time: returns 0.
  */
-export const USAGE_SCRIPT = `
-local current = redis.call('HMGET', KEYS[1], 'id', 'lastUsedAt')
-if current[1] ~= ARGV[1] then return 0 end
-redis.call('HINCRBY', KEYS[1], 'requestCount', ARGV[2])
-if ARGV[3] ~= '' and (not current[2] or ARGV[3] > current[2]) then
-  redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[3])
-end
-return 1
-`;
-
-/**
- * Usage analytics of one flush, sent in the same pipeline as the usage scripts. KEYS: the flush
- * marker, then the hourly and daily bucket hashes. ARGV: flush id ('' for none), how long the
- * marker lives (ms), then per bucket: expiry (epoch ms), n, and n `field, count` pairs. With a
- * flush id, a batch already applied (a retried flush) is applied no second time: returns 0.
- */
-export const ANALYTICS_SCRIPT = `
+export const FLUSH_SCRIPT = `
 if ARGV[1] ~= '' and not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return 0 end
-local a = 3
-for k = 2, #KEYS do
-  local expire_at, n = ARGV[a], tonumber(ARGV[a + 1])
+local n = tonumber(ARGV[3])
+local a = 4
+for k = 2, n + 1 do
+  local id, count, last = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+  a = a + 3
+  local current = redis.call('HMGET', KEYS[k], 'id', 'lastUsedAt')
+  if current[1] == id then
+    if count ~= '0' then redis.call('HINCRBY', KEYS[k], 'requestCount', count) end
+    if last ~= '' and (not current[2] or last > current[2]) then
+      redis.call('HSET', KEYS[k], 'lastUsedAt', last)
+    end
+  end
+end
+for k = n + 2, #KEYS do
+  local expire_at, m = ARGV[a], tonumber(ARGV[a + 1])
   a = a + 2
-  for _ = 1, n do
+  for _ = 1, m do
     redis.call('HINCRBY', KEYS[k], ARGV[a], ARGV[a + 1])
     a = a + 2
   end
@@ -105,16 +105,14 @@ export interface ScriptCommands {
   /** Number of keys first (3, or 4 with a replaced record). */
   vectorcacheInsertV2(...args: Array<string | number>): Promise<number>;
   vectorcacheUpdateV2(...args: string[]): Promise<unknown>;
-  vectorcacheUsageV1(...args: string[]): Promise<number>;
-  /** Number of keys first. */
-  vectorcacheAnalyticsV1(...args: Array<string | number>): Promise<number>;
+  /** Number of keys first, then the keys and the arguments (arrays are flattened). */
+  vectorcacheFlushV2(...args: Array<number | readonly string[]>): Promise<number>;
 }
 
 /** Registers the scripts on `client` (and so on its pipelines). */
 export function defineScripts(client: Client): ScriptCommands {
   client.defineCommand('vectorcacheInsertV2', { lua: INSERT_SCRIPT });
   client.defineCommand('vectorcacheUpdateV2', { numberOfKeys: 1, lua: UPDATE_SCRIPT });
-  client.defineCommand('vectorcacheUsageV1', { numberOfKeys: 1, lua: USAGE_SCRIPT });
-  client.defineCommand('vectorcacheAnalyticsV1', { lua: ANALYTICS_SCRIPT });
+  client.defineCommand('vectorcacheFlushV2', { lua: FLUSH_SCRIPT });
   return client as unknown as ScriptCommands;
 }

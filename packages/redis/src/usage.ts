@@ -1,5 +1,6 @@
 import type { UsageEntry, UsageQuery, UsageRow } from '@vectorcache/auth-core';
 import {
+  FLUSH_ID_TTL_MS,
   analyticsCommand,
   usageReadPlan,
   usageRows,
@@ -48,9 +49,10 @@ async function learnIds({ client, keys, ids }: UsageContext, batch: UsageEntry[]
 }
 
 /**
- * Writes a usage flush in one pipeline: one usage script call per key (adds the count, keeps the
- * later `lastUsedAt`), and one analytics script call for every bucket of the batch (idempotent
- * per `flushId`). Entries of ids the store does not hold are dropped.
+ * Writes a usage flush in one script call, atomically: for each key, adds the count and keeps the
+ * later `lastUsedAt`, and adds every analytics bucket of the batch. With a `flushId` the whole
+ * flush is applied once, however often it is sent (a write that timed out but landed, then its
+ * retry). Entries of ids the store does not hold are dropped.
  */
 export async function writeUsage(
   context: UsageContext,
@@ -59,37 +61,37 @@ export async function writeUsage(
 ): Promise<void> {
   await learnIds(context, batch);
   const { client, keys, ids, retention } = context;
-  const pipeline = client.pipeline();
-  const queue = pipeline as unknown as ScriptCommands;
-  let queued = 0;
+  const recordKeys: string[] = [];
+  const recordArgs: string[] = [];
   const analytics: AnalyticsEntry[] = [];
   for (const entry of batch) {
     const known = ids.get(entry.id);
     if (known === undefined) continue;
     if (entry.count > 0) {
       const lastUsed = Date.parse(entry.lastUsedAt);
-      void queue.vectorcacheUsageV1(
-        keys.record(known.hash),
+      recordKeys.push(keys.record(known.hash));
+      recordArgs.push(
         entry.id,
         String(Math.floor(entry.count)),
         Number.isNaN(lastUsed) ? '' : new Date(lastUsed).toISOString(),
       );
-      queued += 1;
     }
     const projectId = known.projectId ?? entry.projectId;
     if (entry.buckets && entry.buckets.length > 0 && projectId !== undefined) {
       analytics.push({ keyId: entry.id, projectId, buckets: entry.buckets });
     }
   }
-  const written = analyticsCommand(keys, analytics, retention, flushId);
-  if (written !== null) {
-    void queue.vectorcacheAnalyticsV1(written.keys.length, ...written.keys, ...written.args);
-    queued += 1;
-  }
-  if (queued === 0) return;
-  const replies = (await pipeline.exec()) ?? [];
-  const failed = replies.find(([error]) => error);
-  if (failed?.[0]) throw failed[0];
+  const buckets = analyticsCommand(keys, analytics, retention);
+  if (recordKeys.length === 0 && buckets.keys.length === 0) return;
+  const scriptKeys = [keys.flush(flushId ?? 'none'), ...recordKeys, ...buckets.keys];
+  // Arrays, not spread arguments: ioredis flattens them, and a large flush stays off the stack.
+  await (client as unknown as ScriptCommands).vectorcacheFlushV2(
+    scriptKeys.length,
+    scriptKeys,
+    [flushId ?? '', String(FLUSH_ID_TTL_MS), String(recordKeys.length)],
+    recordArgs,
+    buckets.args,
+  );
 }
 
 /** The analytics rows of a query, read in one pipeline (one HGETALL per hour or day). */

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { createKeyManager, type KeyManager } from '@vectorcache/auth-core';
+import { createKeyManager, createVerifier, type KeyManager } from '@vectorcache/auth-core';
 import { RedisKeyStore } from '@vectorcache/auth-redis';
 import { describeRedisServer } from '../../../test-utils/redis';
 import { startPrivateRedis, type PrivateRedis } from '../../../test-utils/redis-server';
@@ -154,4 +154,85 @@ describeRedisServer('RedisKeyStore when Redis fails (private redis-server)', () 
     expect((await admin.keys('*')).length).toBeGreaterThan(3);
     expect(await findPlaintextKeys(admin, '*')).toEqual([]);
   });
+});
+
+// Usage writes are idempotent: a flush whose write times out against a frozen Redis is applied
+// by Redis when it resumes, and the retry under the same flush id is not counted again.
+describeRedisServer('usage counts when Redis freezes during a flush (private redis-server)', () => {
+  let redis: PrivateRedis;
+  let store: RedisKeyStore;
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    store = new RedisKeyStore({ url: redis.url }, { keyPrefix: 'vc:' });
+  }, 60000);
+
+  afterAll(async () => {
+    await store?.close();
+    await redis?.stop();
+  });
+
+  it('counts every served request once: the late write and its retry are one flush', async () => {
+    const keys = createKeyManager({ store });
+    const { key, record } = await keys.create({ projectId: 'proj_u', name: 'frozen flush' });
+    // Flushes are driven by hand; a short store timeout makes the frozen write time out quickly.
+    const verifier = createVerifier({
+      store,
+      timeoutMs: 300,
+      usage: { flushIntervalMs: 3_600_000 },
+    });
+    let served = 0;
+    const serve = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) {
+        if ((await verifier.verify(`Bearer ${key}`)).ok) served++;
+      }
+    };
+    try {
+      await serve(40);
+      expect(served).toBe(40);
+      redis.freeze();
+      try {
+        // The script is sent, Redis holds it unread, and the write times out on our side.
+        await expect(verifier.flush()).rejects.toThrow();
+      } finally {
+        redis.thaw();
+      }
+      await pollUntil(
+        () =>
+          store.findByHash('0'.repeat(64)).then(
+            () => true,
+            () => false,
+          ),
+        5000,
+        'Redis answers again',
+        20,
+      );
+      await pollUntil(
+        async () => {
+          await serve(1);
+          return served > 40;
+        },
+        5000,
+        'the key verifies again',
+        20,
+      );
+      await serve(9);
+      // Sends the timed-out batch again under its flush id, then the newer counts.
+      await verifier.flush();
+      const stored = await store.get(record.id);
+      expect(stored?.requestCount).toBe(served);
+      const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+      const rows = await store.readUsage({
+        projectId: 'proj_u',
+        from: new Date(hour.getTime() - 3_600_000).toISOString(),
+        to: new Date(hour.getTime() + 3_600_000).toISOString(),
+        granularity: 'hour',
+      });
+      expect(rows.reduce((sum, row) => sum + (row.outcome === 'valid' ? row.count : 0), 0)).toBe(
+        served,
+      );
+    } finally {
+      await verifier.close();
+    }
+  }, 30000);
 });

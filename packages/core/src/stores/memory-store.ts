@@ -9,8 +9,12 @@ import type {
   UsageQuery,
   UsageRow,
 } from '../types';
+import { LRUCache } from 'lru-cache';
 import { ChangeListeners, RecordTable } from './record-table';
 import { UsageTable, type UsageTableOptions } from './usage-table';
+
+/** How long an applied flush id is remembered, as the other built-in stores do. */
+const FLUSH_MEMORY_MS = 15 * 60_000;
 
 /** Options of {@link MemoryKeyStore}: analytics retention, the audit bound, the clock. */
 export type MemoryKeyStoreOptions = UsageTableOptions;
@@ -25,9 +29,18 @@ export class MemoryKeyStore implements KeyStore {
   private readonly table = new RecordTable();
   private readonly listeners = new ChangeListeners();
   private readonly usage: UsageTable;
+  /** Flush ids applied in the last 15 minutes (at most 10,000), so a retried flush counts once. */
+  private readonly flushes: LRUCache<string, true>;
 
   constructor(options: MemoryKeyStoreOptions = {}) {
     this.usage = new UsageTable(options);
+    const now = options.now ?? Date.now;
+    this.flushes = new LRUCache({
+      max: 10_000,
+      ttl: FLUSH_MEMORY_MS,
+      ttlResolution: 0,
+      perf: { now },
+    });
   }
 
   /** The record with this hash, or null. */
@@ -69,8 +82,12 @@ export class MemoryKeyStore implements KeyStore {
     return updated;
   }
 
-  /** Adds usage counts and analytics for many keys at once. */
-  async recordUsage(batch: UsageEntry[]): Promise<void> {
+  /** Adds usage counts and analytics for many keys at once, once per `flushId`. */
+  async recordUsage(batch: UsageEntry[], flushId?: string): Promise<void> {
+    if (typeof flushId === 'string') {
+      if (this.flushes.has(flushId)) return;
+      this.flushes.set(flushId, true);
+    }
     this.table.recordUsage(batch);
     for (const entry of batch) {
       const projectId = entry.projectId ?? this.table.get(entry.id)?.projectId;
