@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { createKeyManager, validateScopes, VectorcacheAuthError } from '@vectorcache/auth-core';
+import { createKeyManager, VectorcacheAuthError } from '@vectorcache/auth-core';
 import {
   allowedScopesFromEnv,
   pepperFromEnv,
