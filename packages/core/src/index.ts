@@ -48,6 +48,7 @@ export {
   validateKeyName,
 } from './key-manager';
 export { createVerifier } from './verifier';
+export { isDecisionEvent } from './observe';
 export { USAGE_OUTCOMES } from './usage';
 export { parseIsoDate, rankUsageKeys, resolveUsageRange, toUsagePoints } from './usage-series';
 export type { UsagePoint, UsageRange } from './usage-series';
@@ -89,6 +90,7 @@ export type {
   AuditActor,
   AuditEntry,
   AuthEvent,
+  AuthEventType,
   AuthFailure,
   AuthHeaders,
   AuthSuccess,
@@ -107,6 +109,7 @@ export type {
   ScopeMode,
   StoreChange,
   StoreChangeListener,
+  StoreReadResult,
   StoredKeyRecord,
   UpdateKeyInput,
   UsageBucket,
@@ -119,6 +122,7 @@ export type {
   UsageRow,
   Verifier,
   VerifierOptions,
+  VerifierStats,
   VerifyRequirements,
   VerifyResult,
 } from './types';
