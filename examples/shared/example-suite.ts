@@ -132,9 +132,8 @@ export function exampleSuite(name: string, start: () => Promise<RunningExample>)
       ['post', '/v1/cache/nope'],
       ['get', '/v1/cache/query/extra'],
     ] as const) {
-      const res = await request(running.target)
-        [method](path)
-        .set('Authorization', `Bearer ${reader}`);
+      const agent = request(running.target);
+      const res = await agent[method](path).set('Authorization', `Bearer ${reader}`);
       expect(res.status).toBe(404);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expect(res.text).toBe('{"detail":"Not found"}');

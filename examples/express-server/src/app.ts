@@ -4,6 +4,7 @@ import {
   vectorcacheAuth,
   type ExpressAuthOptions,
 } from '@vectorcache/auth-express';
+import type { Verifier } from '@vectorcache/auth-core';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { errorAnswer, NOT_FOUND } from '../../shared/answers';
 import { createPromptCache, textField } from '../../shared/prompt-cache';
@@ -11,6 +12,8 @@ import { createPromptCache, textField } from '../../shared/prompt-cache';
 /** The example API and how to stop its authentication (flushes usage, closes the key store). */
 export interface ExampleApp {
   app: Express;
+  /** The verifier behind the middleware (its `stats()` feed gauges, see examples/production-metrics). */
+  verifier: Verifier;
   close(): Promise<void>;
 }
 
@@ -76,5 +79,5 @@ export function createApp(options: Omit<ExpressAuthOptions, 'skip'> = {}): Examp
     res.status(answer.status).json(answer.body);
   });
 
-  return { app, close: () => auth.close() };
+  return { app, verifier: auth.verifier, close: () => auth.close() };
 }
