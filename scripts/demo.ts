@@ -22,6 +22,7 @@ import {
   storeFromEnv,
 } from '@vectorcache/auth-core';
 import { createApp } from '../examples/express-server/src/app';
+import { stopWhenParentExits } from '../examples/shared/serve';
 
 const REPO_ROOT = resolve(__dirname, '..');
 const DEMO_DIR = resolve(
@@ -33,8 +34,6 @@ const OTHER_KEY_FILE = join(DEMO_DIR, 'other-key');
 const DEMO_PROJECT = 'demo';
 const OTHER_PROJECT = 'other';
 const DEMO_SCOPES = ['cache:read'];
-/** How often the demo checks that the process that started it (pnpm, npx, a shell) still runs. */
-const PARENT_CHECK_MS = 500;
 
 const QUERY_BODY = '{"prompt":"hello"}';
 const WRITE_BODY = '{"prompt":"hello","response":"world"}';
@@ -195,12 +194,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  // `pnpm demo &` gives the PID of pnpm, which dies on SIGTERM without passing it on: this
-  // process is then handed to another parent, and stops like on a signal of its own.
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) stop();
-  }, PARENT_CHECK_MS).unref();
+  // `pnpm demo &` gives the PID of pnpm, which dies on SIGTERM without passing it on.
+  stopWhenParentExits(stop);
 }
 
 main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));

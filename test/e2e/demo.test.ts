@@ -1,12 +1,18 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SqliteKeyStore, type StoredKeyRecord } from '@vectorcache/auth-core';
 import { startProcess } from '../../test-utils/processes';
-import { REPO_ROOT, startServer, waitFor, type ServerProcess } from './processes';
+import {
+  listening,
+  REPO_ROOT,
+  running,
+  startServer,
+  waitFor,
+  type ServerProcess,
+} from './processes';
 
 // Real processes under a loaded 2-core machine: generous bounds, never relied on for speed.
 jest.setTimeout(60_000);
@@ -49,24 +55,6 @@ afterAll(async () => {
   await demo?.stop();
   await rm(dir, { recursive: true, force: true });
 });
-
-/** True while something accepts connections on the port of 127.0.0.1. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolveCheck) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolveCheck(true);
-    });
-    socket.once('error', () => resolveCheck(false));
-  });
-}
-
-/** True while the process runs (a zombie waiting for its parent to reap it counts as gone). */
-async function running(pid: number): Promise<boolean> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  return stat !== '' && !/^\d+ \(.*\) Z/.test(stat);
-}
 
 it('first run: creates a read-only demo key, saves it 0600, and its curl lines give 200, 401, 403, 403', async () => {
   demo = await startDemo();
