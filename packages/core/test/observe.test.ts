@@ -4,9 +4,9 @@ import { hashApiKey } from '../src/key-format';
 import { createKeyManager } from '../src/key-manager';
 import { isDecisionEvent } from '../src/observe';
 import { MemoryKeyStore } from '../src/stores/memory-store';
-import type { AuthEvent, KeyStore, Principal, StoreChangeListener } from '../src/types';
+import type { AuthEvent, Principal, StoreChangeListener } from '../src/types';
 import { createVerifier } from '../src/verifier';
-import { FaultyStore, PLAINTEXT_KEY } from './fixtures';
+import { FaultyStore, PLAINTEXT_KEY, storeWithoutFeed } from './fixtures';
 
 const bearer = (key: string): string => `Bearer ${key}`;
 
@@ -139,15 +139,7 @@ describe('change-feed events and stats()', () => {
 
   it('counts revoked keys it remembers, and says `none` for a store without a feed', async () => {
     const inner = new MemoryKeyStore();
-    const store: KeyStore = {
-      findByHash: (h) => inner.findByHash(h),
-      insert: (r) => inner.insert(r),
-      get: (id) => inner.get(id),
-      list: (f) => inner.list(f),
-      update: (id, p) => inner.update(id, p),
-      recordUsage: (b) => inner.recordUsage(b),
-      close: () => inner.close(),
-    };
+    const store = storeWithoutFeed(inner);
     const keys = createKeyManager({ store });
     const verifier = createVerifier({ store });
     const { key, record } = await keys.create({ projectId: 'p', name: 'n' });
