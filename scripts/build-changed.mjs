@@ -19,33 +19,41 @@ const PACKAGES = [
   'packages/hono',
   'packages/cli',
 ];
-const IGNORED = new Set(['node_modules', 'test', 'CHANGELOG.md', 'README.md']);
+// What a build reads, relative to the package: sources and build configuration only, so files
+// that tests or `pnpm pack` leave in a package folder never trigger a build. The admin package
+// embeds the dashboard's built files.
+const INPUTS = [
+  'src',
+  'package.json',
+  'tsconfig.json',
+  'build.mjs',
+  'index.html',
+  'dashboard/dist',
+];
 
-/** Newest (or oldest) modification time of the files under `dir`, skipping what `skip` names. */
-function mtimes(dir, skip, pick) {
+/** Newest (or oldest) modification time of the file or of the files under the folder `path`. */
+function mtime(path, pick) {
+  const stats = statSync(path);
+  if (!stats.isDirectory()) return stats.mtimeMs;
   let found;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (skip(entry.name, dir)) continue;
-    const path = join(dir, entry.name);
-    const time = entry.isDirectory() ? mtimes(path, skip, pick) : statSync(path).mtimeMs;
+  for (const entry of readdirSync(path)) {
+    const time = mtime(join(path, entry), pick);
     if (time !== undefined) found = found === undefined ? time : pick(found, time);
   }
   return found;
 }
 
-/** True when dist/ is missing or older than any source file, config or built dependency. */
+/** True when dist/ is missing or older than any of the package's {@link INPUTS}. */
 function stale(pkg) {
   const dir = join(root, pkg);
   const dist = join(dir, 'dist');
   if (!existsSync(dist)) return true;
-  const built = mtimes(dist, () => false, Math.min);
-  // The package's own dist/ is output; a nested one (the dashboard's, inside admin) is input.
-  const newest = mtimes(
-    dir,
-    (name, parent) => IGNORED.has(name) || (name === 'dist' && parent === dir),
-    Math.max,
-  );
-  return built === undefined || (newest !== undefined && newest > built);
+  const built = mtime(dist, Math.min);
+  if (built === undefined) return true;
+  return INPUTS.some((input) => {
+    const path = join(dir, input);
+    return existsSync(path) && (mtime(path, Math.max) ?? 0) > built;
+  });
 }
 
 const built = [];
