@@ -1,9 +1,14 @@
 /**
- * `pnpm demo`: starts examples/express-server on the embedded SQLite store, creates a demo key on
- * the first run, checks the three answers itself and prints ready-to-paste curl lines.
+ * `pnpm demo`: starts examples/express-server on the embedded SQLite store as the server of
+ * project `demo`, creates a demo key (and a key of another project) on the first run, checks the
+ * four answers itself and prints ready-to-paste curl lines.
  *
  * Environment: PORT (default 3000), VECTORCACHE_DEMO_DIR (default `.vectorcache/` of the repo:
- * `keys.db` and the gitignored `demo-key`, mode 0600, which lets later runs show the key again).
+ * `keys.db` and the gitignored `demo-key` and `other-key`, mode 0600, which let later runs show
+ * the keys again).
+ *
+ * Stopping: Ctrl+C, or SIGTERM/SIGINT to this process or to the `pnpm`/`npx` that started it
+ * (they do not pass signals on: the demo notices that its parent is gone and stops the same way).
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +16,7 @@ import { join, relative, resolve } from 'node:path';
 import { createKeyManager, hashApiKey, isApiKeyFormat, storeFromEnv } from '@vectorcache/auth-core';
 import { pepperFromEnv } from '@vectorcache/auth-core/adapter';
 import { createApp } from '../examples/express-server/src/app';
+import { stopWhenParentExits } from '../examples/shared/serve';
 
 const REPO_ROOT = resolve(__dirname, '..');
 const DEMO_DIR = resolve(
@@ -18,7 +24,9 @@ const DEMO_DIR = resolve(
 );
 const KEYS_FILE = join(DEMO_DIR, 'keys.db');
 const KEY_FILE = join(DEMO_DIR, 'demo-key');
+const OTHER_KEY_FILE = join(DEMO_DIR, 'other-key');
 const DEMO_PROJECT = 'demo';
+const OTHER_PROJECT = 'other';
 const DEMO_SCOPES = ['cache:read'];
 
 const QUERY_BODY = '{"prompt":"hello"}';
@@ -36,27 +44,34 @@ function parsePort(text: string): number {
   return port;
 }
 
-/** The saved demo key if it is still active in the store; otherwise a new one, saved (0600). */
-async function demoKey(): Promise<{ key: string; created: boolean }> {
+/**
+ * The key saved in `file` if it is still active in the store; otherwise a new one of `projectId`
+ * (scopes {@link DEMO_SCOPES}), saved there (0600).
+ */
+async function savedKey(
+  file: string,
+  projectId: string,
+  name: string,
+): Promise<{ key: string; created: boolean }> {
   const pepper = pepperFromEnv();
   // The environment points at KEYS_FILE (see main); an earlier demo's keys.json beside it is imported.
   const store = storeFromEnv();
   try {
-    const saved = (await readFile(KEY_FILE, 'utf8').catch(() => '')).trim();
+    const saved = (await readFile(file, 'utf8').catch(() => '')).trim();
     if (isApiKeyFormat(saved)) {
       const found = await store.findByHash(hashApiKey(saved, { pepper }));
       const record = found && (await createKeyManager({ store, pepper }).get(found.id));
       if (record?.status === 'active') return { key: saved, created: false };
     }
     const { key } = await createKeyManager({ store, pepper }).create({
-      projectId: DEMO_PROJECT,
-      name: 'pnpm demo',
+      projectId,
+      name,
       scopes: DEMO_SCOPES,
     });
     await mkdir(DEMO_DIR, { recursive: true, mode: 0o700 });
     // Removed and created anew, so the file never exists with wider permissions than 0600.
-    await rm(KEY_FILE, { force: true });
-    await writeFile(KEY_FILE, `${key}\n`, { mode: 0o600, flag: 'wx' });
+    await rm(file, { force: true });
+    await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
     return { key, created: true };
   } finally {
     await store.close();
@@ -78,12 +93,15 @@ function display(path: string): string {
 
 async function main(): Promise<void> {
   const port = parsePort(process.env.PORT?.trim() || '3000');
-  // The demo always runs on its own key database, whatever the shell says.
+  // The demo always runs on its own key database, as the server of project `demo`, whatever the
+  // shell says.
   process.env.VECTORCACHE_KEYS_FILE = KEYS_FILE;
+  process.env.VECTORCACHE_PROJECT_ID = DEMO_PROJECT;
   delete process.env.VECTORCACHE_REDIS_URL;
-  delete process.env.VECTORCACHE_PROJECT_ID;
+  delete process.env.VECTORCACHE_REDIS_CLUSTER;
 
-  const { key, created } = await demoKey();
+  const { key, created } = await savedKey(KEY_FILE, DEMO_PROJECT, 'pnpm demo');
+  const other = await savedKey(OTHER_KEY_FILE, OTHER_PROJECT, 'pnpm demo (another project)');
   const { app, close } = createApp();
   const server = app.listen(port, '127.0.0.1');
   await new Promise<void>((resolveListen, rejectListen) => {
@@ -114,6 +132,11 @@ async function main(): Promise<void> {
       want: 403,
       got: await status(`${base}/v1/cache/write`, key, WRITE_BODY),
     },
+    {
+      label: `query with a key of project ${OTHER_PROJECT}`,
+      want: 403,
+      got: await status(`${base}/v1/cache/query`, other.key, QUERY_BODY),
+    },
   ];
   const allGood = checks.every((check) => check.got === check.want);
 
@@ -121,7 +144,7 @@ async function main(): Promise<void> {
   const json = `-H "Content-Type: application/json"`;
   process.stdout.write(
     [
-      `Vectorcache auth demo: examples/express-server listening on ${base}`,
+      `Vectorcache auth demo: examples/express-server listening on ${base} (pid ${process.pid}), the server of project ${DEMO_PROJECT}`,
       `Key store: SQLite key database ${KEYS_FILE}`,
       created
         ? `Demo key: created now (project ${DEMO_PROJECT}, scopes ${DEMO_SCOPES.join(',')}) and saved to ${display(KEY_FILE)} (mode 0600${DEMO_DIR === join(REPO_ROOT, '.vectorcache') ? ', gitignored' : ''}) so later runs can show it again.`
@@ -133,6 +156,7 @@ async function main(): Promise<void> {
       'Try it from another terminal:',
       '',
       `  export VECTORCACHE_API_KEY=${key}`,
+      `  export OTHER_PROJECT_KEY=${other.key}   # a key of project ${OTHER_PROJECT}`,
       '',
       '  # 200: the key grants cache:read',
       `  curl -i -X POST ${base}/v1/cache/query ${auth} ${json} -d '${QUERY_BODY}'`,
@@ -143,13 +167,19 @@ async function main(): Promise<void> {
       '  # 403: the key lacks cache:write',
       `  curl -i -X POST ${base}/v1/cache/write ${auth} ${json} -d '${WRITE_BODY}'`,
       '',
+      `  # 403 "API key does not have permission to access this project": a key of project ${OTHER_PROJECT}`,
+      `  curl -i -X POST ${base}/v1/cache/query -H "Authorization: Bearer $OTHER_PROJECT_KEY" ${json} -d '${QUERY_BODY}'`,
+      '',
       `Manage keys: VECTORCACHE_KEYS_FILE=${display(KEYS_FILE)} node ${display(join(REPO_ROOT, 'packages/cli/dist/bin.js'))} list`,
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),
   );
 
+  let stopping = false;
   const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
     server.close();
     server.closeAllConnections();
     // close() flushes the pending usage counts, so `list` shows every request of the session.
@@ -158,6 +188,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // `pnpm demo &` gives the PID of pnpm, which dies on SIGTERM without passing it on.
+  stopWhenParentExits(stop);
 }
 
 main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));

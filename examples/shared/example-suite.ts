@@ -113,6 +113,37 @@ export function exampleSuite(name: string, start: () => Promise<RunningExample>)
     expect(res.body).toEqual({ detail: 'prompt must be a non-empty string' });
   });
 
+  it('answers a JSON 400 to a body that is not JSON, never an HTML page or a stack trace', async () => {
+    for (const path of ['/v1/cache/query', '/v1/cache/write']) {
+      const res = await request(running.target)
+        .post(path)
+        .set('Authorization', `Bearer ${writer}`)
+        .set('Content-Type', 'application/json')
+        .send('{"prompt": "hello",');
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.text).toBe('{"detail":"Request body is not valid JSON"}');
+    }
+  });
+
+  it('answers a JSON 404 to an unknown route, after authentication', async () => {
+    for (const [method, path] of [
+      ['get', '/nope'],
+      ['post', '/v1/cache/nope'],
+      ['get', '/v1/cache/query/extra'],
+    ] as const) {
+      const agent = request(running.target);
+      const res = await agent[method](path).set('Authorization', `Bearer ${reader}`);
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.text).toBe('{"detail":"Not found"}');
+    }
+    // Without a key the middleware answers first: an unknown route tells a stranger nothing.
+    const stranger = await request(running.target).get('/nope');
+    expect(stranger.status).toBe(401);
+    expect(stranger.text).toBe('{"detail":"Invalid or missing API key"}');
+  });
+
   it('stops accepting a key once it is revoked in the key database', async () => {
     const { key, record } = await keys.create({ projectId: 'acme', name: 'temp' });
     const ask = () =>

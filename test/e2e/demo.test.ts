@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SqliteKeyStore, type StoredKeyRecord } from '@vectorcache/auth-core';
-import { REPO_ROOT, startServer, type ServerProcess } from './processes';
+import { startProcess } from '../../test-utils/processes';
+import {
+  listening,
+  REPO_ROOT,
+  running,
+  startServer,
+  waitFor,
+  type ServerProcess,
+} from './processes';
 
 // Real processes under a loaded 2-core machine: generous bounds, never relied on for speed.
 jest.setTimeout(60_000);
@@ -48,7 +56,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-it('first run: creates a read-only demo key, saves it 0600, and its curl lines give 200, 401, 403', async () => {
+it('first run: creates a read-only demo key, saves it 0600, and its curl lines give 200, 401, 403, 403', async () => {
   demo = await startDemo();
   const output = demo.output();
   expect(output).toContain('Demo key: created now');
@@ -60,19 +68,45 @@ it('first run: creates a read-only demo key, saves it 0600, and its curl lines g
 
   expect(output).toContain(`Key store: SQLite key database ${join(dir, 'keys.db')}`);
   const stored = await storedKeys();
-  expect(stored).toHaveLength(1);
-  expect(stored[0]).toMatchObject({ projectId: 'demo', scopes: ['cache:read'] });
-  expect((await readFile(join(dir, 'keys.db'))).toString('latin1')).not.toContain(key.slice(3));
+  expect(stored).toHaveLength(2);
+  expect(stored.find((record) => record.name === 'pnpm demo')).toMatchObject({
+    projectId: 'demo',
+    scopes: ['cache:read'],
+  });
+  const otherKey = (await readFile(join(dir, 'other-key'), 'utf8')).trim();
+  expect((await stat(join(dir, 'other-key'))).mode & 0o777).toBe(0o600);
+  expect(stored.find((record) => record.prefix === otherKey.slice(0, 7))).toMatchObject({
+    projectId: 'other',
+    scopes: ['cache:read'],
+  });
+  const db = (await readFile(join(dir, 'keys.db'))).toString('latin1');
+  expect(db).not.toContain(key.slice(3));
+  expect(db).not.toContain(otherKey.slice(3));
 
   const lines = output.split('\n').map((line) => line.trim());
   const exportLine = lines.find((line) => line.startsWith('export VECTORCACHE_API_KEY='));
   expect(exportLine).toBe(`export VECTORCACHE_API_KEY=${key}`);
+  const otherExport = lines.find((line) => line.startsWith('export OTHER_PROJECT_KEY='));
+  expect(otherExport).toMatch(
+    new RegExp(`^export OTHER_PROJECT_KEY=${otherKey} +# a key of project other$`),
+  );
+  const exports = `${exportLine as string}\n${otherExport as string}`;
   const curls = lines.filter((line) => line.startsWith('curl '));
-  expect(curls).toHaveLength(3);
-  for (const line of curls) expect(line).not.toContain(key); // the key comes from the environment
+  expect(curls).toHaveLength(4);
+  for (const line of curls) {
+    // Keys come from the environment.
+    expect(line).not.toContain(key);
+    expect(line).not.toContain(otherKey);
+  }
   const statuses: number[] = [];
-  for (const line of curls) statuses.push(await pasteInShell(exportLine as string, line));
-  expect(statuses).toEqual([200, 401, 403]);
+  for (const line of curls) statuses.push(await pasteInShell(exports, line));
+  expect(statuses).toEqual([200, 401, 403, 403]);
+  // The last one is the project refusal, which the demo shows because it serves project `demo`.
+  const { stdout } = await run('bash', [
+    '-c',
+    `${exports}\n${curls[3]!.replace('curl -i', 'curl -s')}`,
+  ]);
+  expect(stdout).toBe('{"detail":"API key does not have permission to access this project"}');
 });
 
 it('later runs show the saved key again and create no other', async () => {
@@ -81,11 +115,50 @@ it('later runs show the saved key again and create no other', async () => {
   demo = await startDemo();
   expect(demo.output()).toContain(`export VECTORCACHE_API_KEY=${key}`);
   expect(demo.output()).toContain('Self-check passed.');
-  expect(await storedKeys()).toHaveLength(1);
+  expect(await storedKeys()).toHaveLength(2);
+});
+
+it('SIGTERM to the PID of `pnpm run demo` (the one `pnpm demo &` gives) stops the server and frees its port', async () => {
+  await demo?.stop();
+  demo = undefined;
+  // Built first, so the demo's own build step finds nothing to do.
+  const viaPnpm = await startProcess('pnpm', ['run', 'demo'], {
+    cwd: REPO_ROOT,
+    env: { VECTORCACHE_DEMO_DIR: dir, PORT: '0' },
+    ready: READY,
+    timeoutMs: 120_000,
+  });
+  try {
+    const port = Number(viaPnpm.ready[1]);
+    const server = Number(/\(pid (\d+)\)/.exec(viaPnpm.stdout())?.[1]);
+    // The server is not pnpm itself: a signal to pnpm reaches it only through the demo's watch.
+    expect(server).not.toBe(viaPnpm.child.pid);
+    expect(await running(server)).toBe(true);
+    expect(await listening(port)).toBe(true);
+
+    viaPnpm.child.kill('SIGTERM');
+    await waitFor(
+      'the port to be free',
+      async () => ((await listening(port)) ? undefined : true),
+      10_000,
+    );
+    await waitFor(
+      'the demo server to exit',
+      async () => ((await running(server)) ? undefined : true),
+      10_000,
+    );
+  } finally {
+    await viaPnpm.stop();
+  }
 });
 
 it('the default demo directory is gitignored', async () => {
-  const paths = ['.vectorcache/demo-key', '.vectorcache/keys.db', '.vectorcache/keys.db-wal'];
+  const paths = [
+    '.vectorcache/demo-key',
+    '.vectorcache/other-key',
+    '.vectorcache/keys.db',
+    '.vectorcache/keys.db-wal',
+  ];
   const { stdout } = await run('git', ['check-ignore', ...paths], { cwd: REPO_ROOT });
   expect(stdout.trim().split('\n')).toEqual(paths);
 });

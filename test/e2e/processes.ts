@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import {
   CLI_BIN,
   runProcess,
@@ -42,4 +44,34 @@ export async function startServer(
     timeoutMs,
   });
   return { ...started, url: `http://127.0.0.1:${started.ready[1]}` };
+}
+
+/** True while something accepts connections on the port of 127.0.0.1. */
+export function listening(port: number): Promise<boolean> {
+  return new Promise((resolveCheck) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveCheck(true);
+    });
+    socket.once('error', () => resolveCheck(false));
+  });
+}
+
+/** True while the process runs (a zombie waiting for its parent to reap it counts as gone). */
+export async function running(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat !== '' && !/^\d+ \(.*\) Z/.test(stat);
+}
+
+/** A port of 127.0.0.1 that was free a moment ago (for servers that print the port they were given). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolvePort(port));
+    });
+  });
 }

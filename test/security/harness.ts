@@ -21,7 +21,8 @@ export function plaintextKeysIn(text: string): string[] {
 }
 
 /** A debug line of core's `VECTORCACHE_DEBUG` logger. */
-export const DEBUG_LINE = /^vectorcache auth: (verified|rejected)( [a-z_]+=\S+)*$/;
+export const DEBUG_LINE =
+  /^vectorcache auth: (verified|rejected|feed_lost|feed_restored)( [a-z_]+=\S+)*$/;
 
 /** A server child process. */
 export interface ServerProcess extends StartedProcess {

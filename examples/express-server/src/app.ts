@@ -4,12 +4,16 @@ import {
   vectorcacheAuth,
   type ExpressAuthOptions,
 } from '@vectorcache/auth-express';
-import express, { type Express, type Request } from 'express';
+import type { Verifier } from '@vectorcache/auth-core';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { errorAnswer, NOT_FOUND } from '../../shared/answers';
 import { createPromptCache, textField } from '../../shared/prompt-cache';
 
 /** The example API and how to stop its authentication (flushes usage, closes the key store). */
 export interface ExampleApp {
   app: Express;
+  /** The verifier behind the middleware (its `stats()` feed gauges, see examples/production-metrics). */
+  verifier: Verifier;
   close(): Promise<void>;
 }
 
@@ -18,7 +22,8 @@ const isHealthCheck = (req: Request): boolean => req.method === 'GET' && req.pat
 /**
  * Builds the example cache API: `GET /health` is public, `POST /v1/cache/query` needs
  * `cache:read` and `POST /v1/cache/write` needs `cache:write`; `/admin` is the management API
- * (`keys:manage`, `analytics:read`). Keys come from the environment (`VECTORCACHE_KEYS_FILE`,
+ * (`keys:manage`, `analytics:read`). Any other route answers a JSON 404, a body that is not JSON a
+ * JSON 400 (never Express's HTML error page). Keys come from the environment (`VECTORCACHE_KEYS_FILE`,
  * which `src/server.ts` defaults to the repository's `.vectorcache/keys.db`, or
  * `VECTORCACHE_REDIS_URL`).
  * @example
@@ -64,5 +69,15 @@ export function createApp(options: Omit<ExpressAuthOptions, 'skip'> = {}): Examp
     res.status(201).json({ stored: true, projectId, by: req.vectorcache!.prefix });
   });
 
-  return { app, close: () => auth.close() };
+  app.use((_req, res) => {
+    res.status(404).json(NOT_FOUND);
+  });
+  // Express answers errors (a body that is not JSON, one too large) with an HTML page and, outside
+  // production, a stack trace: this answers JSON instead, and never the error's message.
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const answer = errorAnswer(error);
+    res.status(answer.status).json(answer.body);
+  });
+
+  return { app, verifier: auth.verifier, close: () => auth.close() };
 }

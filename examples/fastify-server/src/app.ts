@@ -5,6 +5,7 @@ import {
   type FastifyAuthOptions,
 } from '@vectorcache/auth-fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { errorAnswer, NOT_FOUND } from '../../shared/answers';
 import { createPromptCache, textField } from '../../shared/prompt-cache';
 
 const isHealthCheck = (request: FastifyRequest): boolean =>
@@ -17,7 +18,8 @@ const isPublicOrAdmin = (request: FastifyRequest): boolean =>
 /**
  * Builds the example cache API: `GET /health` is public, `POST /v1/cache/query` needs
  * `cache:read` and `POST /v1/cache/write` needs `cache:write`; `/admin` is the management API
- * (`keys:manage`, `analytics:read`). Keys come from the environment
+ * (`keys:manage`, `analytics:read`). Any other route answers a JSON 404, a body that is not JSON a
+ * JSON 400, both `{"detail": ...}` like the middleware's answers. Keys come from the environment
  * (`VECTORCACHE_KEYS_FILE`, which `src/server.ts` defaults to the repository's
  * `.vectorcache/keys.db`, or `VECTORCACHE_REDIS_URL`);
  * `app.close()` also flushes usage and closes the key store.
@@ -30,6 +32,12 @@ export async function createApp(
 ): Promise<FastifyInstance> {
   const cache = createPromptCache();
   const app = Fastify({ bodyLimit: 64 * 1024 });
+  // Fastify's own error and 404 answers are JSON of another shape: the examples answer alike.
+  app.setErrorHandler((error, _request, reply) => {
+    const answer = errorAnswer(error);
+    return reply.code(answer.status).send(answer.body);
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send(NOT_FOUND));
   // Keys are checked in onRequest, before the body is read.
   await app.register(vectorcacheAuth, { ...options, skip: isPublicOrAdmin });
   // The management API, encapsulated under its prefix.

@@ -8,6 +8,7 @@ import {
   type KoaAuthOptions,
 } from '@vectorcache/auth-koa';
 import Koa from 'koa';
+import { errorAnswer, NOT_FOUND } from '../../shared/answers';
 import { createPromptCache, textField } from '../../shared/prompt-cache';
 
 /** The example API and how to stop its authentication (flushes usage, closes the key store). */
@@ -22,7 +23,8 @@ const isHealthCheck = (ctx: KoaAuthContext): boolean =>
 /**
  * Builds the example cache API: `GET /health` is public, `POST /v1/cache/query` needs
  * `cache:read` and `POST /v1/cache/write` needs `cache:write`; `/admin` is the management API
- * (`keys:manage`, `analytics:read`). Keys come from the environment (`VECTORCACHE_KEYS_FILE`,
+ * (`keys:manage`, `analytics:read`). Any other route answers a JSON 404, a body that is not JSON a
+ * JSON 400 (never Koa's plain-text error). Keys come from the environment (`VECTORCACHE_KEYS_FILE`,
  * which `src/server.ts` defaults to the repository's `.vectorcache/keys.db`, or
  * `VECTORCACHE_REDIS_URL`).
  * @example
@@ -65,6 +67,23 @@ export function createApp(options: Omit<KoaAuthOptions, 'skip'> = {}): ExampleAp
   });
 
   const app = new Koa();
+  // First, so it sees every error and every unanswered request: JSON answers only.
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      const answer = errorAnswer(error);
+      ctx.status = answer.status;
+      ctx.body = answer.body;
+      return;
+    }
+    if (ctx.status === 404 && ctx.body == null) {
+      ctx.status = 404;
+      ctx.body = NOT_FOUND;
+    } else if (ctx.status >= 400 && ctx.body == null) {
+      ctx.body = errorAnswer({ status: ctx.status }).body; // e.g. the router's 405
+    }
+  });
   // The management API, on the same verifier (shared caches and usage counts).
   app.use(vectorcacheAdmin({ prefix: '/admin', verifier: auth.verifier }));
   // Authentication comes first, so a request without a valid key is refused before its body is read.

@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { INTERNAL_ERROR, TOO_LARGE } from '../../shared/answers';
 
 /** Largest request body the bridge reads, in bytes (a bound like any body parser's). */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -38,14 +39,16 @@ export function nodeListener(handle: (request: Request) => Promise<Response>): R
   return (req, res) => {
     if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
       res.writeHead(413, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ detail: 'Request body too large' }));
+      res.end(JSON.stringify(TOO_LARGE));
       return;
     }
     handle(toWebRequest(req))
       .then((response) => writeWebResponse(response, res))
       .catch(() => {
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(INTERNAL_ERROR));
+        } else res.end();
       });
   };
 }

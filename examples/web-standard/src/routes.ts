@@ -2,6 +2,7 @@ import { createVerifierFromEnv, type Verifier } from '@vectorcache/auth-core';
 import { authenticateRequest, projectIdFromEnv } from '@vectorcache/auth-core/adapter';
 import { createAdminHandler, underPrefix, webAdminRequest } from '@vectorcache/auth-admin';
 import { toWebResponse } from '@vectorcache/auth-core/adapter';
+import { INVALID_JSON, NOT_FOUND, readJson } from '../../shared/answers';
 import { createPromptCache, textField } from '../../shared/prompt-cache';
 
 /** A Next.js-style route handler: a Web `Request` in, a Web `Response` out. */
@@ -23,8 +24,10 @@ export interface ExampleRoutes {
   close(): Promise<void>;
 }
 
-/** The JSON body, or undefined when it is not JSON (answered 400 by the route). */
-const jsonBody = (request: Request): Promise<unknown> => request.json().catch(() => undefined);
+/** The JSON body, or undefined when it is not JSON (answered 400). */
+const jsonBody = (request: Request) => readJson(() => request.json());
+
+const invalidJson = (): Response => Response.json(INVALID_JSON, { status: 400 });
 
 /**
  * Builds the example cache API as Web-standard route handlers guarded by `authenticateRequest`,
@@ -60,7 +63,9 @@ export function createRoutes(verifier: Verifier = createVerifierFromEnv()): Exam
         scopes: ['cache:read'],
       });
       if (caller instanceof Response) return caller;
-      const prompt = textField(await jsonBody(request), 'prompt');
+      const json = await jsonBody(request);
+      if (!json) return invalidJson();
+      const prompt = textField(json.body, 'prompt');
       if (!prompt)
         return Response.json({ detail: 'prompt must be a non-empty string' }, { status: 400 });
       const response = cache.query(caller.projectId, prompt);
@@ -73,9 +78,10 @@ export function createRoutes(verifier: Verifier = createVerifierFromEnv()): Exam
         scopes: ['cache:write'],
       });
       if (caller instanceof Response) return caller;
-      const body = await jsonBody(request);
-      const prompt = textField(body, 'prompt');
-      const response = textField(body, 'response');
+      const json = await jsonBody(request);
+      if (!json) return invalidJson();
+      const prompt = textField(json.body, 'prompt');
+      const response = textField(json.body, 'response');
       if (!prompt || !response) {
         return Response.json(
           { detail: 'prompt and response must be non-empty strings' },
@@ -100,7 +106,10 @@ export function createRoutes(verifier: Verifier = createVerifierFromEnv()): Exam
     const { pathname } = new URL(request.url);
     if (underPrefix(pathname, '/admin') !== undefined) return routes.admin(request);
     const route = table[`${request.method} ${pathname}`];
-    return route ? route(request) : Response.json({ detail: 'Not found' }, { status: 404 });
+    if (route) return route(request);
+    // Like the framework examples: an unknown route is a 404 for a caller with a key only.
+    const caller = await authenticateRequest(verifier, request, { projectId });
+    return caller instanceof Response ? caller : Response.json(NOT_FOUND, { status: 404 });
   };
   return { ...routes, fetch };
 }

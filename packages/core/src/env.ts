@@ -140,6 +140,9 @@ export function debugLoggerFromEnv(
   const flag = env.VECTORCACHE_DEBUG?.trim().toLowerCase();
   if (!flag || flag === '0' || flag === 'false') return undefined;
   return (event) => {
+    // Decisions and feed changes; cache lookups and store reads would be a line per request more.
+    if (event.type === 'cache_hit' || event.type === 'cache_miss' || event.type === 'store_read')
+      return;
     const fields = [`vectorcache auth: ${event.type}`];
     if (event.reason) fields.push(`reason=${event.reason}`);
     if (event.keyId) fields.push(`key=${event.keyId}`);

@@ -14,6 +14,7 @@ export { formatKeyExport, parseKeyExport } from './stores/key-export';
 export type { KeyExport } from './stores/key-export';
 export { createKeyManager } from './key-manager';
 export { createVerifier } from './verifier';
+export { isDecisionEvent } from './observe';
 export { createTokenIssuer } from './token-issuer';
 export type { IssuedToken, TokenIssuer, TokenIssuerOptions } from './token-issuer';
 export type { JwtAlgorithm, JwtOptions } from './jwt';
@@ -24,6 +25,7 @@ export type {
   AuditActor,
   AuditEntry,
   AuthEvent,
+  AuthEventType,
   AuthFailure,
   AuthHeaders,
   AuthSuccess,
@@ -42,6 +44,7 @@ export type {
   ScopeMode,
   StoreChange,
   StoreChangeListener,
+  StoreReadResult,
   StoredKeyRecord,
   UpdateKeyInput,
   UsageBucket,
@@ -54,6 +57,7 @@ export type {
   UsageRow,
   Verifier,
   VerifierOptions,
+  VerifierStats,
   VerifyRequirements,
   VerifyResult,
 } from './types';

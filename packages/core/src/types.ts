@@ -262,10 +262,22 @@ export interface VerifyRequirements {
   client?: string;
 }
 
-/** Emitted for every decision; never carries the key itself. */
+/**
+ * What a verifier reports to `onEvent`; never carries the key itself, nor its hash.
+ * - `verified`, `rejected` (with `reason`): one per decision, with `keyId`, `prefix` and
+ *   `projectId` when known. A route guard's refusal (`requireScopes`) is a `rejected` event with
+ *   `stage: 'route'`, following the `verified` event of the same request.
+ * - `cache_hit`, `cache_miss`: an API key was decided from the verifier's caches, or needed the
+ *   store (sent before the decision).
+ * - `store_read`: one read of the key store on the verify path (coalesced reads count once),
+ *   with `durationMs` and `result`.
+ * - `feed_lost`, `feed_restored`: the store's change feed went down (cached keys are read again
+ *   from the store) or came back.
+ * - `hook_error`: a hook of the options failed or answered something unsendable (reported once
+ *   per distinct mistake).
+ */
 export interface AuthEvent {
-  /** `hook_error`: a hook of the options failed or answered something unsendable (reported once). */
-  type: 'verified' | 'rejected' | 'hook_error';
+  type: AuthEventType;
   reason?: RejectReason;
   keyId?: string;
   /** Display prefix of the presented key (`vc_1234`), when it was of key format. */
@@ -275,6 +287,38 @@ export interface AuthEvent {
   hook?: 'onFailure';
   /** For `hook_error`: what was wrong and what was done instead; never the request's data. */
   detail?: string;
+  /** `route` on the `rejected` event of a route guard (`requireScopes`). */
+  stage?: 'route';
+  /** `store_read`: how long the read took, in milliseconds. */
+  durationMs?: number;
+  /** `store_read`: a record was found, none was, or the read failed (error or timeout). */
+  result?: StoreReadResult;
+}
+
+/** The kinds of {@link AuthEvent}: decisions, cache lookups, store reads, change-feed state. */
+export type AuthEventType =
+  | 'verified'
+  | 'rejected'
+  | 'hook_error'
+  | 'cache_hit'
+  | 'cache_miss'
+  | 'store_read'
+  | 'feed_lost'
+  | 'feed_restored';
+
+/** How a store read of the verify path ended. */
+export type StoreReadResult = 'found' | 'not_found' | 'error';
+
+/** What a verifier holds right now (for gauges): cache sizes and the change feed's state. */
+export interface VerifierStats {
+  /** Keys in the verified-key cache. */
+  verifiedKeys: number;
+  /** Revoked and expired keys remembered, so they are refused without a store read. */
+  refusedKeys: number;
+  /** Unknown keys remembered, so repeated bad keys do not reach the store. */
+  unknownKeys: number;
+  /** `up` or `down` for a store with a change feed, `none` without one (staleness bounded by the ttl). */
+  feed: 'up' | 'down' | 'none';
 }
 
 /** Bounds of the verifier's caches. Every cache is an LRU with a `max`, so memory is bounded. */
@@ -345,6 +389,8 @@ export interface Verifier {
     authorization: string | readonly string[] | undefined,
     requirements?: VerifyRequirements,
   ): Promise<VerifyResult>;
+  /** Cache sizes and change-feed state, for gauges; cheap enough to read on every scrape. */
+  stats(): VerifierStats;
   /** Writes pending usage to the store. */
   flush(): Promise<void>;
   /** Flushes usage, stops timers and releases the store's change feed. */

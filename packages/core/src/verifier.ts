@@ -17,6 +17,7 @@ import { scopesSatisfied } from './scopes';
 import { withTimeout } from './timeout';
 import { CoalescedReads } from './coalesce';
 import { KeyStates } from './key-states';
+import { startStoreRead } from './observe';
 import { boundByKeyScopes, createJwtChecker, looksLikeJwt } from './jwt';
 import type {
   RejectReason,
@@ -41,6 +42,10 @@ export { OWNS_STORE } from './verifier-settings';
 import { VERIFIER_STORE, VERIFY_NOW } from './verifier-settings';
 
 const FAST_HEADER_LENGTH = 'Bearer '.length + 35;
+
+// Frozen and shared: a listener cannot change what the next one receives.
+const CACHE_HIT = Object.freeze({ type: 'cache_hit' } as const);
+const CACHE_MISS = Object.freeze({ type: 'cache_miss' } as const);
 
 /** The refusals `check` gives an active key: another project, a missing scope. */
 type Refusal = Extract<RefusalOutcome, 'wrong_project' | 'insufficient_scope'>;
@@ -118,6 +123,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     counter: (record) => usage?.counter(record.id, record.projectId),
   });
 
+  const { reject, emit, check, verified: emitVerified } = createDecisions(onEvent);
+
   // Without a change feed, staleness is bounded by the ttl; with one, the cache is trusted only
   // while the feed is up.
   let feedUp = true;
@@ -133,6 +140,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       feedUp = false;
       hashReads.invalidateAll();
       keyStates.distrustReads();
+      if (onEvent) emit({ type: 'feed_lost' });
     } else {
       verified.clear();
       negative.clear();
@@ -140,22 +148,29 @@ export function createVerifier(options: VerifierOptions): Verifier {
       keyStates.clear();
       hashReads.invalidateAll();
       feedUp = true;
+      if (onEvent) emit({ type: 'feed_restored' });
     }
   };
   const unsubscribe = store.subscribe?.(onChange);
-
-  const { reject, emit, check, verified: emitVerified } = createDecisions(onEvent);
 
   /** Reads a record with the store timeout; a corrupt record is a store failure (503). */
   async function fetchRecord(
     what: 'findByHash' | 'get',
     key: string,
   ): Promise<StoredKeyRecord | null> {
-    const value = await withTimeout(
-      what === 'findByHash' ? store.findByHash(key) : store.get(key),
-      timeoutMs,
-      'a key lookup',
-    );
+    const done = onEvent ? startStoreRead(emit) : undefined;
+    let value: StoredKeyRecord | null;
+    try {
+      value = await withTimeout(
+        what === 'findByHash' ? store.findByHash(key) : store.get(key),
+        timeoutMs,
+        'a key lookup',
+      );
+    } catch (err) {
+      done?.('error');
+      throw err;
+    }
+    done?.(value === null ? 'not_found' : isUsableRecord(value) ? 'found' : 'error');
     if (value !== null && !isUsableRecord(value)) {
       throw new VectorcacheAuthError(
         'corrupt_record',
@@ -218,9 +233,23 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   /** A cache entry for a record just read, with its usage counter and guard-refusal hook. */
   function newEntry(record: StoredKeyRecord): VerifiedEntry {
-    if (!usage) return verifiedEntry(record, now(), undefined);
-    const counter = usage.counter(record.id, record.projectId);
-    return verifiedEntry(record, now(), counter, () => usage.reclassify(counter, now()));
+    const counter = usage?.counter(record.id, record.projectId);
+    if (!counter && !onEvent) return verifiedEntry(record, now(), undefined);
+    // A route guard's refusal: counted `insufficient_scope` in analytics, and reported.
+    const refused = (): void => {
+      if (counter) usage!.reclassify(counter, now());
+      if (onEvent) {
+        emit({
+          type: 'rejected',
+          reason: 'insufficient_scope',
+          stage: 'route',
+          keyId: record.id,
+          prefix: record.prefix,
+          projectId: record.projectId,
+        });
+      }
+    };
+    return verifiedEntry(record, now(), counter, refused);
   }
 
   /** The cache-miss path: one coalesced store read. */
@@ -316,16 +345,23 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const at = now();
     // A key is never both verified and dead (revocation evicts it), so the hot path looks here first.
     const entry = verified.get(cacheKey);
-    if (entry && feedUp && at - entry.fetchedAt < ttl)
+    if (entry && feedUp && at - entry.fetchedAt < ttl) {
+      if (onEvent) emit(CACHE_HIT);
       return settle(cacheKey, entry, at, requirements);
+    }
     if (!entry) {
       const dead = negative.get(cacheKey);
       if (dead) {
+        if (onEvent) emit(CACHE_HIT);
         if (dead.usage) usage!.refuse(dead.usage, dead.reason, at, false);
         return reject(dead.reason, keyPrefix(token), dead.keyId, dead.projectId);
       }
-      if (unknown.has(cacheKey)) return reject('unknown', keyPrefix(token));
+      if (unknown.has(cacheKey)) {
+        if (onEvent) emit(CACHE_HIT);
+        return reject('unknown', keyPrefix(token));
+      }
     }
+    if (onEvent) emit(CACHE_MISS);
     return { wait: 'store', token, cacheKey, entry, at };
   }
 
@@ -387,6 +423,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   const api: Verifier = {
     verify,
+    stats: () => ({
+      verifiedKeys: verified.size,
+      refusedKeys: negative.size,
+      unknownKeys: unknown.size,
+      feed: unsubscribe === undefined ? 'none' : feedUp ? 'up' : 'down',
+    }),
     async flush(): Promise<void> {
       await usage?.flush();
     },

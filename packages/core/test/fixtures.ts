@@ -1,5 +1,5 @@
 import { MemoryKeyStore } from '../src/stores/memory-store';
-import type { StoredKeyRecord } from '../src/types';
+import type { KeyStore, StoredKeyRecord } from '../src/types';
 
 /** Matches any plaintext key. */
 export const PLAINTEXT_KEY = /vc_[0-9a-f]{32}/;
@@ -39,4 +39,17 @@ export class FaultyStore extends MemoryKeyStore {
     this.usageCalls++;
     return super.recordUsage(batch);
   }
+}
+
+/** A memory store without `subscribe`: the verifier cannot hear about changes. */
+export function storeWithoutFeed(inner = new MemoryKeyStore()): KeyStore {
+  return {
+    findByHash: (h) => inner.findByHash(h),
+    insert: (r) => inner.insert(r),
+    get: (id) => inner.get(id),
+    list: (f) => inner.list(f),
+    update: (id, p) => inner.update(id, p),
+    recordUsage: (b) => inner.recordUsage(b),
+    close: () => inner.close(),
+  };
 }

@@ -5,7 +5,7 @@ import { createVerifier } from '../src/verifier';
 import { verifyNow } from '../src/verifier-settings';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { FaultyStore, PLAINTEXT_KEY, manualClock } from './fixtures';
+import { FaultyStore, PLAINTEXT_KEY, manualClock, storeWithoutFeed } from './fixtures';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -132,16 +132,7 @@ describe('revocation', () => {
   it('without a feed, staleness is bounded by the ttl', async () => {
     const clock = manualClock();
     const inner = new MemoryKeyStore();
-    // A store with no subscribe: the verifier cannot hear about changes.
-    const store: KeyStore = {
-      findByHash: (h) => inner.findByHash(h),
-      insert: (r) => inner.insert(r),
-      get: (id) => inner.get(id),
-      list: (f) => inner.list(f),
-      update: (id, p) => inner.update(id, p),
-      recordUsage: (b) => inner.recordUsage(b),
-      close: () => inner.close(),
-    };
+    const store = storeWithoutFeed(inner);
     const keys = createKeyManager({ store, now: clock.now });
     const verifier = createVerifier({ store, now: clock.now, cache: { ttlMs: 5000 } });
     const { key, record } = await keys.create({ projectId: 'p', name: 'n' });
