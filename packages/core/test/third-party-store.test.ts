@@ -176,6 +176,22 @@ describe('a third-party store that returns a record with another hash', () => {
     await verifier.close();
   });
 
+  it('a record whose hash has another length (a store keeping another encoding) gets 401, not an exception', async () => {
+    const store = new TruncatedIndexStore(0); // answers every lookup with its first record
+    const key = generateApiKey();
+    const record = recordFor(key, 'key_base64000000000000000');
+    record.hash = Buffer.from(record.hash, 'hex').toString('base64'); // 44 characters, not 64
+    await store.insert(record);
+    const verifier = createVerifier({ store, usage: { enabled: false } });
+    expect(await verifier.verify(bearer(key))).toMatchObject({
+      ok: false,
+      status: 401,
+      reason: 'unknown',
+    });
+    expect(store.reads).toBe(1);
+    await verifier.close();
+  });
+
   it('with staleIfErrorMs, a key the store stopped answering for is not served stale in a later outage', async () => {
     const clock = manualClock();
     const store = new TruncatedIndexStore(1);
