@@ -10,7 +10,6 @@ const oneShotSha256 = (
 ).hash;
 
 const API_KEY_PATTERN = /^vc_[0-9a-f]{32}$/;
-const HASH_PATTERN = /^[0-9a-f]{64}$/;
 
 /**
  * Generates a new API key from 16 random bytes.
@@ -110,11 +109,6 @@ export function keyFromPaste(value: string): string | undefined {
 /** A new record id: `key_` + 24 hex characters (not secret). */
 export function generateKeyId(): string {
   return `key_${randomBytes(12).toString('hex')}`;
-}
-
-/** Whether `value` looks like a stored hash (64 lowercase hex). */
-export function isHashFormat(value: unknown): value is string {
-  return typeof value === 'string' && value.length === 64 && HASH_PATTERN.test(value);
 }
 
 /** Constant-time comparison of two hex hashes of the same length. */

@@ -80,3 +80,25 @@ describe('the default store timeout (500 ms) on a hanging store', () => {
     });
   });
 });
+
+describe('the store timeout is cleared once the store answers', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it.each(['ok', 'throw'] as const)(
+    'a read that settles in time (%s) leaves no timer behind',
+    async (mode) => {
+      jest.useFakeTimers();
+      const store = new FaultyStore();
+      store.mode = mode;
+      const verifier = createVerifier({ store, usage: { enabled: false } });
+      const result = await verifier.verify(KEY_HEADER);
+      expect(result).toMatchObject(
+        mode === 'ok' ? { reason: 'unknown' } : { reason: 'store_unavailable' },
+      );
+      expect(store.reads).toBe(1);
+      // A timer left per read would pile up on a busy server until each one fired.
+      expect(jest.getTimerCount()).toBe(0);
+      await verifier.close();
+    },
+  );
+});

@@ -173,8 +173,54 @@ describe('a third-party store that returns a record with another hash', () => {
     clock.advance(60_000); // the verified ttl: the next verify reads the store
     expect(await verifier.verify(bearer(owner))).toMatchObject({ ok: false, reason: 'unknown' });
     expect(store.reads).toBe(2);
-    // Refused from the caches from now on, never from the old verified entry.
+    // Refused from the unknown-key cache from now on (no read), never from the old verified entry.
     expect(await verifier.verify(bearer(owner))).toMatchObject({ ok: false, reason: 'unknown' });
+    expect(store.reads).toBe(2);
+    await verifier.close();
+  });
+
+  it('a record whose hash has another length (a store keeping another encoding) gets 401, not an exception', async () => {
+    const store = new TruncatedIndexStore(0); // answers every lookup with its first record
+    const key = generateApiKey();
+    const record = recordFor(key, 'key_base64000000000000000');
+    record.hash = Buffer.from(record.hash, 'hex').toString('base64'); // 44 characters, not 64
+    await store.insert(record);
+    const verifier = createVerifier({ store, usage: { enabled: false } });
+    expect(await verifier.verify(bearer(key))).toMatchObject({
+      ok: false,
+      status: 401,
+      reason: 'unknown',
+    });
+    expect(store.reads).toBe(1);
+    await verifier.close();
+  });
+
+  it('with staleIfErrorMs, a key the store stopped answering for is not served stale in a later outage', async () => {
+    const clock = manualClock();
+    const store = new TruncatedIndexStore(1);
+    const owner = generateApiKey();
+    const ownerRecord = recordFor(owner, 'key_owner00000000000000000');
+    await store.insert(ownerRecord);
+    const verifier = createVerifier({
+      store,
+      now: clock.now,
+      staleIfErrorMs: 300_000,
+      usage: { enabled: false },
+    });
+    expect((await verifier.verify(bearer(owner))).ok).toBe(true);
+    // The owner's record goes; the store answers the owner's hash with a look-alike.
+    store.records.length = 0;
+    await store.insert(recordFor(collidingKey(ownerRecord.hash, 1), 'key_lookalike000000000000'));
+    clock.advance(60_000);
+    expect(await verifier.verify(bearer(owner))).toMatchObject({ ok: false, reason: 'unknown' });
+    // Then the store goes down, well inside the stale window of the first answer.
+    store.findByHash = () => Promise.reject(new Error('store down'));
+    clock.advance(10_001);
+    expect(await verifier.verify(bearer(owner))).toMatchObject({
+      ok: false,
+      status: 503,
+      reason: 'store_unavailable',
+    });
     await verifier.close();
   });
 });
