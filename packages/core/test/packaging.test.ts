@@ -26,6 +26,7 @@ const PUBLIC = {
     'generateApiKey',
     'hashApiKey',
     'isApiKeyFormat',
+    'isDecisionEvent',
     'keyPrefix',
     'parseKeyExport',
     'scopeGranted',
