@@ -1,7 +1,8 @@
 import { LRUCache } from 'lru-cache';
+import { tooManyAttempts } from './answers';
 import { positiveInteger } from './options';
 import { withTimeout } from './timeout';
-import type { KeyStore } from './types';
+import type { AuthEvent, KeyStore, RejectReason, VerifyResult } from './types';
 
 /** Opt-in limit of failed verifications per client address. */
 export interface AttemptLimitOptions {
@@ -72,4 +73,49 @@ export class AttemptLimiter {
       })
       .catch(() => undefined); // the local count still holds when the store is down
   }
+}
+
+const COUNTED_FAILURES = new Set<RejectReason>([
+  'malformed',
+  'invalid_format',
+  'unknown',
+  'revoked',
+  'expired',
+]);
+
+/** The attempt limit as the verifier applies it, around its optional limiter. */
+export interface AttemptGate {
+  /** The 429 answer when the client is blocked, else `undefined`. */
+  rateLimited: (
+    client: string | undefined,
+    authorization: string | readonly string[] | undefined,
+  ) => VerifyResult | undefined;
+  /** Counts a failure towards the client's limit when it may be a guess. */
+  counted: (client: string | undefined, result: VerifyResult) => VerifyResult;
+}
+
+/**
+ * The verifier's attempt limit: failures that may be guesses count towards it; a missing header
+ * does not. A blocked client is reported, and counted for the key it presents when it is known.
+ */
+export function createAttemptGate(
+  limiter: AttemptLimiter | undefined,
+  emit: ((event: AuthEvent) => void) | undefined,
+  countRateLimited: ((authorization: string | readonly string[] | undefined) => void) | undefined,
+): AttemptGate {
+  return {
+    rateLimited(client, authorization) {
+      if (!client) return undefined;
+      const wait = limiter!.blockedFor(client);
+      if (wait === 0) return undefined;
+      if (emit) emit({ type: 'rejected', reason: 'rate_limited' });
+      if (countRateLimited) countRateLimited(authorization);
+      return tooManyAttempts(wait);
+    },
+    counted(client, result) {
+      if (client && !result.ok && COUNTED_FAILURES.has(result.reason))
+        limiter!.recordFailure(client);
+      return result;
+    },
+  };
 }

@@ -1,0 +1,206 @@
+import type { ApiKeyCache } from './api-key-cache';
+import { verifiedEntry, type Lookup, type Pending, type VerifiedEntry } from './cache-entries';
+import type { Decisions } from './decisions';
+import { cacheKeyOf, hashesEqual, hexOfCacheKey, isApiKeyFormat, keyPrefix } from './key-format';
+import { looksLikeJwt } from './jwt';
+import { parseAuthorization } from './parse';
+import { keyStatus } from './records';
+import { scopesSatisfied } from './scopes';
+import type { AuthEvent, StoredKeyRecord, VerifyRequirements, VerifyResult } from './types';
+import type { RefusalOutcome, UsageAggregator } from './usage';
+
+const FAST_HEADER_LENGTH = 'Bearer '.length + 35;
+
+// Frozen and shared: a listener cannot change what the next one receives.
+const CACHE_HIT = Object.freeze({ type: 'cache_hit' } as const);
+const CACHE_MISS = Object.freeze({ type: 'cache_miss' } as const);
+
+/** The refusals `check` gives an active key: another project, a missing scope. */
+export type Refusal = Extract<RefusalOutcome, 'wrong_project' | 'insufficient_scope'>;
+
+/** What the API-key path needs from its verifier. */
+export interface ApiKeyPathOptions {
+  cache: ApiKeyCache;
+  pepper: string | undefined;
+  now: () => number;
+  ttl: number;
+  staleMs: number;
+  onEvent: ((event: AuthEvent) => void) | undefined;
+  /** Whether a JWT may be presented: a JWT-shaped token is then handed to the JWT path. */
+  jwt: boolean;
+  usage: UsageAggregator | undefined;
+  decisions: Decisions;
+}
+
+/** The API-key path of a verifier: the header, the caches, else one store read. */
+export interface ApiKeyPath {
+  /** Settles what needs no I/O; otherwise says what to wait for (a store read or a JWT check). */
+  decideNow: (
+    authorization: string | readonly string[] | undefined,
+    requirements: VerifyRequirements | undefined,
+  ) => VerifyResult | Pending;
+  /** The cache-miss path: one coalesced store read. */
+  verifyFromStore: (
+    token: string,
+    cacheKey: string,
+    cached: VerifiedEntry | undefined,
+    at: number,
+    requirements: VerifyRequirements | undefined,
+  ) => Promise<VerifyResult>;
+}
+
+/**
+ * Builds the API-key path on an {@link ApiKeyCache}: the synchronous hot path (header, cache
+ * lookup, ready answer) and the store read of a miss.
+ */
+export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
+  const { cache, pepper, now, ttl, staleMs, onEvent, jwt, usage } = options;
+  const { reject, emit, check, verified: emitVerified } = options.decisions;
+  const { verified, negative, unknown } = cache;
+
+  /** Checks a record found (in the cache or the store) and builds the answer. */
+  function settle(
+    cacheKey: string,
+    entry: VerifiedEntry,
+    at: number,
+    requirements: VerifyRequirements | undefined,
+  ): VerifyResult {
+    const record = entry.record;
+    const status =
+      record.revokedAt === null && entry.expiresAtMs > at ? 'active' : keyStatus(record, at);
+    if (status !== 'active') {
+      verified.delete(cacheKey);
+      negative.set(cacheKey, {
+        reason: status,
+        keyId: record.id,
+        projectId: record.projectId,
+        usage: entry.usage,
+      });
+      if (entry.usage) usage!.refuse(entry.usage, status, at, false);
+      return reject(status, record.prefix, record.id, record.projectId);
+    }
+    if (entry.usage) usage!.record(entry.usage, at);
+    const principal = entry.principal;
+    if (
+      requirements !== undefined &&
+      (requirements.projectId === undefined || requirements.projectId === principal.projectId)
+    ) {
+      // A route passes the same scopes array on every request: remember the answer for it.
+      const { scopes, scopeMode } = requirements;
+      if (scopes !== undefined && (entry.scopesFor !== scopes || entry.scopesMode !== scopeMode)) {
+        entry.scopesOk = scopesSatisfied(principal.scopes, scopes, scopeMode);
+        entry.scopesFor = scopes;
+        entry.scopesMode = scopeMode;
+      }
+      if (scopes === undefined || entry.scopesOk) {
+        if (onEvent) emitVerified(principal);
+        return entry.success;
+      }
+    }
+    const result = check(entry.principal, requirements, entry.success);
+    if (!result.ok && entry.usage) usage!.refuse(entry.usage, result.reason as Refusal, at, true);
+    return result;
+  }
+
+  /** A cache entry for a record just read, with its usage counter and guard-refusal hook. */
+  function newEntry(record: StoredKeyRecord): VerifiedEntry {
+    const counter = usage?.counter(record.id, record.projectId);
+    if (!counter && !onEvent) return verifiedEntry(record, now(), undefined);
+    // A route guard's refusal: counted `insufficient_scope` in analytics, and reported.
+    const refused = (): void => {
+      if (counter) usage!.reclassify(counter, now());
+      if (onEvent) {
+        emit({
+          type: 'rejected',
+          reason: 'insufficient_scope',
+          stage: 'route',
+          keyId: record.id,
+          prefix: record.prefix,
+          projectId: record.projectId,
+        });
+      }
+    };
+    return verifiedEntry(record, now(), counter, refused);
+  }
+
+  async function verifyFromStore(
+    token: string,
+    cacheKey: string,
+    cached: VerifiedEntry | undefined,
+    at: number,
+    requirements: VerifyRequirements | undefined,
+  ): Promise<VerifyResult> {
+    const prefix = keyPrefix(token);
+    const hex = hexOfCacheKey(cacheKey);
+    let lookup: Lookup;
+    try {
+      lookup = await cache.read(hex);
+    } catch {
+      if (cached && staleMs > 0 && at - cached.fetchedAt < ttl + staleMs) {
+        lookup = { record: cached.record, cacheable: false };
+      } else {
+        return reject('store_unavailable', prefix);
+      }
+    }
+    const record = lookup.record;
+    if (record === null || !hashesEqual(record.hash, hex)) {
+      if (lookup.cacheable) unknown.set(cacheKey, true);
+      verified.delete(cacheKey);
+      return reject('unknown', prefix);
+    }
+    let entry = cached;
+    if (entry?.record !== record) {
+      entry = newEntry(record);
+      if (lookup.cacheable) verified.set(cacheKey, entry);
+    }
+    return settle(cacheKey, entry, at, requirements);
+  }
+
+  function decideNow(
+    authorization: string | readonly string[] | undefined,
+    requirements: VerifyRequirements | undefined,
+  ): VerifyResult | Pending {
+    let token: string;
+    if (
+      typeof authorization === 'string' &&
+      authorization.length === FAST_HEADER_LENGTH &&
+      authorization.startsWith('Bearer ') &&
+      isApiKeyFormat((token = authorization.slice(7)))
+    ) {
+      // The exact common form; anything else takes the full parser below.
+    } else {
+      const parsed = parseAuthorization(authorization);
+      if (parsed.kind !== 'token') return reject(parsed.kind);
+      token = parsed.token;
+      if (!isApiKeyFormat(token)) {
+        if (jwt && looksLikeJwt(token)) return { wait: 'jwt', token };
+        return reject('invalid_format');
+      }
+    }
+    // Caches are keyed by the hash in base64: cheaper to encode and look up than hex.
+    const cacheKey = cacheKeyOf(token, pepper);
+    const at = now();
+    // A key is never both verified and dead (revocation evicts it), so the hot path looks here first.
+    const entry = verified.get(cacheKey);
+    if (entry && cache.feedUp && at - entry.fetchedAt < ttl) {
+      if (onEvent) emit(CACHE_HIT);
+      return settle(cacheKey, entry, at, requirements);
+    }
+    if (!entry) {
+      const dead = negative.get(cacheKey);
+      if (dead) {
+        if (onEvent) emit(CACHE_HIT);
+        if (dead.usage) usage!.refuse(dead.usage, dead.reason, at, false);
+        return reject(dead.reason, keyPrefix(token), dead.keyId, dead.projectId);
+      }
+      if (unknown.has(cacheKey)) {
+        if (onEvent) emit(CACHE_HIT);
+        return reject('unknown', keyPrefix(token));
+      }
+    }
+    if (onEvent) emit(CACHE_MISS);
+    return { wait: 'store', token, cacheKey, entry, at };
+  }
+
+  return { decideNow, verifyFromStore };
+}
