@@ -7,7 +7,8 @@ import { parseAuthorization } from './parse';
 import { keyStatus } from './records';
 import { scopesSatisfied } from './scopes';
 import type { AuthEvent, StoredKeyRecord, VerifyRequirements, VerifyResult } from './types';
-import type { RefusalOutcome, UsageAggregator } from './usage';
+import type { UsageAggregator } from './usage';
+import type { RefusalOutcome } from './usage-totals';
 
 const FAST_HEADER_LENGTH = 'Bearer '.length + 35;
 

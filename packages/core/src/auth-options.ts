@@ -2,7 +2,7 @@ import type { AttemptLimitOptions } from './attempt-limiter';
 import { checkTrustProxy, type TrustProxy } from './client-address';
 import { projectIdFromEnv } from './env';
 import type { FailureOverride } from './hook-answer';
-import type { JwtOptions } from './jwt';
+import type { JwtOptions } from './jwt-keys';
 import { invalidOption } from './options';
 import { validateScopes } from './scopes';
 import type { AuthEvent, AuthFailure, CacheOptions, KeyStore, ScopeMode, Verifier } from './types';

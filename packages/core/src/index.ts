@@ -17,7 +17,7 @@ export { createVerifier } from './verifier';
 export { isDecisionEvent } from './observe';
 export { createTokenIssuer } from './token-issuer';
 export type { IssuedToken, TokenIssuer, TokenIssuerOptions } from './token-issuer';
-export type { JwtAlgorithm, JwtOptions } from './jwt';
+export type { JwtAlgorithm, JwtOptions } from './jwt-keys';
 export { createVerifierFromEnv, describeStore, storeFromEnv } from './env';
 export type {
   ApiKeyRecord,

@@ -2,7 +2,7 @@ import { KeyObject, createPrivateKey, createPublicKey, randomBytes } from 'node:
 import { SignJWT } from 'jose';
 import { insufficientScope } from './answers';
 import { VectorcacheAuthError } from './errors';
-import { secretFrom, type JwtAlgorithm, type JwtOptions } from './jwt';
+import { secretFrom, type JwtAlgorithm, type JwtOptions } from './jwt-keys';
 import { invalidOption } from './options';
 import { missingScopes } from './scopes';
 import type { Principal } from './types';

@@ -1,5 +1,5 @@
 import type { AttemptLimitOptions } from './attempt-limiter';
-import type { JwtOptions } from './jwt';
+import type { JwtOptions } from './jwt-keys';
 
 /**
  * Every public type of `@vectorcache/auth-core` lives here, so adapters and stores share one

@@ -1,6 +1,6 @@
 import { VectorcacheAuthError } from './errors';
 import type { UsageGranularity, UsageOutcome, UsageRow } from './types';
-import { USAGE_OUTCOMES } from './usage';
+import { USAGE_OUTCOMES } from './usage-totals';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
