@@ -8,7 +8,7 @@ export type { AttemptLimitOptions } from './attempt-limiter';
 export { MemoryKeyStore } from './stores/memory-store';
 export type { MemoryKeyStoreOptions } from './stores/memory-store';
 export { SqliteKeyStore } from './stores/sqlite-store';
-export type { SqliteKeyStoreOptions } from './stores/sqlite-store';
+export type { SqliteKeyStoreOptions } from './stores/sqlite-options';
 export type { SqliteDriverName } from './stores/sqlite-driver';
 export { formatKeyExport, parseKeyExport } from './stores/key-export';
 export type { KeyExport } from './stores/key-export';

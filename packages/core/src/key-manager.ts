@@ -15,8 +15,6 @@ import {
 } from './scopes';
 import type {
   ApiKeyRecord,
-  AuditAction,
-  AuditActor,
   CreateKeyInput,
   IssuedKey,
   KeyActionOptions,
@@ -29,6 +27,7 @@ import type {
 } from './types';
 import { insertReplacing } from './rotation';
 import { verifierStore } from './verifier-settings';
+import { createAuditWriter } from './key-audit';
 import {
   actorOf,
   assertStore,
@@ -56,29 +55,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       ? undefined
       : validateScopeVocabulary(options.allowedScopes, 'allowedScopes');
 
-  /** Appends to the audit list; a failed write does not undo the action that took place. */
-  async function audit(
-    action: AuditAction,
-    record: StoredKeyRecord,
-    actor: AuditActor,
-  ): Promise<void> {
-    if (!store.appendAudit) return;
-    try {
-      await store.appendAudit({
-        at: new Date(now()).toISOString(),
-        projectId: record.projectId,
-        action,
-        actor,
-        target: { keyId: record.id, prefix: record.prefix, name: record.name },
-      });
-    } catch (err) {
-      try {
-        onAuditError?.(err);
-      } catch {
-        // the hook's failure is its own
-      }
-    }
-  }
+  const audit = createAuditWriter(store, now, onAuditError);
 
   /** Creates a key; with `replacing`, a rotation: the old record is patched in the same write. */
   async function issue(

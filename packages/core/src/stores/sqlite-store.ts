@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { VectorcacheAuthError } from '../errors';
 import type {
   AuditEntry,
@@ -9,7 +8,6 @@ import type {
   StoredKeyRecord,
   UsageEntry,
   UsageQuery,
-  UsageRetention,
   UsageRow,
 } from '../types';
 import { exactRecord } from './key-export';
@@ -24,44 +22,12 @@ import {
   listAuditEntries,
   prune,
   readUsageRows,
-  retentionOf,
   type Retention,
 } from './sqlite-usage';
-import { positiveInteger } from '../options';
+import { checkSqliteOptions, sqliteFailure, type SqliteKeyStoreOptions } from './sqlite-options';
 
-/** Options of {@link SqliteKeyStore}. */
-export interface SqliteKeyStoreOptions {
-  /** Path of the database file; it and its folder are created (0600, 0700) on first use. */
-  path: string;
-  /**
-   * How often a subscribed store looks for changes made by other processes (one
-   * `PRAGMA data_version`, plus a read of the new change-log rows when there are any).
-   * @default 100
-   */
-  pollIntervalMs?: number;
-  /**
-   * How long a write waits for another process's write transaction. SQLite calls are synchronous:
-   * the wait blocks the event loop, so keep it short; writes themselves take milliseconds.
-   * @default 5000
-   */
-  busyTimeoutMs?: number;
-  /** How long usage analytics are kept. @default { hourlyDays: 35, dailyDays: 400 } */
-  retention?: UsageRetention;
-  /** Audit entries kept per project (the newest). @default 10000 */
-  auditMax?: number;
-  /** The SQLite binding. @default 'node:sqlite' where the running Node has it, else 'better-sqlite3' */
-  driver?: SqliteDriverName;
-  /**
-   * A JSON key file of an earlier version, imported once (records unchanged) when the database
-   * is first opened, then renamed `<file>.imported`.
-   */
-  legacyJsonFile?: string;
-  /** Clock in epoch milliseconds (retention, flush ids). @default Date.now */
-  now?: () => number;
-}
+export type { SqliteKeyStoreOptions } from './sqlite-options';
 
-const LOCKED = /database is locked|SQLITE_BUSY/i;
-const DUPLICATE = /UNIQUE constraint failed/i;
 const PRUNE_EVERY_MS = 60_000;
 /** The SQL of every read on a request path, by what it is for (checked by a query-plan test). */
 export const REQUEST_PATH_SQL = {
@@ -94,34 +60,14 @@ export class SqliteKeyStore implements KeyStore {
   private servedAbsent = false;
 
   constructor(options: SqliteKeyStoreOptions) {
-    if (!options || typeof options.path !== 'string' || options.path.trim().length === 0) {
-      throw new VectorcacheAuthError(
-        'invalid_option',
-        'SqliteKeyStore needs a path, e.g. new SqliteKeyStore({ path: ".vectorcache/keys.db" }).',
-      );
-    }
+    const settings = checkSqliteOptions(options);
     this.options = { ...options };
-    this.path = resolve(options.path);
-    this.pollIntervalMs = positiveInteger(
-      options.pollIntervalMs,
-      100,
-      'SqliteKeyStore option pollIntervalMs',
-      'milliseconds',
-    );
-    this.busyTimeoutMs = positiveInteger(
-      options.busyTimeoutMs,
-      5000,
-      'SqliteKeyStore option busyTimeoutMs',
-      'milliseconds',
-    );
-    this.auditMax = positiveInteger(
-      options.auditMax,
-      10_000,
-      'SqliteKeyStore option auditMax',
-      'entries',
-    );
-    this.retention = retentionOf(options.retention);
-    this.now = options.now ?? Date.now;
+    this.path = settings.path;
+    this.pollIntervalMs = settings.pollIntervalMs;
+    this.busyTimeoutMs = settings.busyTimeoutMs;
+    this.auditMax = settings.auditMax;
+    this.retention = settings.retention;
+    this.now = settings.now;
     this.feed = new SqliteChangeFeed(this.pollIntervalMs, () =>
       // Until some process creates the file, there is nothing to read and nothing to create.
       this.connection || existsSync(this.path) ? this.database() : undefined,
@@ -153,31 +99,12 @@ export class SqliteKeyStore implements KeyStore {
     return this.connection;
   }
 
-  private failure(err: unknown): Error {
-    if (err instanceof VectorcacheAuthError) return err;
-    const message = err instanceof Error ? err.message : String(err);
-    if (DUPLICATE.test(message)) {
-      return new VectorcacheAuthError(
-        'duplicate_key',
-        'A key with this id or the same hash already exists; generate a new key.',
-      );
-    }
-    const why = LOCKED.test(message)
-      ? `another process held the write lock for longer than ${this.busyTimeoutMs} ms`
-      : message;
-    return new VectorcacheAuthError(
-      'store_unavailable',
-      `The key database ${this.path} failed: ${why}`,
-      { cause: err },
-    );
-  }
-
   /** Runs `work` on the open database, turning driver errors into store errors. */
   private use<T>(work: (db: SqliteConnection) => T): Promise<T> {
     try {
       return Promise.resolve(work(this.database()));
     } catch (err) {
-      return Promise.reject(this.failure(err));
+      return Promise.reject(sqliteFailure(err, this.path, this.busyTimeoutMs));
     }
   }
 
