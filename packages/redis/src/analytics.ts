@@ -1,4 +1,5 @@
 import { VectorcacheAuthError } from '@vectorcache/auth-core';
+import { USAGE_OUTCOMES } from '@vectorcache/auth-core/adapter';
 import type {
   UsageBucket,
   UsageGranularity,
@@ -15,14 +16,7 @@ export const FLUSH_ID_TTL_MS = 15 * 60_000;
 /** Bound on the buckets one `readUsage` reads (the retention bounds it far below in practice). */
 const MAX_BUCKETS = 20_000;
 
-const OUTCOMES: ReadonlySet<string> = new Set<UsageOutcome>([
-  'valid',
-  'revoked',
-  'expired',
-  'wrong_project',
-  'insufficient_scope',
-  'rate_limited',
-]);
+const OUTCOMES: ReadonlySet<string> = new Set<UsageOutcome>(USAGE_OUTCOMES);
 
 /** How long analytics are kept, in days. */
 export interface Retention {

@@ -1,4 +1,5 @@
 import { VectorcacheAuthError } from '../errors';
+import { USAGE_OUTCOMES as OUTCOMES } from '../usage-totals';
 import type { AuditEntry, KeyRecordPatch, StoredKeyRecord, UsageOutcome } from '../types';
 import type { SqliteRow, SqliteValue } from './sqlite-driver';
 
@@ -106,14 +107,7 @@ export function recordFromRow(row: SqliteRow): StoredKeyRecord {
 }
 
 /** The outcomes analytics count, to refuse anything else in a usage batch. */
-export const USAGE_OUTCOMES: ReadonlySet<UsageOutcome> = new Set<UsageOutcome>([
-  'valid',
-  'revoked',
-  'expired',
-  'wrong_project',
-  'insufficient_scope',
-  'rate_limited',
-]);
+export const USAGE_OUTCOMES: ReadonlySet<UsageOutcome> = new Set(OUTCOMES);
 
 /** An audit row's JSON as an entry, or `null` when it is not one. */
 export function auditFromJson(text: unknown): AuditEntry | null {
