@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import express, { type ErrorRequestHandler } from 'express';
 import Fastify from 'fastify';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import Koa from 'koa';
 import * as expressAuth from '@vectorcache/auth-express';
 import * as fastifyAuth from '@vectorcache/auth-fastify';
@@ -219,6 +219,23 @@ export const fastifyDriver: AdapterDriver = {
   },
 };
 
+/**
+ * The contract's Hono app guarded by `middleware`: `/health`, `/whoami` (the principal) and
+ * `/write` (needs `cache:write`); errors reaching `app.onError` are recorded in `errors`.
+ */
+export function honoAppWith(middleware: MiddlewareHandler, errors: unknown[] = []): Hono {
+  const app = new Hono();
+  app.onError((err, c) => {
+    errors.push(err);
+    return c.text('broken', 500);
+  });
+  app.use(middleware);
+  app.get('/health', (c) => c.json({ ok: true, principal: c.get('vectorcache') ?? null }));
+  app.get('/whoami', (c) => c.json(c.get('vectorcache') ?? null));
+  app.get('/write', honoAuth.requireScopes('cache:write'), (c) => c.json({ written: true }));
+  return app;
+}
+
 export const honoDriver: AdapterDriver = {
   name: 'hono',
   async app(options) {
@@ -226,15 +243,7 @@ export const honoDriver: AdapterDriver = {
     const middleware = options
       ? honoAuth.vectorcacheAuth(options as AnyOptions)
       : honoAuth.vectorcacheAuth();
-    const app = new Hono();
-    app.onError((err, c) => {
-      errors.push(err);
-      return c.text('broken', 500);
-    });
-    app.use(middleware);
-    app.get('/health', (c) => c.json({ ok: true, principal: c.get('vectorcache') ?? null }));
-    app.get('/whoami', (c) => c.json(c.get('vectorcache') ?? null));
-    app.get('/write', honoAuth.requireScopes('cache:write'), (c) => c.json({ written: true }));
+    const app = honoAppWith(middleware, errors);
     return nodeApp(createAdaptorServer({ fetch: app.fetch }) as Server, errors, middleware);
   },
   async unguarded() {

@@ -8,8 +8,9 @@ import {
   type KeyManager,
 } from '@vectorcache/auth-core';
 import { createAdaptorServer } from '@hono/node-server';
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import request from 'supertest';
+import { honoAppWith } from '../../../test-utils/adapter-apps';
 import { requireScopes, tokenExchange, vectorcacheAuth, type VectorcacheMiddleware } from '../src';
 
 const MISSING_BODY = '{"detail":"Invalid or missing API key"}';
@@ -25,22 +26,9 @@ afterEach(async () => {
   await Promise.all(toClose.splice(0).map((m) => m.close()));
 });
 
-/**
- * An app guarded by `middleware` that echoes the principal; errors reaching `app.onError` are
- * recorded. `app.request()` runs it on a Web `Request`, as Bun, Deno or Workers would.
- */
-function appWith(middleware: MiddlewareHandler, errors: unknown[] = []): Hono {
-  const app = new Hono();
-  app.onError((err, c) => {
-    errors.push(err);
-    return c.text('broken', 500);
-  });
-  app.use(middleware);
-  app.get('/health', (c) => c.json({ ok: true, principal: c.get('vectorcache') ?? null }));
-  app.get('/whoami', (c) => c.json(c.get('vectorcache') ?? null));
-  app.get('/write', requireScopes('cache:write'), (c) => c.json({ written: true }));
-  return app;
-}
+// `appWith` is the contract's app (`test-utils/adapter-apps.ts`); `app.request()` runs it on a
+// Web `Request`, as Bun, Deno or Workers would.
+const appWith = honoAppWith;
 
 function memoryFixture(): { store: MemoryKeyStore; keys: KeyManager } {
   const store = new MemoryKeyStore();
