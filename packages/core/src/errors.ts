@@ -14,12 +14,23 @@ export type VectorcacheAuthErrorCode =
   | 'corrupt_record'
   | 'store_unreadable';
 
+/** Marks every VectorcacheAuthError, whichever copy of core made it (`Symbol.for` is process-wide). */
+const ERROR_BRAND = Symbol.for('@vectorcache/auth-core.VectorcacheAuthError');
+
 /**
  * The one error class of the package: programming mistakes (bad options, invalid scopes) and store
  * failures. An invalid key presented by a client is never an exception: it is a `VerifyResult`.
- * Messages never contain a plaintext key.
+ * Messages never contain a plaintext key. `instanceof` holds across two loaded copies of core (an
+ * app that both `require`s and `import`s it): the check reads a process-wide brand, not the class.
  */
 export class VectorcacheAuthError extends Error {
+  /** True for an error made by any loaded copy of this class (or a subclass of this copy's). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== VectorcacheAuthError)
+      return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && ERROR_BRAND in value;
+  }
+
   /** What went wrong, as a stable code. */
   readonly code: VectorcacheAuthErrorCode;
   /** The HTTP answer a server sends for this error, when it maps to one (e.g. the 403 of `insufficient_scope`). */
@@ -32,6 +43,7 @@ export class VectorcacheAuthError extends Error {
   ) {
     super(message, options);
     this.name = 'VectorcacheAuthError';
+    Object.defineProperty(this, ERROR_BRAND, { value: true });
     this.code = code;
     if (options?.answer) this.answer = options.answer;
   }

@@ -163,6 +163,39 @@ describe('packaging of @vectorcache/auth-core', () => {
     });
   });
 
+  it("an error thrown by one copy of core is instanceof the other copy's VectorcacheAuthError", () => {
+    const code = `
+      const cjs = require('./dist/index.js');
+      import('./dist/index.mjs').then(async (esm) => {
+        const caught = async (copy) => {
+          try { await copy.createKeyManager({ store: new copy.MemoryKeyStore() }).create({ projectId: '', name: 'n' }); }
+          catch (e) { return e; }
+        };
+        const fromCjs = await caught(cjs);
+        const fromEsm = await caught(esm);
+        console.log(JSON.stringify({
+          twoCopies: esm.VectorcacheAuthError !== cjs.VectorcacheAuthError,
+          cjsInEsm: fromCjs instanceof esm.VectorcacheAuthError,
+          esmInCjs: fromEsm instanceof cjs.VectorcacheAuthError,
+          code: fromCjs.code,
+          plainError: new Error('x') instanceof esm.VectorcacheAuthError,
+          lookalike: Object.assign(new Error('x'), { name: 'VectorcacheAuthError', code: 'invalid_input' }) instanceof cjs.VectorcacheAuthError,
+          nullish: null instanceof cjs.VectorcacheAuthError,
+        }));
+      });
+    `;
+    const out = execFileSync(process.execPath, ['-e', code], { cwd: PKG, encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({
+      twoCopies: true,
+      cjsInEsm: true,
+      esmInCjs: true,
+      code: 'invalid_input',
+      plainError: false,
+      lookalike: false,
+      nullish: false,
+    });
+  });
+
   it('the built output verifies a key end to end', () => {
     const code = `
       const c = require('@vectorcache/auth-core');
