@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { VectorcacheAuthError } from '../errors';
 import type {
   AuditEntry,
@@ -12,23 +11,21 @@ import type {
 } from '../types';
 import { exactRecord } from './key-export';
 import type { SqliteConnection, SqliteDriverName, SqliteRow } from './sqlite-driver';
-import { CHANGE_LOG_SQL, SqliteChangeFeed, type PendingChanges } from './sqlite-feed';
-import { openKeyDatabase } from './sqlite-open';
+import { SqliteDatabase } from './sqlite-connection';
+import { CHANGE_LOG_SQL } from './sqlite-feed';
 import { KEY_COLUMNS, patchAssignments, recordFromRow, recordValues } from './sqlite-rows';
 import {
   appendAuditEntry,
   applyUsage,
   claimFlush,
   listAuditEntries,
-  prune,
   readUsageRows,
   type Retention,
 } from './sqlite-usage';
-import { checkSqliteOptions, sqliteFailure, type SqliteKeyStoreOptions } from './sqlite-options';
+import { checkSqliteOptions, type SqliteKeyStoreOptions } from './sqlite-options';
 
 export type { SqliteKeyStoreOptions } from './sqlite-options';
 
-const PRUNE_EVERY_MS = 60_000;
 /** The SQL of every read on a request path, by what it is for (checked by a query-plan test). */
 export const REQUEST_PATH_SQL = {
   findByHash: `SELECT ${KEY_COLUMNS} FROM keys WHERE hash = ?`,
@@ -46,118 +43,31 @@ export const REQUEST_PATH_SQL = {
 export class SqliteKeyStore implements KeyStore {
   /** Absolute path of the database file. */
   readonly path: string;
-  private readonly options: SqliteKeyStoreOptions;
-  private readonly pollIntervalMs: number;
-  private readonly busyTimeoutMs: number;
   private readonly auditMax: number;
   private readonly retention: Retention;
   private readonly now: () => number;
-  private readonly feed: SqliteChangeFeed;
-  private connection: SqliteConnection | undefined;
-  private closed = false;
-  private lastPrune = -Infinity;
-  /** A read answered "empty" because the file did not exist yet: replay its whole change log. */
-  private servedAbsent = false;
+  private readonly db: SqliteDatabase;
 
   constructor(options: SqliteKeyStoreOptions) {
     const settings = checkSqliteOptions(options);
-    this.options = { ...options };
     this.path = settings.path;
-    this.pollIntervalMs = settings.pollIntervalMs;
-    this.busyTimeoutMs = settings.busyTimeoutMs;
     this.auditMax = settings.auditMax;
     this.retention = settings.retention;
     this.now = settings.now;
-    this.feed = new SqliteChangeFeed(this.pollIntervalMs, () =>
-      // Until some process creates the file, there is nothing to read and nothing to create.
-      this.connection || existsSync(this.path) ? this.database() : undefined,
-    );
+    this.db = new SqliteDatabase(settings, {
+      driver: options.driver,
+      legacyJsonFile: options.legacyJsonFile,
+    });
   }
 
   /** The SQLite binding in use, once the database is open. */
   get driver(): SqliteDriverName | undefined {
-    return this.connection?.driver;
-  }
-
-  /** The open connection; opens it (and migrates, and imports a legacy file) on first use. */
-  private database(): SqliteConnection {
-    if (this.closed) {
-      throw new VectorcacheAuthError('store_unavailable', `The key store ${this.path} is closed.`);
-    }
-    if (!this.connection) {
-      // A failure is thrown to the caller; the next call tries again (a fixed file works).
-      const db = openKeyDatabase({
-        path: this.path,
-        driver: this.options.driver,
-        busyTimeoutMs: this.busyTimeoutMs,
-        legacyJsonFile: this.options.legacyJsonFile,
-      });
-      // After answering "absent", the whole log is news: read it at the next poll.
-      this.feed.start(db, this.servedAbsent);
-      this.connection = db;
-    }
-    return this.connection;
-  }
-
-  /** Runs `work` on the open database, turning driver errors into store errors. */
-  private use<T>(work: (db: SqliteConnection) => T): Promise<T> {
-    try {
-      return Promise.resolve(work(this.database()));
-    } catch (err) {
-      return Promise.reject(sqliteFailure(err, this.path, this.busyTimeoutMs));
-    }
-  }
-
-  /**
-   * Runs a read; until the database file exists (and no legacy file waits to be imported), a read
-   * answers `absent` without creating it, as an empty store would.
-   */
-  private read<T>(absent: T, work: (db: SqliteConnection) => T): Promise<T> {
-    if (
-      !this.connection &&
-      !this.closed &&
-      !existsSync(this.path) &&
-      !(this.options.legacyJsonFile && existsSync(this.options.legacyJsonFile))
-    ) {
-      this.servedAbsent = true;
-      return Promise.resolve(absent);
-    }
-    return this.use(work);
-  }
-
-  /** One write transaction; the change-log rows it and other processes added are published after it commits. */
-  private transaction<T>(db: SqliteConnection, work: () => T): T {
-    db.exec('BEGIN IMMEDIATE');
-    let result: T;
-    let changes: PendingChanges;
-    try {
-      result = work();
-      const now = this.now();
-      if (now - this.lastPrune >= PRUNE_EVERY_MS) {
-        prune(db, now, this.retention);
-        this.lastPrune = now;
-      }
-      changes = this.feed.pending(db);
-      db.exec('COMMIT');
-    } catch (err) {
-      try {
-        db.exec('ROLLBACK');
-      } catch {
-        // SQLite already rolled back
-      }
-      throw err;
-    }
-    this.feed.publish(changes);
-    return result;
-  }
-
-  private logChange(db: SqliteConnection, id: string, hash: string): void {
-    this.feed.record(db, id, hash, this.now());
+    return this.db.driver;
   }
 
   /** The record whose hash is `hash`, or `null`; one indexed read. */
   findByHash(hash: string): Promise<StoredKeyRecord | null> {
-    return this.read(null, (db) => {
+    return this.db.read(null, (db) => {
       if (typeof hash !== 'string') return null;
       const row = db.prepare(REQUEST_PATH_SQL.findByHash).get(hash);
       return row ? recordFromRow(row) : null;
@@ -175,26 +85,24 @@ export class SqliteKeyStore implements KeyStore {
         new VectorcacheAuthError('invalid_input', 'insert needs a complete key record.'),
       );
     }
-    return this.use((db) =>
-      this.transaction(db, () => {
-        const placeholders = KEY_COLUMNS.split(',')
-          .map(() => '?')
-          .join(', ');
-        db.prepare(`INSERT INTO keys (${KEY_COLUMNS}) VALUES (${placeholders})`).run(
-          ...recordValues(exact),
-        );
-        this.logChange(db, exact.id, exact.hash);
-        if (replacing) {
-          const replaced = this.patchRow(db, replacing.id, replacing.patch);
-          if (!replaced) {
-            throw new VectorcacheAuthError(
-              'key_not_found',
-              `No key with id ${JSON.stringify(replacing.id)} to replace; nothing was written.`,
-            );
-          }
+    return this.db.write((db) => {
+      const placeholders = KEY_COLUMNS.split(',')
+        .map(() => '?')
+        .join(', ');
+      db.prepare(`INSERT INTO keys (${KEY_COLUMNS}) VALUES (${placeholders})`).run(
+        ...recordValues(exact),
+      );
+      this.db.logChange(db, exact.id, exact.hash);
+      if (replacing) {
+        const replaced = this.patchRow(db, replacing.id, replacing.patch);
+        if (!replaced) {
+          throw new VectorcacheAuthError(
+            'key_not_found',
+            `No key with id ${JSON.stringify(replacing.id)} to replace; nothing was written.`,
+          );
         }
-      }),
-    );
+      }
+    });
   }
 
   private patchRow(db: SqliteConnection, id: string, patch: KeyRecordPatch): SqliteRow | null {
@@ -206,13 +114,13 @@ export class SqliteKeyStore implements KeyStore {
       .prepare(`UPDATE keys SET ${sql} WHERE id = ? RETURNING ${KEY_COLUMNS}`)
       .get(...values, id);
     if (!row) return null;
-    this.logChange(db, id, String(row.hash));
+    this.db.logChange(db, id, String(row.hash));
     return row;
   }
 
   /** The record with this id, or `null`. */
   get(id: string): Promise<StoredKeyRecord | null> {
-    return this.read(null, (db) => {
+    return this.db.read(null, (db) => {
       const row = db.prepare(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = ?`).get(id);
       return row ? recordFromRow(row) : null;
     });
@@ -220,7 +128,7 @@ export class SqliteKeyStore implements KeyStore {
 
   /** Every record, or a project's, oldest first; a corrupt row is left out (`get` reports it). */
   list(filter: { projectId?: string } = {}): Promise<StoredKeyRecord[]> {
-    return this.read([] as StoredKeyRecord[], (db) => {
+    return this.db.read([] as StoredKeyRecord[], (db) => {
       const rows =
         filter?.projectId === undefined
           ? db.prepare(`SELECT ${KEY_COLUMNS} FROM keys ORDER BY created_at, id`).all()
@@ -243,30 +151,28 @@ export class SqliteKeyStore implements KeyStore {
 
   /** Applies `patch` in one transaction and publishes the change; `null` for an unknown id. */
   async update(id: string, patch: KeyRecordPatch): Promise<StoredKeyRecord | null> {
-    const row = await this.use((db) => this.transaction(db, () => this.patchRow(db, id, patch)));
+    const row = await this.db.write((db) => this.patchRow(db, id, patch));
     return row ? recordFromRow(row) : null;
   }
 
   /** Adds counts, last-used times and analytics buckets in one transaction, once per `flushId`. */
   async recordUsage(batch: UsageEntry[], flushId?: string): Promise<void> {
     if (!Array.isArray(batch) || batch.length === 0) return;
-    await this.use((db) =>
-      this.transaction(db, () => {
-        const now = this.now();
-        if (typeof flushId === 'string' && !claimFlush(db, flushId, now)) return;
-        applyUsage(db, batch, now, this.retention);
-      }),
-    );
+    await this.db.write((db) => {
+      const now = this.now();
+      if (typeof flushId === 'string' && !claimFlush(db, flushId, now)) return;
+      applyUsage(db, batch, now, this.retention);
+    });
   }
 
   /** Stored analytics rows of a project (or one key) over `[from, to)`, oldest first. */
   readUsage(query: UsageQuery): Promise<UsageRow[]> {
-    return this.read([] as UsageRow[], (db) => readUsageRows(db, query));
+    return this.db.read([] as UsageRow[], (db) => readUsageRows(db, query));
   }
 
   /** Appends a management action; the project keeps its newest `auditMax` entries. */
   appendAudit(entry: AuditEntry): Promise<void> {
-    return this.use((db) => this.transaction(db, () => appendAuditEntry(db, entry, this.auditMax)));
+    return this.db.write((db) => appendAuditEntry(db, entry, this.auditMax));
   }
 
   /** A project's audit entries, newest first. */
@@ -280,22 +186,18 @@ export class SqliteKeyStore implements KeyStore {
         ),
       );
     }
-    return this.read([] as AuditEntry[], (db) =>
+    return this.db.read([] as AuditEntry[], (db) =>
       listAuditEntries(db, filter.projectId, Math.min(limit, this.auditMax)),
     );
   }
 
   /** Subscribes to changes, this process's and other processes'; returns the unsubscribe function. */
   subscribe(listener: StoreChangeListener): () => void {
-    return this.feed.subscribe(listener);
+    return this.db.subscribe(listener);
   }
 
   /** Stops polling, drops the listeners and closes the database connection. */
   async close(): Promise<void> {
-    this.closed = true;
-    this.feed.close();
-    const db = this.connection;
-    this.connection = undefined;
-    db?.close();
+    this.db.close();
   }
 }

@@ -1,0 +1,118 @@
+import type { UsageEntry, UsageQuery, UsageRow } from './usage-types';
+
+/* Key records, the audit list, change notices and the `KeyStore` interface every store implements. */
+
+/** Derived state of a key record. */
+export type KeyStatus = 'active' | 'revoked' | 'expired';
+
+/**
+ * A key record as a store keeps it. The plaintext key is never part of it: only its hash.
+ * Dates are ISO-8601 strings.
+ */
+export interface StoredKeyRecord {
+  /** `key_` + 24 hex characters; not secret. */
+  id: string;
+  projectId: string;
+  name: string;
+  /** Display prefix, `vc_` + the first 4 hex characters of the key (7 characters). */
+  prefix: string;
+  /** Hex SHA-256 of the key, or hex HMAC-SHA256 with the server pepper. */
+  hash: string;
+  scopes: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  requestCount: number;
+  revokedAt: string | null;
+  expiresAt: string | null;
+  /** The id of the key this one replaced by rotation, if any. */
+  rotatedFrom?: string | null;
+  /** The id of the key that replaced this one by rotation, if any. */
+  rotatedTo?: string | null;
+}
+
+/** A key record as the key manager returns it: the stored fields plus the derived `status`. */
+export interface ApiKeyRecord extends StoredKeyRecord {
+  status: KeyStatus;
+}
+
+/** The fields of a record that may change after creation. */
+export type KeyRecordPatch = Partial<
+  Pick<StoredKeyRecord, 'name' | 'scopes' | 'revokedAt' | 'expiresAt' | 'rotatedTo'>
+>;
+
+/** A management action, as the audit list keeps it. Never carries a key or a hash. */
+export type AuditAction = 'key.created' | 'key.updated' | 'key.revoked' | 'key.rotated';
+
+/** One entry of a project's audit list. */
+export interface AuditEntry {
+  /** ISO-8601. */
+  at: string;
+  projectId: string;
+  action: AuditAction;
+  /** The key that acted (management API), or `null` (CLI, code). */
+  actor: { keyId: string; prefix: string } | null;
+  target: { keyId: string; prefix: string; name: string };
+}
+
+/**
+ * What a store's change feed tells its listeners.
+ * - `changed`: the record with this id and hash changed (revoked, expiry set or moved, created,
+ *   deleted); any cached copy must be dropped.
+ * - `feed_lost`: the feed may be missing messages from now on; cached records must not be trusted.
+ * - `feed_restored`: the feed is back; everything cached before must be cleared.
+ */
+export type StoreChange =
+  { type: 'changed'; id: string; hash: string } | { type: 'feed_lost' } | { type: 'feed_restored' };
+
+/** A listener registered with {@link KeyStore.subscribe}. */
+export type StoreChangeListener = (change: StoreChange) => void;
+
+/**
+ * Where key records live. `findByHash` is the only read on the verify path: one call per cache
+ * miss, returning the whole record (revocation and expiry included) or `null`.
+ */
+export interface KeyStore {
+  /** The record whose `hash` is `hash`, or `null`. */
+  findByHash(hash: string): Promise<StoredKeyRecord | null>;
+  /**
+   * Adds a new record; rejects when the id or the hash already exists. With `replacing` (a
+   * rotation), the patch of that other record is applied in the same atomic operation: either
+   * both writes happen or neither does.
+   */
+  insert(record: StoredKeyRecord, replacing?: { id: string; patch: KeyRecordPatch }): Promise<void>;
+  /** The record with this id, or `null`. */
+  get(id: string): Promise<StoredKeyRecord | null>;
+  /** Every record, or those of one project. */
+  list(filter?: { projectId?: string }): Promise<StoredKeyRecord[]>;
+  /** Applies `patch` and returns the updated record, or `null` when the id is unknown. */
+  update(id: string, patch: KeyRecordPatch): Promise<StoredKeyRecord | null>;
+  /**
+   * Adds the counts and keeps the latest `lastUsedAt`, for many keys in one call, and adds the
+   * entries' analytics `buckets`. With a `flushId`, the write is idempotent: a store that has
+   * already applied a batch with this id (a write that timed out but landed, then retried) applies
+   * it no second time. Built-in stores remember flush ids for at least ten minutes.
+   */
+  recordUsage(batch: UsageEntry[], flushId?: string): Promise<void>;
+  /**
+   * Optional (every built-in store has it): stored analytics rows of a project (or one key) over
+   * the query's range, at its granularity. Hourly rows are kept 35 days and daily rows 400 days
+   * by default.
+   */
+  readUsage?(query: UsageQuery): Promise<UsageRow[]>;
+  /**
+   * Optional (every built-in store has it): appends a management action to its project's audit
+   * list, which keeps the newest 10,000 entries per project.
+   */
+  appendAudit?(entry: AuditEntry): Promise<void>;
+  /** Optional (every built-in store has it): a project's audit entries, newest first. */
+  listAudit?(filter: { projectId: string; limit: number }): Promise<AuditEntry[]>;
+  /**
+   * Optional: counts a failed verification of `client` in a window shared by every instance and
+   * returns the count so far (the Redis store implements it).
+   */
+  countFailedAttempt?(client: string, windowMs: number): Promise<number>;
+  /** Optional change feed; returns a function that unsubscribes. */
+  subscribe?(listener: StoreChangeListener): () => void;
+  /** Releases connections, watchers and timers. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,138 @@
+import { existsSync } from 'node:fs';
+import { VectorcacheAuthError } from '../errors';
+import type { StoreChangeListener } from '../types';
+import type { SqliteConnection, SqliteDriverName } from './sqlite-driver';
+import { SqliteChangeFeed, type PendingChanges } from './sqlite-feed';
+import { openKeyDatabase } from './sqlite-open';
+import { sqliteFailure, type SqliteKeyStoreOptions, type SqliteSettings } from './sqlite-options';
+import { prune } from './sqlite-usage';
+
+const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * The SQLite store's connection and transaction layer: opens the database on first use (and
+ * migrates, and imports a legacy file), answers reads "empty" until the file exists, runs each
+ * write as one `BEGIN IMMEDIATE` transaction that prunes old analytics and publishes the change-log
+ * rows it (and other processes) added once it commits, and turns driver errors into store errors.
+ */
+export class SqliteDatabase {
+  private readonly feed: SqliteChangeFeed;
+  private connection: SqliteConnection | undefined;
+  private closed = false;
+  private lastPrune = -Infinity;
+  /** A read answered "empty" because the file did not exist yet: replay its whole change log. */
+  private servedAbsent = false;
+
+  constructor(
+    private readonly settings: SqliteSettings,
+    private readonly options: Pick<SqliteKeyStoreOptions, 'driver' | 'legacyJsonFile'>,
+  ) {
+    this.feed = new SqliteChangeFeed(settings.pollIntervalMs, () =>
+      // Until some process creates the file, there is nothing to read and nothing to create.
+      this.connection || existsSync(settings.path) ? this.database() : undefined,
+    );
+  }
+
+  /** The SQLite binding in use, once the database is open. */
+  get driver(): SqliteDriverName | undefined {
+    return this.connection?.driver;
+  }
+
+  /** The open connection; opens it (and migrates, and imports a legacy file) on first use. */
+  private database(): SqliteConnection {
+    const { path, busyTimeoutMs } = this.settings;
+    if (this.closed) {
+      throw new VectorcacheAuthError('store_unavailable', `The key store ${path} is closed.`);
+    }
+    if (!this.connection) {
+      // A failure is thrown to the caller; the next call tries again (a fixed file works).
+      const db = openKeyDatabase({
+        path,
+        driver: this.options.driver,
+        busyTimeoutMs,
+        legacyJsonFile: this.options.legacyJsonFile,
+      });
+      // After answering "absent", the whole log is news: read it at the next poll.
+      this.feed.start(db, this.servedAbsent);
+      this.connection = db;
+    }
+    return this.connection;
+  }
+
+  /** Runs `work` on the open database, turning driver errors into store errors. */
+  use<T>(work: (db: SqliteConnection) => T): Promise<T> {
+    try {
+      return Promise.resolve(work(this.database()));
+    } catch (err) {
+      return Promise.reject(sqliteFailure(err, this.settings.path, this.settings.busyTimeoutMs));
+    }
+  }
+
+  /**
+   * Runs a read; until the database file exists (and no legacy file waits to be imported), a read
+   * answers `absent` without creating it, as an empty store would.
+   */
+  read<T>(absent: T, work: (db: SqliteConnection) => T): Promise<T> {
+    const legacy = this.options.legacyJsonFile;
+    if (
+      !this.connection &&
+      !this.closed &&
+      !existsSync(this.settings.path) &&
+      !(legacy && existsSync(legacy))
+    ) {
+      this.servedAbsent = true;
+      return Promise.resolve(absent);
+    }
+    return this.use(work);
+  }
+
+  /** One write transaction on the open database (see {@link transaction}). */
+  write<T>(work: (db: SqliteConnection) => T): Promise<T> {
+    return this.use((db) => this.transaction(db, () => work(db)));
+  }
+
+  /** One write transaction; the change-log rows it and other processes added are published after it commits. */
+  private transaction<T>(db: SqliteConnection, work: () => T): T {
+    db.exec('BEGIN IMMEDIATE');
+    let result: T;
+    let changes: PendingChanges;
+    try {
+      result = work();
+      const now = this.settings.now();
+      if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+        prune(db, now, this.settings.retention);
+        this.lastPrune = now;
+      }
+      changes = this.feed.pending(db);
+      db.exec('COMMIT');
+    } catch (err) {
+      try {
+        db.exec('ROLLBACK');
+      } catch {
+        // SQLite already rolled back
+      }
+      throw err;
+    }
+    this.feed.publish(changes);
+    return result;
+  }
+
+  /** Logs a change of the key `id` (inside a write), for this process's and others' listeners. */
+  logChange(db: SqliteConnection, id: string, hash: string): void {
+    this.feed.record(db, id, hash, this.settings.now());
+  }
+
+  /** Subscribes to changes, this process's and other processes'; returns the unsubscribe function. */
+  subscribe(listener: StoreChangeListener): () => void {
+    return this.feed.subscribe(listener);
+  }
+
+  /** Stops polling, drops the listeners and closes the connection; later calls fail. */
+  close(): void {
+    this.closed = true;
+    this.feed.close();
+    const db = this.connection;
+    this.connection = undefined;
+    db?.close();
+  }
+}
