@@ -46,7 +46,7 @@ describe('checkAuthOptions', () => {
       scopes: ['cache:read', 'cache:read', 'analytics:read'],
       scopeMode: 'any' as const,
       trustProxy: ['loopback'],
-      attemptLimit: { maxFailures: 5 },
+      attemptLimit: { max: 5 },
     };
     const checked = checkAuthOptions<Req>(options);
     expect(checked.o).not.toBe(options);
@@ -95,7 +95,7 @@ describe('checkAuthOptions', () => {
   it('a shared verifier refuses the options that configure a verifier', () => {
     const verifier = createVerifier({ store: new MemoryKeyStore(), usage: { enabled: false } });
     const jwt = { key: 'x'.repeat(32), algorithms: ['HS256' as const] };
-    for (const extra of [{ jwt }, { attemptLimit: { maxFailures: 3 } }]) {
+    for (const extra of [{ jwt }, { attemptLimit: { max: 3 } }]) {
       expect(refusal(() => checkAuthOptions({ verifier, ...extra })).message).toMatch(
         /configure the verifier: pass them to createVerifier/,
       );

@@ -101,17 +101,17 @@ export function apiKeyParts(settings: PartsSettings): ApiKeyParts {
   const usage = settings.usage
     ? new UsageAggregator(store, 10_000, 0, (s, batch, flushId) => s.recordUsage(batch, flushId))
     : undefined;
-  const keyStates = new KeyStates({
+  const keyStates: KeyStates = new KeyStates({
     max: settings.cacheMax ?? 100,
     ttl,
     staleMs,
     now,
     // The cache is built below; the key states ask it only once verifying.
-    feedUp: () => cache.feedUp,
+    feedUp: (): boolean => cache.feedUp,
     fetch: (id) => fetchRecord('get', id),
     counter: (record: StoredKeyRecord) => usage?.counter(record.id, record.projectId),
   });
-  const cache = new ApiKeyCache({
+  const cache: ApiKeyCache = new ApiKeyCache({
     pepper,
     now,
     ttl,
