@@ -2,7 +2,7 @@ import { hashApiKey } from '../src/key-format';
 import { createKeyManager } from '../src/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import { manualClock } from './fixtures';
-import { CountingStore, apiKeyParts, bearer, outcome } from './verifier-parts';
+import { CountingStore, apiKeyParts, bearer, outcome, usageRowsNear } from './verifier-parts';
 
 // The API-key cache on its own (with the API-key path that fills it): bounded LRUs of verified,
 // refused and unknown keys, coalesced store reads, and the change feed's eviction.
@@ -281,12 +281,7 @@ describe('ApiKeyCache.countRateLimited', () => {
     cache.countRateLimited('Basic abc');
     cache.countRateLimited(undefined);
     await parts.usage!.flush();
-    const rows = await memory.readUsage({
-      projectId: 'p',
-      from: new Date(clock.now() - 3_600_000).toISOString(),
-      to: new Date(clock.now() + 3_600_000).toISOString(),
-      granularity: 'hour',
-    });
+    const rows = await usageRowsNear(memory, clock.now());
     const count = (keyId: string, what: string): number =>
       rows.filter((r) => r.keyId === keyId && r.outcome === what).reduce((n, r) => n + r.count, 0);
     expect(count(record.id, 'rate_limited')).toBe(2);

@@ -4,7 +4,14 @@ import { createKeyManager } from '../src/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { StoredKeyRecord } from '../src/types';
 import { manualClock } from './fixtures';
-import { CountingStore, apiKeyParts, bearer, isPending, outcome } from './verifier-parts';
+import {
+  CountingStore,
+  apiKeyParts,
+  bearer,
+  isPending,
+  outcome,
+  usageRowsNear,
+} from './verifier-parts';
 
 // The API-key path on its own: `decideNow` settles from the header and the caches, or says what
 // to wait for; `verifyFromStore` reads the store once and settles.
@@ -277,12 +284,7 @@ describe('usage', () => {
     await parts.verify(bearer(key), { projectId: 'q' });
     await parts.verify(bearer(key), { scopes: ['cache:write'] });
     await parts.usage!.flush();
-    const rows = await memory.readUsage({
-      projectId: 'p',
-      from: new Date(clock.now() - 3_600_000).toISOString(),
-      to: new Date(clock.now() + 3_600_000).toISOString(),
-      granularity: 'hour',
-    });
+    const rows = await usageRowsNear(memory, clock.now());
     const byOutcome = Object.fromEntries(rows.map((r) => [r.outcome, r.count]));
     expect(byOutcome).toEqual({ valid: 2, wrong_project: 1, insufficient_scope: 1 });
     const stored = await memory.get(record.id);

@@ -2,22 +2,18 @@ import { checkAuthOptions, checkGuardOptions } from '../src/auth-options';
 import { VectorcacheAuthError } from '../src/errors';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import { createVerifier } from '../src/verifier';
+import { thrownBy } from './fixtures';
 
 // The adapters' option checks on their own: every bad option is refused at startup with an
 // `invalid_option` error saying how to fix it; good options come back checked and normalised.
 
 type Req = { url: string };
 
-/** The `invalid_option` error `work` throws (fails the test when it throws nothing or another). */
+/** The `invalid_option` error `work` throws. */
 function refusal(work: () => unknown): VectorcacheAuthError {
-  try {
-    work();
-  } catch (err) {
-    expect(err).toBeInstanceOf(VectorcacheAuthError);
-    expect((err as VectorcacheAuthError).code).toBe('invalid_option');
-    return err as VectorcacheAuthError;
-  }
-  throw new Error('expected an invalid_option error');
+  const error = thrownBy(work);
+  expect(error.code).toBe('invalid_option');
+  return error;
 }
 
 describe('checkAuthOptions', () => {

@@ -1,3 +1,4 @@
+import { VectorcacheAuthError } from '../src/errors';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { KeyStore, StoredKeyRecord } from '../src/types';
 
@@ -52,4 +53,15 @@ export function storeWithoutFeed(inner = new MemoryKeyStore()): KeyStore {
     recordUsage: (b) => inner.recordUsage(b),
     close: () => inner.close(),
   };
+}
+
+/** The `VectorcacheAuthError` that `work` throws; fails the test when it throws nothing or another. */
+export function thrownBy(work: () => unknown): VectorcacheAuthError {
+  try {
+    work();
+  } catch (err) {
+    if (err instanceof VectorcacheAuthError) return err;
+    throw err;
+  }
+  throw new Error('expected a VectorcacheAuthError, nothing was thrown');
 }

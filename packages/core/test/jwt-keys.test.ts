@@ -1,21 +1,17 @@
 import { generateKeyPairSync, KeyObject } from 'node:crypto';
-import { VectorcacheAuthError } from '../src/errors';
 import { checkAlgorithms, secretFrom, verificationKey } from '../src/jwt-keys';
+import { thrownBy } from './fixtures';
 
 // JWT key handling on its own: the accepted algorithms, the secret's length, and the key jose
 // verifies with, refusing every combination that invites algorithm confusion.
 
 const SECRET = 'k'.repeat(32);
 
+/** The message of the `invalid_option` error `work` throws. */
 function refused(work: () => unknown): string {
-  try {
-    work();
-  } catch (err) {
-    expect(err).toBeInstanceOf(VectorcacheAuthError);
-    expect((err as VectorcacheAuthError).code).toBe('invalid_option');
-    return (err as Error).message;
-  }
-  throw new Error('expected an invalid_option error');
+  const error = thrownBy(work);
+  expect(error.code).toBe('invalid_option');
+  return error.message;
 }
 
 describe('checkAlgorithms', () => {

@@ -10,7 +10,7 @@ import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { AuthEvent, VerifyResult } from '../src/types';
 import { UsageAggregator } from '../src/usage';
 import { manualClock } from './fixtures';
-import { CountingStore } from './verifier-parts';
+import { CountingStore, usageRowsNear } from './verifier-parts';
 
 // The JWT path on its own: the token's signature and claims, then the state of the key it was
 // issued for (revoked, expired, its scopes now), counted in that key's usage.
@@ -66,12 +66,7 @@ async function setup(options: { staleMs?: number } = {}) {
   };
   const usageOf = async (): Promise<Record<string, number>> => {
     await usage.flush();
-    const rows = await memory.readUsage({
-      projectId: 'p',
-      from: new Date(clock.now() - 7_200_000).toISOString(),
-      to: new Date(clock.now() + 7_200_000).toISOString(),
-      granularity: 'hour',
-    });
+    const rows = await usageRowsNear(memory, clock.now());
     const counts: Record<string, number> = {};
     for (const row of rows) counts[row.outcome] = (counts[row.outcome] ?? 0) + row.count;
     return counts;

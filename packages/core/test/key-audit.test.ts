@@ -2,7 +2,7 @@ import { createAuditWriter } from '../src/key-audit';
 import { createKeyManager } from '../src/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { KeyStore, StoredKeyRecord } from '../src/types';
-import { manualClock } from './fixtures';
+import { manualClock, storeWithoutFeed } from './fixtures';
 
 // The key manager's audit writes on their own: one entry per action, never a key or a hash; a
 // failed write does not fail the action and goes to onAuditError.
@@ -57,15 +57,7 @@ describe('createAuditWriter', () => {
   it('a store without an audit list: nothing to do, no error', async () => {
     const { store, record } = await setup();
     // The required methods only: no appendAudit, no listAudit.
-    const bare: KeyStore = {
-      findByHash: (h) => store.findByHash(h),
-      insert: (r) => store.insert(r),
-      get: (id) => store.get(id),
-      list: (f) => store.list(f),
-      update: (id, p) => store.update(id, p),
-      recordUsage: (b) => store.recordUsage(b),
-      close: () => store.close(),
-    };
+    const bare = storeWithoutFeed(store);
     const errors: unknown[] = [];
     await expect(
       createAuditWriter(bare, Date.now, (e) => errors.push(e))('key.created', record, null),

@@ -1,4 +1,3 @@
-import { VectorcacheAuthError } from '../src/errors';
 import {
   MAX_NAME_LENGTH,
   actorOf,
@@ -9,21 +8,14 @@ import {
   validateKeyName,
 } from '../src/key-input';
 import { MemoryKeyStore } from '../src/stores/memory-store';
+import { thrownBy } from './fixtures';
 
 // The key manager's input checks on their own: names, required text, ids as messages quote
 // them, and a key pasted where it does not belong, which is never echoed.
 
 const KEY = 'vc_0123456789abcdef0123456789abcdef';
 
-function errorOf(work: () => unknown): VectorcacheAuthError {
-  try {
-    work();
-  } catch (err) {
-    expect(err).toBeInstanceOf(VectorcacheAuthError);
-    return err as VectorcacheAuthError;
-  }
-  throw new Error('expected a VectorcacheAuthError');
-}
+const errorOf = thrownBy;
 
 describe('refuseKeyShaped', () => {
   it('lets anything that is not key-shaped through', () => {

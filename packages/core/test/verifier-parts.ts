@@ -4,7 +4,7 @@ import type { Pending } from '../src/cache-entries';
 import { createDecisions } from '../src/decisions';
 import { KeyStates } from '../src/key-states';
 import { createRecordReader } from '../src/record-reader';
-import type { AuthEvent, KeyStore, StoredKeyRecord, VerifyResult } from '../src/types';
+import type { AuthEvent, KeyStore, StoredKeyRecord, UsageRow, VerifyResult } from '../src/types';
 import { UsageAggregator } from '../src/usage';
 
 /** Counts the reads a part makes of a real store (`findByHash` and `get`). */
@@ -161,3 +161,13 @@ export const outcome = (result: VerifyResult): string => (result.ok ? 'ok' : res
 
 /** `Bearer <key>`. */
 export const bearer = (key: string): string => `Bearer ${key}`;
+
+/** The hourly analytics rows of project `p` within two hours of `at`. */
+export function usageRowsNear(store: KeyStore, at: number): Promise<UsageRow[]> {
+  return store.readUsage!({
+    projectId: 'p',
+    from: new Date(at - 7_200_000).toISOString(),
+    to: new Date(at + 7_200_000).toISOString(),
+    granularity: 'hour',
+  });
+}
