@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKeyManager, SqliteKeyStore, type KeyManager } from '@vectorcache/auth-core';
 import request from 'supertest';
+import type { AdapterApp } from '../../test-utils/adapter-apps';
 
-/** An example app started for one test: what supertest talks to, and how to stop it. */
-export interface RunningExample {
-  target: Parameters<typeof request>[0];
-  close(): Promise<void>;
-}
+/**
+ * An example app started for one test, as the shared app builder serves it
+ * (`served(server, close)` of `test-utils/adapter-apps.ts`): its URL, and how to stop it.
+ */
+export type RunningExample = Pick<AdapterApp, 'url' | 'close'>;
 
 /**
  * The tests every example passes: the same API (`/health`, `/v1/cache/query`,
@@ -48,13 +49,13 @@ export function exampleSuite(name: string, start: () => Promise<RunningExample>)
   });
 
   it('serves /health without a key', async () => {
-    const res = await request(running.target).get('/health');
+    const res = await request(running.url).get('/health');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok' });
   });
 
   it('refuses the API without a key, before reading the body', async () => {
-    const res = await request(running.target)
+    const res = await request(running.url)
       .post('/v1/cache/query')
       .set('Content-Type', 'application/json')
       .send('{"broken');
@@ -64,14 +65,14 @@ export function exampleSuite(name: string, start: () => Promise<RunningExample>)
   });
 
   it('lets a cache:read key query but not write', async () => {
-    const query = await request(running.target)
+    const query = await request(running.url)
       .post('/v1/cache/query')
       .set('Authorization', `Bearer ${reader}`)
       .send({ prompt: 'hello' });
     expect(query.status).toBe(200);
     expect(query.body).toEqual({ hit: false });
 
-    const write = await request(running.target)
+    const write = await request(running.url)
       .post('/v1/cache/write')
       .set('Authorization', `Bearer ${reader}`)
       .send({ prompt: 'hello', response: 'world' });
@@ -83,20 +84,20 @@ export function exampleSuite(name: string, start: () => Promise<RunningExample>)
   });
 
   it('writes with a default-scoped key and reads back within the same project only', async () => {
-    const write = await request(running.target)
+    const write = await request(running.url)
       .post('/v1/cache/write')
       .set('Authorization', `Bearer ${writer}`)
       .send({ prompt: 'hello', response: 'world' });
     expect(write.status).toBe(201);
     expect(write.body).toEqual({ stored: true, projectId: 'acme', by: writer.slice(0, 7) });
 
-    const hit = await request(running.target)
+    const hit = await request(running.url)
       .post('/v1/cache/query')
       .set('Authorization', `Bearer ${reader}`)
       .send({ prompt: 'hello' });
     expect(hit.body).toEqual({ hit: true, response: 'world' });
 
-    const elsewhere = await request(running.target)
+    const elsewhere = await request(running.url)
       .post('/v1/cache/query')
       .set('Authorization', `Bearer ${otherProject}`)
       .send({ prompt: 'hello' });
@@ -105,7 +106,7 @@ export function exampleSuite(name: string, start: () => Promise<RunningExample>)
   });
 
   it('answers 400 to a bad body from an authenticated caller', async () => {
-    const res = await request(running.target)
+    const res = await request(running.url)
       .post('/v1/cache/query')
       .set('Authorization', `Bearer ${reader}`)
       .send({ prompt: 42 });
@@ -115,7 +116,7 @@ export function exampleSuite(name: string, start: () => Promise<RunningExample>)
 
   it('answers a JSON 400 to a body that is not JSON, never an HTML page or a stack trace', async () => {
     for (const path of ['/v1/cache/query', '/v1/cache/write']) {
-      const res = await request(running.target)
+      const res = await request(running.url)
         .post(path)
         .set('Authorization', `Bearer ${writer}`)
         .set('Content-Type', 'application/json')
@@ -132,14 +133,14 @@ export function exampleSuite(name: string, start: () => Promise<RunningExample>)
       ['post', '/v1/cache/nope'],
       ['get', '/v1/cache/query/extra'],
     ] as const) {
-      const agent = request(running.target);
+      const agent = request(running.url);
       const res = await agent[method](path).set('Authorization', `Bearer ${reader}`);
       expect(res.status).toBe(404);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expect(res.text).toBe('{"detail":"Not found"}');
     }
     // Without a key the middleware answers first: an unknown route tells a stranger nothing.
-    const stranger = await request(running.target).get('/nope');
+    const stranger = await request(running.url).get('/nope');
     expect(stranger.status).toBe(401);
     expect(stranger.text).toBe('{"detail":"Invalid or missing API key"}');
   });
@@ -147,7 +148,7 @@ export function exampleSuite(name: string, start: () => Promise<RunningExample>)
   it('stops accepting a key once it is revoked in the key database', async () => {
     const { key, record } = await keys.create({ projectId: 'acme', name: 'temp' });
     const ask = () =>
-      request(running.target)
+      request(running.url)
         .post('/v1/cache/query')
         .set('Authorization', `Bearer ${key}`)
         .send({ prompt: 'x' });
@@ -167,14 +168,14 @@ export function exampleSuite(name: string, start: () => Promise<RunningExample>)
     const manager = (
       await keys.create({ projectId: 'acme', name: 'manager', scopes: ['keys:manage', 'cache:*'] })
     ).key;
-    const refused = await request(running.target)
+    const refused = await request(running.url)
       .get('/admin/v1/keys')
       .set('Authorization', `Bearer ${writer}`);
     expect(refused.status).toBe(403);
     expect(refused.text).toBe('{"detail":"API key does not have the required scope: keys:manage"}');
     expect(refused.headers['cache-control']).toBe('no-store');
 
-    const created = await request(running.target)
+    const created = await request(running.url)
       .post('/admin/v1/keys')
       .set('Authorization', `Bearer ${manager}`)
       .send({ name: 'from the API', scopes: ['cache:read'] });
@@ -182,19 +183,19 @@ export function exampleSuite(name: string, start: () => Promise<RunningExample>)
     const fresh = created.body as { key: string; record: { id: string; hash?: string } };
     expect(fresh.record.hash).toBeUndefined();
     const query = () =>
-      request(running.target)
+      request(running.url)
         .post('/v1/cache/query')
         .set('Authorization', `Bearer ${fresh.key}`)
         .send({ prompt: 'x' });
     expect((await query()).status).toBe(200);
 
-    const listed = await request(running.target)
+    const listed = await request(running.url)
       .get('/admin/v1/keys')
       .set('Authorization', `Bearer ${manager}`);
     expect(
       (listed.body as { keys: Array<{ projectId: string }> }).keys.map((k) => k.projectId),
     ).toEqual(['acme', 'acme', 'acme', 'acme']);
-    const revoked = await request(running.target)
+    const revoked = await request(running.url)
       .post(`/admin/v1/keys/${fresh.record.id}/revoke`)
       .set('Authorization', `Bearer ${manager}`);
     expect(revoked.body).toMatchObject({ status: 'revoked' });

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   createKeyManager,
   generateApiKey,
@@ -12,19 +10,16 @@ import {
   type KeyStore,
 } from '@vectorcache/auth-core';
 import type { FailureOverride } from '@vectorcache/auth-core/adapter';
-import * as expressAuth from '@vectorcache/auth-express';
-import * as fastifyAuth from '@vectorcache/auth-fastify';
-import * as honoAuth from '@vectorcache/auth-hono';
-import * as koaAuth from '@vectorcache/auth-koa';
-import { createAdaptorServer } from '@hono/node-server';
-import Router from '@koa/router';
-import express, { type ErrorRequestHandler } from 'express';
-import Fastify from 'fastify';
-import { Hono } from 'hono';
-import Koa from 'koa';
+import {
+  ADAPTERS as DRIVERS,
+  type AdapterDriver,
+  type AdapterName,
+  type TestRoute,
+} from '../../test-utils/adapter-apps';
 
-export type AdapterName = 'express' | 'koa' | 'fastify' | 'hono';
-export const ADAPTERS: readonly AdapterName[] = ['express', 'koa', 'fastify', 'hono'];
+export type { AdapterName };
+/** Every adapter of `test-utils/adapter-apps.ts`, by name. */
+export const ADAPTERS: readonly AdapterName[] = DRIVERS.map((driver) => driver.name);
 
 /** The project every route of the fixture apps requires. */
 export const PROJECT = 'proj_conformance';
@@ -123,148 +118,29 @@ function authOptions(store: KeyStore, start: StartOptions) {
 
 const OK = { ok: true };
 
-function listening(server: Server): Promise<number> {
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-}
+/** The fixture app's routes: one open to any key of the project, three behind scopes. */
+const ROUTES: readonly TestRoute[] = [
+  { path: '/', answer: () => OK },
+  { path: '/read', scopes: ['cache:read'], answer: () => OK },
+  { path: '/write', scopes: ['cache:write'], answer: () => OK },
+  { path: '/admin', scopes: ['cache:write', 'keys:manage'], answer: () => OK },
+];
 
-function closing(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
+async function start(
+  driver: AdapterDriver & { readonly name: AdapterName },
+  store: KeyStore,
+  options: StartOptions,
+): Promise<Target> {
+  const app = await driver.serve({ auth: authOptions(store, options), routes: ROUTES });
+  return { adapter: driver.name, port: app.port, errors: app.errors, close: () => app.close() };
 }
-
-async function startExpress(store: KeyStore, start: StartOptions): Promise<Target> {
-  const errors: unknown[] = [];
-  const auth = expressAuth.vectorcacheAuth(authOptions(store, start));
-  const app = express();
-  app.use(auth);
-  app.get('/', (_req, res) => {
-    res.json(OK);
-  });
-  app.get('/read', expressAuth.requireScopes('cache:read'), (_req, res) => {
-    res.json(OK);
-  });
-  app.get('/write', expressAuth.requireScopes('cache:write'), (_req, res) => {
-    res.json(OK);
-  });
-  app.get('/admin', expressAuth.requireScopes('cache:write', 'keys:manage'), (_req, res) => {
-    res.json(OK);
-  });
-  const recordErrors: ErrorRequestHandler = (err, _req, res, _next) => {
-    errors.push(err);
-    res.status(500).end();
-  };
-  app.use(recordErrors);
-  const server = createServer(app);
-  const port = await listening(server);
-  return {
-    adapter: 'express',
-    port,
-    errors,
-    close: async () => {
-      await closing(server);
-      await auth.close();
-    },
-  };
-}
-
-async function startKoa(store: KeyStore, start: StartOptions): Promise<Target> {
-  const errors: unknown[] = [];
-  const auth = koaAuth.vectorcacheAuth(authOptions(store, start));
-  const app = new Koa();
-  app.on('error', (err) => errors.push(err));
-  const router = new Router();
-  router.get('/', (ctx) => {
-    ctx.body = OK;
-  });
-  router.get('/read', koaAuth.requireScopes('cache:read'), (ctx) => {
-    ctx.body = OK;
-  });
-  router.get('/write', koaAuth.requireScopes('cache:write'), (ctx) => {
-    ctx.body = OK;
-  });
-  router.get('/admin', koaAuth.requireScopes('cache:write', 'keys:manage'), (ctx) => {
-    ctx.body = OK;
-  });
-  app.use(auth);
-  app.use(router.routes());
-  const server = createServer(app.callback());
-  const port = await listening(server);
-  return {
-    adapter: 'koa',
-    port,
-    errors,
-    close: async () => {
-      await closing(server);
-      await auth.close();
-    },
-  };
-}
-
-async function startFastify(store: KeyStore, start: StartOptions): Promise<Target> {
-  const errors: unknown[] = [];
-  const app = Fastify();
-  app.setErrorHandler((err, _request, reply) => {
-    errors.push(err);
-    void reply.code(500).send();
-  });
-  await app.register(fastifyAuth.vectorcacheAuth, authOptions(store, start));
-  app.get('/', async () => OK);
-  app.get('/read', { preHandler: fastifyAuth.requireScopes('cache:read') }, async () => OK);
-  app.get('/write', { preHandler: fastifyAuth.requireScopes('cache:write') }, async () => OK);
-  app.get(
-    '/admin',
-    { preHandler: fastifyAuth.requireScopes('cache:write', 'keys:manage') },
-    async () => OK,
-  );
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    adapter: 'fastify',
-    port: (app.server.address() as AddressInfo).port,
-    errors,
-    close: () => app.close(),
-  };
-}
-
-async function startHono(store: KeyStore, start: StartOptions): Promise<Target> {
-  const errors: unknown[] = [];
-  const auth = honoAuth.vectorcacheAuth(authOptions(store, start));
-  const app = new Hono();
-  app.onError((err, c) => {
-    errors.push(err);
-    return c.body(null, 500);
-  });
-  app.use(auth);
-  app.get('/', (c) => c.json(OK));
-  app.get('/read', honoAuth.requireScopes('cache:read'), (c) => c.json(OK));
-  app.get('/write', honoAuth.requireScopes('cache:write'), (c) => c.json(OK));
-  app.get('/admin', honoAuth.requireScopes('cache:write', 'keys:manage'), (c) => c.json(OK));
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  const port = await listening(server);
-  return {
-    adapter: 'hono',
-    port,
-    errors,
-    close: async () => {
-      await closing(server);
-      await auth.close();
-    },
-  };
-}
-
-const STARTERS: Record<AdapterName, (store: KeyStore, start: StartOptions) => Promise<Target>> = {
-  express: startExpress,
-  koa: startKoa,
-  fastify: startFastify,
-  hono: startHono,
-};
 
 /** Starts the same fixture app on every adapter, all reading `store`. */
 export async function startAll(
   store: KeyStore,
-  start: StartOptions = {},
+  options: StartOptions = {},
 ): Promise<Record<AdapterName, Target>> {
-  const targets = await Promise.all(ADAPTERS.map((adapter) => STARTERS[adapter](store, start)));
+  const targets = await Promise.all(DRIVERS.map((driver) => start(driver, store, options)));
   return Object.fromEntries(targets.map((t) => [t.adapter, t])) as Record<AdapterName, Target>;
 }
 

@@ -1,7 +1,9 @@
+import { createServer } from 'node:http';
+import { served } from '../../../test-utils/adapter-apps';
 import { exampleSuite } from '../../shared/example-suite';
 import { createApp } from '../src/app';
 
 exampleSuite('express', async () => {
   const example = createApp();
-  return { target: example.app, close: () => example.close() };
+  return served(createServer(example.app), () => example.close());
 });

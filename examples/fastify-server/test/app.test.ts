@@ -1,8 +1,9 @@
+import { served } from '../../../test-utils/adapter-apps';
 import { exampleSuite } from '../../shared/example-suite';
 import { createApp } from '../src/app';
 
 exampleSuite('fastify', async () => {
   const app = await createApp();
   await app.ready();
-  return { target: app.server, close: () => app.close() };
+  return served(app.server, () => app.close());
 });

@@ -1,14 +1,9 @@
+import { createServer } from 'node:http';
+import { served } from '../../../test-utils/adapter-apps';
 import { exampleSuite } from '../../shared/example-suite';
 import { createApp } from '../src/app';
 
 exampleSuite('koa', async () => {
   const example = createApp();
-  const server = example.app.listen(0, '127.0.0.1');
-  return {
-    target: server,
-    close: async () => {
-      await new Promise((resolve) => server.close(resolve));
-      await example.close();
-    },
-  };
+  return served(createServer(example.app.callback()), () => example.close());
 });

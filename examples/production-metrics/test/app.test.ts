@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
 import { createKeyManager, MemoryKeyStore } from '@vectorcache/auth-core';
 import request from 'supertest';
+import { served } from '../../../test-utils/adapter-apps';
 import { exampleSuite } from '../../shared/example-suite';
 import { createMetricsExample, type MetricsExample } from '../src/app';
 import { createObservability } from '../src/observability';
@@ -7,7 +9,7 @@ import { createObservability } from '../src/observability';
 // The wiring changes nothing the API answers: the shared suite, on the same database as the others.
 exampleSuite('production-metrics', async () => {
   const example = createMetricsExample(createObservability({ write: () => undefined }));
-  return { target: example.app, close: () => example.close() };
+  return served(createServer(example.app), () => example.close());
 });
 
 describe('metrics and logs after known traffic', () => {
