@@ -10,6 +10,7 @@ export const shared = {
   },
   moduleNameMapper: {
     '^@vectorcache/auth-core/adapter$': '<rootDir>/packages/core/src/adapter.ts',
+    '^@vectorcache/auth-admin/adapter$': '<rootDir>/packages/admin/src/adapter.ts',
     '^@vectorcache/auth-(core|express|koa|fastify|hono|redis|cli|admin)$':
       '<rootDir>/packages/$1/src/index.ts',
   },

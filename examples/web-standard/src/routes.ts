@@ -1,6 +1,7 @@
 import { createVerifierFromEnv, type Verifier } from '@vectorcache/auth-core';
 import { authenticateRequest, projectIdFromEnv } from '@vectorcache/auth-core/adapter';
-import { createAdminHandler, underPrefix, webAdminRequest } from '@vectorcache/auth-admin';
+import { createAdminHandler } from '@vectorcache/auth-admin';
+import { underPrefix, webAdminRequest } from '@vectorcache/auth-admin/adapter';
 import { toWebResponse } from '@vectorcache/auth-core/adapter';
 import { INVALID_JSON, NOT_FOUND, readJson } from '../../shared/answers';
 import { createPromptCache, textField } from '../../shared/prompt-cache';

@@ -4,7 +4,8 @@ import {
   MemoryKeyStore,
   type KeyStore,
 } from '@vectorcache/auth-core';
-import { createAdminHandler, openApiDocument, readLimited } from '../src/index';
+import { createAdminHandler, openApiDocument } from '../src/index';
+import { readLimited } from '../src/node';
 import { PassThrough } from 'node:stream';
 
 const SECRET = 'redis://admin:hunter2@10.0.0.7';

@@ -1,11 +1,5 @@
-import {
-  createAdminHandler,
-  failedBody,
-  nodeAdminRequest,
-  streamBody,
-  type AdminBody,
-  type AdminOptions,
-} from '@vectorcache/auth-admin';
+import { createAdminHandler, type AdminBody, type AdminOptions } from '@vectorcache/auth-admin';
+import { failedBody, nodeAdminRequest, streamBody } from '@vectorcache/auth-admin/adapter';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import { writeAnswer } from './middleware';
 import type { VectorcacheAdminMiddleware } from './types';

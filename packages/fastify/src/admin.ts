@@ -1,12 +1,11 @@
+import { createAdminHandler, type AdminOptions } from '@vectorcache/auth-admin';
 import {
-  createAdminHandler,
   nodeAdminRequest,
   splitUrl,
   streamBody,
   underPrefix,
-  type AdminOptions,
   type ReadableLike,
-} from '@vectorcache/auth-admin';
+} from '@vectorcache/auth-admin/adapter';
 import { writeAnswer } from './plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 

@@ -1,9 +1,5 @@
-import {
-  createAdminHandler,
-  underPrefix,
-  webAdminRequest,
-  type AdminOptions,
-} from '@vectorcache/auth-admin';
+import { createAdminHandler, type AdminOptions } from '@vectorcache/auth-admin';
+import { underPrefix, webAdminRequest } from '@vectorcache/auth-admin/adapter';
 import { toWebResponse } from '@vectorcache/auth-core/adapter';
 import { Hono, type Context } from 'hono';
 import type { VectorcacheAdminApp } from './types';

@@ -1,12 +1,5 @@
-import {
-  checkPrefix,
-  createAdminHandler,
-  failedBody,
-  streamBody,
-  underPrefix,
-  type AdminBody,
-  type AdminRequest,
-} from '@vectorcache/auth-admin';
+import { createAdminHandler, type AdminBody, type AdminRequest } from '@vectorcache/auth-admin';
+import { checkPrefix, failedBody, streamBody, underPrefix } from '@vectorcache/auth-admin/adapter';
 import type { HttpAnswer } from '@vectorcache/auth-core/adapter';
 import Koa, { type Next } from 'koa';
 import { writeAnswer } from './middleware';
