@@ -1,18 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { REPO_ROOT, startProcess, tsxArgs } from '../../../test-utils/processes';
 
 /** The plaintext-key pattern that must never appear in Redis. */
 export const PLAINTEXT_KEY = /vc_[0-9a-f]{32}/;
-
-const ROOT = join(__dirname, '..', '..', '..');
 
 /** One verifier-server child process (see fixtures/verifier-server.ts). */
 export interface ServerInstance {
   url: string;
   /** Lines the child printed to stdout (JSON feed events) and stderr text. */
-  stdout: string[];
+  readonly stdout: string[];
   stderr(): string;
   alive(): boolean;
   verify(key: string): Promise<number>;
@@ -33,47 +31,19 @@ export async function startServerInstance(
   env: Record<string, string>,
   options: { timeoutMs?: number } = {},
 ): Promise<ServerInstance> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env };
-  delete childEnv.VECTORCACHE_REDIS_URL;
-  delete childEnv.VECTORCACHE_REDIS_CLUSTER;
-  const child: ChildProcess = spawn(
+  // Only `env` reaches the child (test-utils' childEnv), so no Redis of the caller's shell does.
+  const proc = await startProcess(
     process.execPath,
-    ['--import', 'tsx', join(__dirname, 'fixtures', 'verifier-server.ts')],
+    tsxArgs(join(__dirname, 'fixtures', 'verifier-server.ts')),
     {
-      cwd: ROOT,
-      env: {
-        ...childEnv,
-        ...env,
-        TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'),
-        VC_TEST_TIMEOUT_MS: String(options.timeoutMs ?? 500),
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: REPO_ROOT,
+      env: { ...env, VC_TEST_TIMEOUT_MS: String(options.timeoutMs ?? 500) },
+      ready: /^\{"port":(\d+)\}$/m,
+      timeoutMs: 20_000,
     },
   );
-  const stdout: string[] = [];
-  let stderr = '';
-  let buffered = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 20000);
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${stderr}`)));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        stdout.push(line);
-        const parsed = JSON.parse(line) as { port?: number };
-        if (parsed.port) {
-          clearTimeout(timer);
-          resolve(parsed.port);
-        }
-      }
-    });
-  });
+  const { child } = proc;
+  const port = Number(proc.ready[1]);
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null) resolve();
@@ -81,8 +51,13 @@ export async function startServerInstance(
   });
   return {
     url,
-    stdout,
-    stderr: () => stderr,
+    get stdout() {
+      return proc
+        .stdout()
+        .split('\n')
+        .filter((line) => line !== '');
+    },
+    stderr: () => proc.stderr(),
     alive: () => child.exitCode === null && child.signalCode === null,
     async verify(key) {
       const res = await fetch(`${url}/verify`, {
