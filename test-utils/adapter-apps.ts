@@ -1,10 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fastifyCors from '@fastify/cors';
 import { createAdaptorServer } from '@hono/node-server';
+import koaCors from '@koa/cors';
 import Router from '@koa/router';
+import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import Fastify from 'fastify';
 import { Hono, type Handler, type MiddlewareHandler } from 'hono';
+import { cors as honoCors } from 'hono/cors';
 import Koa from 'koa';
 import type { Principal, TokenIssuer } from '@vectorcache/auth-core';
 import * as expressAuth from '@vectorcache/auth-express';
@@ -51,6 +55,20 @@ export interface AppSpec {
   routes: readonly TestRoute[];
   /** Serves the adapter's key-for-token exchange at `POST /v1/auth/token` (JSON body). */
   exchange?: TokenIssuer;
+  /**
+   * The framework's maintained CORS handler, placed before the auth middleware as the README's
+   * "Browsers (CORS)" section shows, allowing one origin.
+   */
+  cors?: CorsSpec;
+}
+
+/** What a test app's CORS handler allows. */
+export interface CorsSpec {
+  origin: string;
+  /** Request headers a preflight allows. */
+  allowHeaders: string[];
+  /** Response headers a page may read. */
+  exposeHeaders: string[];
 }
 
 /** A framework request, as the adapter hands it to `skip`, `projectId` and `onFailure`. */
@@ -145,10 +163,19 @@ function driver<Name extends string>(
 
 export const expressDriver = driver({
   name: 'express',
-  async serve({ auth, routes, exchange }) {
+  async serve({ auth, routes, exchange, cors: allow }) {
     const errors: unknown[] = [];
     const middleware = middlewareOf(auth, expressAuth.vectorcacheAuth);
     const app = express();
+    if (allow) {
+      app.use(
+        cors({
+          origin: [allow.origin],
+          allowedHeaders: allow.allowHeaders,
+          exposedHeaders: allow.exposeHeaders,
+        }),
+      );
+    }
     if (middleware) app.use(middleware);
     if (exchange) app.post('/v1/auth/token', express.json(), expressAuth.tokenExchange(exchange));
     for (const route of routes) {
@@ -177,7 +204,7 @@ export const expressDriver = driver({
 
 export const koaDriver = driver({
   name: 'koa',
-  async serve({ auth, routes, exchange }) {
+  async serve({ auth, routes, exchange, cors: allow }) {
     const errors: unknown[] = [];
     const middleware = middlewareOf(auth, koaAuth.vectorcacheAuth);
     const app = new Koa();
@@ -203,6 +230,15 @@ export const koaDriver = driver({
         ctx.body = JSON.stringify(route.answer(ctx.state.vectorcache ?? null));
       });
     }
+    if (allow) {
+      app.use(
+        koaCors({
+          origin: (ctx) => (ctx.get('Origin') === allow.origin ? allow.origin : ''),
+          allowHeaders: allow.allowHeaders,
+          exposeHeaders: allow.exposeHeaders,
+        }),
+      );
+    }
     if (middleware) app.use(middleware);
     app.use(router.routes());
     return served(
@@ -221,13 +257,20 @@ export const koaDriver = driver({
 
 export const fastifyDriver = driver({
   name: 'fastify',
-  async serve({ auth, routes, exchange }) {
+  async serve({ auth, routes, exchange, cors: allow }) {
     const errors: unknown[] = [];
     const app = Fastify();
     app.setErrorHandler((err, _req, reply) => {
       errors.push(err);
       void reply.status(500).send();
     });
+    if (allow) {
+      await app.register(fastifyCors, {
+        origin: [allow.origin],
+        allowedHeaders: allow.allowHeaders,
+        exposedHeaders: allow.exposeHeaders,
+      });
+    }
     if (auth !== false) {
       await (auth
         ? app.register(fastifyAuth.vectorcacheAuth, auth as AnyOptions)
@@ -272,13 +315,23 @@ function honoApp(
   middleware: MiddlewareHandler | undefined,
   routes: readonly TestRoute[],
   errors: unknown[],
-  exchange?: TokenIssuer,
+  extra: Pick<AppSpec, 'exchange' | 'cors'> = {},
 ): Hono {
+  const { exchange, cors: allow } = extra;
   const app = new Hono();
   app.onError((err, c) => {
     errors.push(err);
     return c.text('broken', 500);
   });
+  if (allow) {
+    app.use(
+      honoCors({
+        origin: [allow.origin],
+        allowHeaders: allow.allowHeaders,
+        exposeHeaders: allow.exposeHeaders,
+      }),
+    );
+  }
   if (middleware) app.use(middleware);
   if (exchange) app.post('/v1/auth/token', honoAuth.tokenExchange(exchange));
   for (const route of routes) {
@@ -297,10 +350,10 @@ export function honoAppWith(middleware: MiddlewareHandler, errors: unknown[] = [
 
 export const honoDriver = driver({
   name: 'hono',
-  async serve({ auth, routes, exchange }) {
+  async serve({ auth, routes, exchange, cors: allow }) {
     const errors: unknown[] = [];
     const middleware = middlewareOf(auth, honoAuth.vectorcacheAuth);
-    const app = honoApp(middleware, routes, errors, exchange);
+    const app = honoApp(middleware, routes, errors, { exchange, cors: allow });
     return served(
       createAdaptorServer({ fetch: app.fetch }) as Server,
       () => middleware?.close() ?? Promise.resolve(),

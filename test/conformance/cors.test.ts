@@ -1,20 +1,14 @@
-import { createServer, type Server } from 'node:http';
-import { createAdaptorServer } from '@hono/node-server';
-import fastifyCors from '@fastify/cors';
-import koaCors from '@koa/cors';
-import Router from '@koa/router';
 import { createKeyManager, MemoryKeyStore } from '@vectorcache/auth-core';
 import * as expressAuth from '@vectorcache/auth-express';
-import * as fastifyAuth from '@vectorcache/auth-fastify';
-import * as honoAuth from '@vectorcache/auth-hono';
-import * as koaAuth from '@vectorcache/auth-koa';
 import cors from 'cors';
 import express from 'express';
-import Fastify from 'fastify';
-import { Hono } from 'hono';
-import { cors as honoCors } from 'hono/cors';
-import Koa from 'koa';
 import request from 'supertest';
+import {
+  ADAPTERS,
+  type AdapterApp,
+  type CorsSpec,
+  type TestRoute,
+} from '../../test-utils/adapter-apps';
 
 // The README's "Browsers (CORS)" section, run: each framework's maintained CORS handler placed
 // before the middleware answers preflights (OPTIONS, which never carry Authorization), while the
@@ -27,86 +21,22 @@ const OTHER = 'https://evil.example.net';
 const ALLOW_HEADERS = ['Authorization', 'Content-Type'];
 const EXPOSE_HEADERS = ['WWW-Authenticate', 'Retry-After'];
 
-interface Running {
-  server: Server;
-  close(): Promise<void>;
-}
-
-type Start = (store: MemoryKeyStore) => Promise<Running>;
-
-const listen = (server: Server): Promise<Server> =>
-  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-const closing = (server: Server): Promise<void> =>
-  new Promise((resolve) => server.close(() => resolve()));
-
-const START: Record<string, Start> = {
-  async express(store) {
-    const auth = expressAuth.vectorcacheAuth({ store });
-    const app = express();
-    app.use(
-      cors({ origin: [ALLOWED], allowedHeaders: ALLOW_HEADERS, exposedHeaders: EXPOSE_HEADERS }),
-    );
-    app.use(auth);
-    app.post('/v1/cache/query', expressAuth.requireScopes('cache:read'), (_req, res) => {
-      res.json({ ok: true });
-    });
-    const server = await listen(createServer(app));
-    return { server, close: async () => (await closing(server), await auth.close()) };
-  },
-
-  async koa(store) {
-    const auth = koaAuth.vectorcacheAuth({ store });
-    const app = new Koa();
-    const router = new Router();
-    router.post('/v1/cache/query', koaAuth.requireScopes('cache:read'), (ctx) => {
-      ctx.body = { ok: true };
-    });
-    app.use(
-      koaCors({
-        origin: (ctx) => (ctx.get('Origin') === ALLOWED ? ALLOWED : ''),
-        allowHeaders: ALLOW_HEADERS,
-        exposeHeaders: EXPOSE_HEADERS,
-      }),
-    );
-    app.use(auth);
-    app.use(router.routes());
-    const server = await listen(createServer(app.callback()));
-    return { server, close: async () => (await closing(server), await auth.close()) };
-  },
-
-  async fastify(store) {
-    const app = Fastify();
-    await app.register(fastifyCors, {
-      origin: [ALLOWED],
-      allowedHeaders: ALLOW_HEADERS,
-      exposedHeaders: EXPOSE_HEADERS,
-    });
-    await app.register(fastifyAuth.vectorcacheAuth, { store });
-    app.post(
-      '/v1/cache/query',
-      { preHandler: fastifyAuth.requireScopes('cache:read') },
-      async () => ({ ok: true }),
-    );
-    await app.ready();
-    return { server: app.server, close: () => app.close() };
-  },
-
-  async hono(store) {
-    const auth = honoAuth.vectorcacheAuth({ store });
-    const app = new Hono();
-    app.use(
-      honoCors({ origin: [ALLOWED], allowHeaders: ALLOW_HEADERS, exposeHeaders: EXPOSE_HEADERS }),
-    );
-    app.use(auth);
-    app.post('/v1/cache/query', honoAuth.requireScopes('cache:read'), (c) => c.json({ ok: true }));
-    const server = await listen(createAdaptorServer({ fetch: app.fetch }) as Server);
-    return { server, close: async () => (await closing(server), await auth.close()) };
-  },
+const CORS: CorsSpec = {
+  origin: ALLOWED,
+  allowHeaders: ALLOW_HEADERS,
+  exposeHeaders: EXPOSE_HEADERS,
 };
 
-describe.each(Object.keys(START))('CORS before the middleware: %s', (name) => {
+const QUERY: TestRoute = {
+  method: 'POST',
+  path: '/v1/cache/query',
+  scopes: ['cache:read'],
+  answer: () => ({ ok: true }),
+};
+
+describe.each(ADAPTERS)('CORS before the middleware: $name', (adapter) => {
   let store: MemoryKeyStore;
-  let running: Running;
+  let running: AdapterApp;
   let key: string;
 
   beforeEach(async () => {
@@ -118,7 +48,7 @@ describe.each(Object.keys(START))('CORS before the middleware: %s', (name) => {
         scopes: ['cache:read'],
       })
     ).key;
-    running = await START[name]!(store);
+    running = await adapter.serve({ auth: { store }, routes: [QUERY], cors: CORS });
   });
 
   afterEach(async () => {
@@ -127,7 +57,7 @@ describe.each(Object.keys(START))('CORS before the middleware: %s', (name) => {
   });
 
   const preflight = (origin: string) =>
-    request(running.server)
+    request(running.url)
       .options('/v1/cache/query')
       .set('Origin', origin)
       .set('Access-Control-Request-Method', 'POST')
@@ -147,7 +77,7 @@ describe.each(Object.keys(START))('CORS before the middleware: %s', (name) => {
   });
 
   it('the real request is still authenticated: 401 without a key, readable by the page', async () => {
-    const res = await request(running.server)
+    const res = await request(running.url)
       .post('/v1/cache/query')
       .set('Origin', ALLOWED)
       .send({ prompt: 'hello' });
@@ -160,7 +90,7 @@ describe.each(Object.keys(START))('CORS before the middleware: %s', (name) => {
   });
 
   it('the real request with a key passes, with the CORS headers', async () => {
-    const res = await request(running.server)
+    const res = await request(running.url)
       .post('/v1/cache/query')
       .set('Origin', ALLOWED)
       .set('Authorization', `Bearer ${key}`)
