@@ -161,46 +161,66 @@ export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
     authorization: string | readonly string[] | undefined,
     requirements: VerifyRequirements | undefined,
   ): VerifyResult | Pending {
-    let token: string;
     if (
       typeof authorization === 'string' &&
       authorization.length === FAST_HEADER_LENGTH &&
-      authorization.startsWith('Bearer ') &&
-      isApiKeyFormat((token = authorization.slice(7)))
+      authorization.startsWith('Bearer ')
     ) {
-      // The exact common form; anything else takes the full parser below.
-    } else {
-      const parsed = parseAuthorization(authorization);
-      if (parsed.kind !== 'token') return reject(parsed.kind);
-      token = parsed.token;
-      if (!isApiKeyFormat(token)) {
-        if (jwt && looksLikeJwt(token)) return { wait: 'jwt', token };
-        return reject('invalid_format');
-      }
+      // The exact common form. Hashed before the format check: a verified key's hash comes only
+      // from that key (checked when it was cached), so a hit needs no pattern; a miss checks it.
+      const token = authorization.slice(7);
+      const cacheKey = cacheKeyOf(token, pepper);
+      const at = now();
+      // A key is never both verified and dead (revocation evicts it), so the hot path looks here first.
+      const entry = verified.get(cacheKey);
+      if (entry !== undefined) return decideCached(token, cacheKey, at, entry, requirements);
+      if (isApiKeyFormat(token)) return decideUncached(token, cacheKey, at);
+    }
+    const parsed = parseAuthorization(authorization);
+    if (parsed.kind !== 'token') return reject(parsed.kind);
+    const token = parsed.token;
+    if (!isApiKeyFormat(token)) {
+      if (jwt && looksLikeJwt(token)) return { wait: 'jwt', token };
+      return reject('invalid_format');
     }
     // Caches are keyed by the hash in base64: cheaper to encode and look up than hex.
     const cacheKey = cacheKeyOf(token, pepper);
     const at = now();
-    // A key is never both verified and dead (revocation evicts it), so the hot path looks here first.
     const entry = verified.get(cacheKey);
-    if (entry && cache.feedUp && at - entry.fetchedAt < ttl) {
+    if (entry !== undefined) return decideCached(token, cacheKey, at, entry, requirements);
+    return decideUncached(token, cacheKey, at);
+  }
+
+  /** A verified key: its ready answer while the cache is trusted, else a store read. */
+  function decideCached(
+    token: string,
+    cacheKey: string,
+    at: number,
+    entry: VerifiedEntry,
+    requirements: VerifyRequirements | undefined,
+  ): VerifyResult | Pending {
+    if (cache.feedUp && at - entry.fetchedAt < ttl) {
       if (onEvent) emit(CACHE_HIT);
       return settle(cacheKey, entry, at, requirements);
     }
-    if (!entry) {
-      const dead = negative.get(cacheKey);
-      if (dead) {
-        if (onEvent) emit(CACHE_HIT);
-        if (dead.usage) usage!.refuse(dead.usage, dead.reason, at, false);
-        return reject(dead.reason, keyPrefix(token), dead.keyId, dead.projectId);
-      }
-      if (unknown.has(cacheKey)) {
-        if (onEvent) emit(CACHE_HIT);
-        return reject('unknown', keyPrefix(token));
-      }
-    }
     if (onEvent) emit(CACHE_MISS);
     return { wait: 'store', token, cacheKey, entry, at };
+  }
+
+  /** A key not verified: a known refusal, else a store read. */
+  function decideUncached(token: string, cacheKey: string, at: number): VerifyResult | Pending {
+    const dead = negative.get(cacheKey);
+    if (dead) {
+      if (onEvent) emit(CACHE_HIT);
+      if (dead.usage) usage!.refuse(dead.usage, dead.reason, at, false);
+      return reject(dead.reason, keyPrefix(token), dead.keyId, dead.projectId);
+    }
+    if (unknown.has(cacheKey)) {
+      if (onEvent) emit(CACHE_HIT);
+      return reject('unknown', keyPrefix(token));
+    }
+    if (onEvent) emit(CACHE_MISS);
+    return { wait: 'store', token, cacheKey, entry: undefined, at };
   }
 
   return { decideNow, verifyFromStore };
