@@ -4,6 +4,7 @@ import {
   createScopeGuard,
   createTokenExchange,
   toWebResponse,
+  type AuthOutcome,
   type WebRequestSource,
 } from '@vectorcache/auth-core/adapter';
 import type { Context, Handler, MiddlewareHandler, Next } from 'hono';
@@ -11,11 +12,18 @@ import type { HonoAuthOptions, VectorcacheMiddleware } from './types';
 
 /**
  * What core reads of a request: the Web request (the same on every runtime) and the peer's
- * address, which `@hono/node-server` gives through the Node request at `c.env.incoming`.
+ * address, which `@hono/node-server` gives through the Node request at `c.env.incoming`. The
+ * address is read only when asked for (by the opt-in `attemptLimit`), not on every request.
  */
-function webSource(c: Context): WebRequestSource {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return { webRequest: c.req.raw, remoteAddress: env?.incoming?.socket?.remoteAddress };
+class HonoSource implements WebRequestSource {
+  readonly webRequest: Request;
+  constructor(private readonly c: Context) {
+    this.webRequest = c.req.raw;
+  }
+  get remoteAddress(): string | undefined {
+    const env = this.c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+    return env?.incoming?.socket?.remoteAddress;
+  }
 }
 
 /**
@@ -36,18 +44,25 @@ function webSource(c: Context): WebRequestSource {
 export function vectorcacheAuth(options?: HonoAuthOptions): VectorcacheMiddleware {
   const handler = createAuthHandler<Context>(options);
 
-  async function vectorcacheAuthMiddleware(c: Context, next: Next): Promise<Response | void> {
-    const decided = handler.decide(c, webSource(c));
-    const outcome = 'action' in decided ? decided : await decided;
-    if (outcome.action === 'deny') return toWebResponse(outcome);
-    if (outcome.action === 'allow') c.set('vectorcache', outcome.principal);
-    await next();
+  // Not an async function: a cached key is decided synchronously and `next()`'s own promise is
+  // returned as is, without the extra promise and await hops an async wrapper adds per request.
+  function vectorcacheAuthMiddleware(c: Context, next: Next): Promise<Response | void> {
+    const decided = handler.decide(c, new HonoSource(c));
+    if ('action' in decided) return proceed(decided, c, next);
+    return decided.then((outcome) => proceed(outcome, c, next));
   }
 
   return Object.assign(vectorcacheAuthMiddleware, {
     verifier: handler.verifier,
     close: () => handler.close(),
   });
+}
+
+/** Applies an outcome: the refusal is returned as a Response, otherwise the chain goes on. */
+function proceed(outcome: AuthOutcome, c: Context, next: Next): Promise<Response | void> {
+  if (outcome.action === 'deny') return Promise.resolve(toWebResponse(outcome));
+  if (outcome.action === 'allow') c.set('vectorcache', outcome.principal);
+  return next();
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   createAuthHandler,
   createScopeGuard,
   createTokenExchange,
+  type AuthOutcome,
   type HttpAnswer,
 } from '@vectorcache/auth-core/adapter';
 import type { Middleware, Next } from 'koa';
@@ -35,18 +36,25 @@ export function writeAnswer(ctx: KoaAuthContext, denial: HttpAnswer): void {
 export function vectorcacheAuth(options?: KoaAuthOptions): VectorcacheMiddleware {
   const handler = createAuthHandler<KoaAuthContext>(options);
 
-  async function vectorcacheAuthMiddleware(ctx: KoaAuthContext, next: Next): Promise<void> {
+  // Not an async function: a cached key is decided synchronously and `next()`'s own promise is
+  // returned as is, without the extra promise and await hops an async wrapper adds per request.
+  function vectorcacheAuthMiddleware(ctx: KoaAuthContext, next: Next): Promise<void> | void {
     const decided = handler.decide(ctx, ctx.req);
-    const outcome = 'action' in decided ? decided : await decided;
-    if (outcome.action === 'deny') return writeAnswer(ctx, outcome);
-    if (outcome.action === 'allow') ctx.state.vectorcache = outcome.principal;
-    await next();
+    if ('action' in decided) return proceed(decided, ctx, next);
+    return decided.then((outcome) => proceed(outcome, ctx, next));
   }
 
   return Object.assign(vectorcacheAuthMiddleware, {
     verifier: handler.verifier,
     close: () => handler.close(),
   });
+}
+
+/** Applies an outcome: the refusal is written, otherwise the chain goes on. */
+function proceed(outcome: AuthOutcome, ctx: KoaAuthContext, next: Next): Promise<void> | void {
+  if (outcome.action === 'deny') return writeAnswer(ctx, outcome);
+  if (outcome.action === 'allow') ctx.state.vectorcache = outcome.principal;
+  return next() as Promise<void>;
 }
 
 /**
