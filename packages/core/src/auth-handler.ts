@@ -14,7 +14,7 @@ import {
   type FailureHook,
 } from './auth-options';
 import { missingScopes } from './scopes';
-import { noteScopeRefusal, verifyNow } from './verifier-settings';
+import { hotPathOf, noteScopeRefusal } from './verifier-settings';
 import type {
   AuthFailure,
   Principal,
@@ -112,6 +112,7 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
       jwt: o.jwt,
       attemptLimit: o.attemptLimit,
     });
+  const verifyNow = hotPathOf(verifier); // looked up once, not per request
   const { skip, onFailure } = o;
   const report = hookReporter([o.onEvent, debugLoggerFromEnv()]);
   const fixedProject = typeof projectOption === 'string' ? projectOption : undefined;
@@ -124,7 +125,7 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
       : denial(result, req, onFailure, report);
 
   function afterProject(req: Req, authorization: AuthorizationValue, needs: VerifyRequirements) {
-    const result = verifyNow(verifier, authorization, needs);
+    const result = verifyNow(authorization, needs);
     if (isThenable(result)) return result.then((settled) => toOutcome(settled, req));
     return toOutcome(result, req);
   }

@@ -45,6 +45,16 @@ export function verifyNow(
   authorization: Authorization,
   requirements?: VerifyRequirements,
 ): VerifyResult | Promise<VerifyResult> {
+  return hotPathOf(verifier)(authorization, requirements);
+}
+
+/**
+ * The function {@link verifyNow} calls for `verifier`, looked up once: an adapter's handler keeps
+ * it rather than reading the brand on every request.
+ */
+export function hotPathOf(
+  verifier: Verifier,
+): (a: Authorization, r?: VerifyRequirements) => VerifyResult | Promise<VerifyResult> {
   const fast = (
     verifier as {
       [VERIFY_NOW]?: (
@@ -53,7 +63,7 @@ export function verifyNow(
       ) => VerifyResult | Promise<VerifyResult>;
     }
   )[VERIFY_NOW];
-  return fast ? fast(authorization, requirements) : verifier.verify(authorization, requirements);
+  return fast ?? ((a, r) => verifier.verify(a, r));
 }
 
 /** Internal: lets the zero-config builder hand the store's lifetime to the verifier. */
