@@ -91,17 +91,17 @@ export async function benchCachedVerify(
     {
       name: 'verify() on a cached key vs inline regex + sha256 + Map + scope check (same process)',
       figure: `ratio ${ratio.toFixed(3)} (ours ${fmt(oursOps)}, inline ${fmt(inlineOps)}; per-block range ${range})`,
-      target: 'ratio >= 0.9',
-      met: ratio >= 0.9,
+      target: 'ratio >= 1.0',
+      met: ratio >= 1.0,
       note:
-        ratio >= 0.9
+        ratio >= 1.0
           ? undefined
-          : 'verify() does more than the inline pipeline on every call: an lru-cache hit that ' +
-            'also refreshes recency (about 250 instructions more than a Map.get, counted with ' +
-            'callgrind) and a clock read for the ttl and expiry checks (about 270), out of about ' +
-            '10,000 for the whole call (mostly sha256); usage counting and the scope check are ' +
-            'already lookup-free. By instruction count the ratio is 0.89. What would close it: a ' +
-            'coarse clock refreshed by a timer, and a cache hit without the recency update.',
+          : 'verify() does what the inline pipeline does except the key pattern (a cached hash ' +
+            'can only come from a key whose format was checked when it was cached, so a hit ' +
+            'skips it), plus a clock read for the ttl, expiry and usage hour (Date.now, about ' +
+            '100-180 ns on this kvm-clock VM), an LRU hit and usage counting: the pattern saved ' +
+            'and the clock read spent are about the same size, so the ratio sits near 1.0 and ' +
+            'machine noise decides the last per cent. See bench/profiles/README.md.',
     },
   ];
 }
@@ -161,7 +161,7 @@ export async function benchAnalyticsCost(
     {
       name: 'verify() on a cached key, usage counting and analytics on vs off (same process)',
       figure: `ratio ${ratio.toFixed(3)} (${nsPerCall.toFixed(0)} ns per call added; per-block range ${range})`,
-      target: 'ratio >= 0.95 (the cached-verify ratio above, with analytics on, stays >= 0.9)',
+      target: 'ratio >= 0.95 (the cached-verify ratio above, with analytics on, stays >= 1.0)',
       met: ratio >= 0.95,
       note:
         ratio >= 0.95

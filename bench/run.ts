@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { FRAMEWORKS, type Framework } from './http/apps';
 import { benchHttp, httpRows, httpSettings, httpTable } from './http/cost';
 import { benchJwtVerify } from './jwt';
+import { benchMemory } from './memory';
 import { benchAnalyticsCost, benchCachedVerify } from './micro';
 import { benchRedis } from './redis';
 import { benchSqlite } from './sqlite';
@@ -13,7 +14,7 @@ import type { BenchRow } from './stats';
 const README = resolve(__dirname, 'README.md');
 const START = '<!-- results:start -->';
 const END = '<!-- results:end -->';
-const SECTIONS = ['micro', 'redis', 'sqlite', 'http'] as const;
+const SECTIONS = ['micro', 'memory', 'redis', 'sqlite', 'http'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function machine(): string {
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
       ...(await benchJwtVerify()),
     );
   }
+  if (run('memory')) rows.push(...(await benchMemory()));
   if (run('redis'))
     rows.push(...(await benchRedis(args.includes('cluster') ? 'cluster' : undefined)));
   if (run('sqlite')) rows.push(...(await benchSqlite()));
@@ -110,7 +112,8 @@ async function main(): Promise<void> {
 if (process.env.TSX_TSCONFIG_PATH === undefined) {
   const child = spawnSync(
     process.execPath,
-    ['--import', 'tsx', __filename, ...process.argv.slice(2)],
+    // --expose-gc: the memory part reads the heap after full collections.
+    ['--expose-gc', '--import', 'tsx', __filename, ...process.argv.slice(2)],
     {
       stdio: 'inherit',
       env: { ...process.env, TSX_TSCONFIG_PATH: resolve(__dirname, 'tsconfig.json') },
