@@ -6,8 +6,14 @@ import { looksLikeJwt } from './jwt';
 import { parseAuthorization } from './parse';
 import { keyStatus } from './records';
 import { scopesSatisfied } from './scopes';
-import type { AuthEvent, StoredKeyRecord, VerifyRequirements, VerifyResult } from './types';
-import type { UsageAggregator } from './usage';
+import type {
+  AuthEvent,
+  Principal,
+  StoredKeyRecord,
+  VerifyRequirements,
+  VerifyResult,
+} from './types';
+import type { UsageAggregator, UsageCounter } from './usage';
 import type { RefusalOutcome } from './usage-totals';
 
 const FAST_HEADER_LENGTH = 'Bearer '.length + 35;
@@ -103,25 +109,32 @@ export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
     return result;
   }
 
+  // A route guard's refusal: counted `insufficient_scope` in analytics, and reported. One hook
+  // for every principal of this verifier (a closure per cached key cost ~100 bytes of each
+  // entry); each principal's usage counter is found by the principal itself.
+  const counters = new WeakMap<Principal, UsageCounter>();
+  const refused = (principal: Principal): void => {
+    const counter = counters.get(principal);
+    if (counter) usage!.reclassify(counter, now());
+    if (onEvent) {
+      emit({
+        type: 'rejected',
+        reason: 'insufficient_scope',
+        stage: 'route',
+        keyId: principal.keyId,
+        prefix: principal.prefix,
+        projectId: principal.projectId,
+      });
+    }
+  };
+
   /** A cache entry for a record just read, with its usage counter and guard-refusal hook. */
   function newEntry(record: StoredKeyRecord): VerifiedEntry {
     const counter = usage?.counter(record.id, record.projectId);
     if (!counter && !onEvent) return verifiedEntry(record, now(), undefined);
-    // A route guard's refusal: counted `insufficient_scope` in analytics, and reported.
-    const refused = (): void => {
-      if (counter) usage!.reclassify(counter, now());
-      if (onEvent) {
-        emit({
-          type: 'rejected',
-          reason: 'insufficient_scope',
-          stage: 'route',
-          keyId: record.id,
-          prefix: record.prefix,
-          projectId: record.projectId,
-        });
-      }
-    };
-    return verifiedEntry(record, now(), counter, refused);
+    const entry = verifiedEntry(record, now(), counter, refused);
+    if (counter) counters.set(entry.principal, counter);
+    return entry;
   }
 
   async function verifyFromStore(

@@ -45,7 +45,7 @@ export function verifiedEntry(
   record: StoredKeyRecord,
   fetchedAt: number,
   usage: UsageCounter | undefined,
-  onScopeRefused?: () => void,
+  onScopeRefused?: (principal: Principal) => void,
 ): VerifiedEntry {
   const principal = toPrincipal(record, onScopeRefused);
   return {

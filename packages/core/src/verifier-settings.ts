@@ -71,12 +71,16 @@ export const OWNS_STORE = Symbol('vectorcache.ownsStore');
 
 /**
  * Brand of a principal whose later scope refusal (a route guard's) must be counted in usage
- * analytics: a function under a `Symbol.for` key, so it survives two copies of this package.
+ * analytics: a function of the principal under a `Symbol.for` key, so it survives two copies of
+ * this package.
  */
 export const SCOPE_REFUSED = Symbol.for('vectorcache.auth.scopeRefused');
 
 /** The frozen principal of a record, built once per cached record. */
-export function toPrincipal(record: StoredKeyRecord, onScopeRefused?: () => void): Principal {
+export function toPrincipal(
+  record: StoredKeyRecord,
+  onScopeRefused?: (principal: Principal) => void,
+): Principal {
   const principal = {
     keyId: record.id,
     projectId: record.projectId,
@@ -93,7 +97,7 @@ export function toPrincipal(record: StoredKeyRecord, onScopeRefused?: () => void
 /** Tells the verifier that counted `principal` that a route guard refused it a scope. */
 export function noteScopeRefusal(principal: Principal): void {
   const hook = (principal as { [SCOPE_REFUSED]?: unknown })[SCOPE_REFUSED];
-  if (typeof hook === 'function') (hook as () => void)();
+  if (typeof hook === 'function') (hook as (p: Principal) => void)(principal);
 }
 
 /** The verifier's options, validated once, with every default filled in. */
