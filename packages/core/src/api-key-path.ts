@@ -165,7 +165,11 @@ export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
     let entry = cached;
     if (entry?.record !== record) {
       entry = newEntry(record);
-      if (lookup.cacheable) verified.set(cacheKey, entry);
+      // Only an active key enters the verified cache: a revoked or expired one would push a
+      // live key out of it (settle files it with the refused keys instead).
+      if (lookup.cacheable && record.revokedAt === null && entry.expiresAtMs > at) {
+        verified.set(cacheKey, entry);
+      }
     }
     return settle(cacheKey, entry, at, requirements);
   }

@@ -72,4 +72,39 @@ describe('cache bounds', () => {
     expect(held).toBeLessThanOrEqual(MAX);
     expect(held).toBe(MAX);
   });
+
+  it('refused keys read from the store never push a live key out of the verified cache', async () => {
+    const store = new FaultyStore();
+    let clock = Date.now();
+    const manager = createKeyManager({ store, now: () => clock });
+    const live: string[] = [];
+    for (let i = 0; i < MAX; i++)
+      live.push((await manager.create({ projectId: 'p', name: `live${i}` })).key);
+    const dead: string[] = [];
+    for (let i = 0; i < FLOOD; i++) {
+      // Half revoked, half expiring in a minute (the verifier's clock is then moved past it).
+      const expiresAt = i % 2 === 0 ? undefined : new Date(clock + 60_000).toISOString();
+      const created = await manager.create({ projectId: 'p', name: `dead${i}`, expiresAt });
+      if (i % 2 === 0) await manager.revoke(created.record.id);
+      dead.push(created.key);
+    }
+    clock += 120_000;
+    const verifier = createVerifier({
+      store,
+      cache: { max: MAX },
+      usage: { enabled: false },
+      now: () => clock,
+    });
+    for (const key of live) expect((await verifier.verify(bearer(key))).ok).toBe(true);
+    for (const [i, key] of dead.entries()) {
+      expect(await verifier.verify(bearer(key))).toMatchObject({
+        ok: false,
+        reason: i % 2 === 0 ? 'revoked' : 'expired',
+      });
+    }
+    const before = store.reads;
+    for (const key of live) expect((await verifier.verify(bearer(key))).ok).toBe(true);
+    expect(store.reads - before).toBe(0); // every live key still answered from the cache
+    await verifier.close();
+  });
 });
