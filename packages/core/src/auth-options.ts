@@ -12,7 +12,10 @@ export type FailureHook<Req> = (failure: AuthFailure, req: Req) => FailureOverri
 
 /** Options shared by every adapter's `vectorcacheAuth(options)`. */
 export interface AuthOptions<Req> {
-  /** The project every key must belong to, or a function of the request (multi-tenant). Default: `VECTORCACHE_PROJECT_ID`. */
+  /**
+   * The project every key must belong to, or a function of the request (multi-tenant; its
+   * `undefined` skips the project check for that request). Default: `VECTORCACHE_PROJECT_ID`.
+   */
   projectId?: string | ((req: Req) => string | undefined | Promise<string | undefined>);
   /** Scopes every request must carry. */
   scopes?: readonly string[];
