@@ -115,5 +115,33 @@ describe('clientAddress', () => {
   it('validates trustProxy', () => {
     expect(() => checkTrustProxy(true)).toThrow(/trustProxy must be/);
     expect(() => checkTrustProxy(-1)).toThrow(/trustProxy must be/);
+    expect(() => checkTrustProxy(1.5)).toThrow(/trustProxy must be/);
+    expect(() => checkTrustProxy([''])).toThrow(/trustProxy must be/);
+    expect(() => checkTrustProxy(['10.0.0.5', 7])).toThrow(/trustProxy must be/);
+    expect(() => checkTrustProxy('loopback')).toThrow(/trustProxy must be/);
+    expect(() => checkTrustProxy([['10.0.0.5']])).toThrow(/trustProxy must be/);
+    expect(checkTrustProxy(undefined)).toBe(false);
+    expect(checkTrustProxy(false)).toBe(false);
+    expect(checkTrustProxy(0)).toBe(0);
+    expect(checkTrustProxy([' ::ffff:10.0.0.5 ', 'loopback'])).toEqual([
+      '10.0.0.5',
+      '127.0.0.1',
+      '::1',
+    ]);
+  });
+
+  it('has no address without a socket peer, and reads a repeated X-Forwarded-For as one list', () => {
+    expect(clientAddress({ headers: {} }, false)).toBeUndefined();
+    expect(clientAddress({ headers: {}, socket: null }, 1)).toBeUndefined();
+    const repeated = {
+      socket: { remoteAddress: '127.0.0.1' },
+      headers: { 'x-forwarded-for': ['198.51.100.4', '5.6.7.8, 10.0.0.2'] },
+    };
+    expect(clientAddress(repeated, 2)).toBe('5.6.7.8');
+    expect(clientAddress(repeated, 3)).toBe('198.51.100.4');
+    // Empty entries are skipped, and the walk stops at the leftmost address.
+    expect(clientAddress(req('127.0.0.1', ' , 198.51.100.4,, '), 5)).toBe('198.51.100.4');
+    // An IPv6 address that is not an IPv4 mapping stays whole.
+    expect(clientAddress(req('::ffff:abcd'), false)).toBe('::ffff:abcd');
   });
 });

@@ -124,6 +124,7 @@ describe('scope vocabulary', () => {
     );
     expect(refused.code).toBe('invalid_scope');
     expect(refused.message).toMatch(/^Scope "cache:raed" is not one of this service's scopes/);
+    expect(refused.message).toContain('(cache:read, cache:write, analytics:read)');
     const { record } = await keys.create({ projectId: 'p', name: 'n', scopes: ['cache:*'] });
     // The default scopes stay the product's own.
     expect((await keys.create({ projectId: 'p', name: 'd' })).record.scopes).toEqual([
@@ -136,6 +137,9 @@ describe('scope vocabulary', () => {
     expect(() =>
       createKeyManager({ store: new MemoryKeyStore(), allowedScopes: ['Cache'] }),
     ).toThrow(/allowedScopes holds an invalid scope "Cache"/);
+    expect(() => createKeyManager({ store: new MemoryKeyStore(), allowedScopes: [] })).toThrow(
+      /^allowedScopes must list the scopes keys may be given/,
+    );
   });
 
   it('comes from VECTORCACHE_SCOPES through the verifier to its key managers', async () => {

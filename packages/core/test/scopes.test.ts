@@ -1,5 +1,11 @@
 import { VectorcacheAuthError } from '../src/errors';
-import { DEFAULT_SCOPES, missingScopes, scopeGranted, validateScopes } from '../src/scopes';
+import {
+  DEFAULT_SCOPES,
+  missingScopes,
+  scopeGranted,
+  scopesSatisfied,
+  validateScopes,
+} from '../src/scopes';
 
 describe('scopes', () => {
   it('defaults to cache:* and analytics:read, never keys:manage', () => {
@@ -26,6 +32,13 @@ describe('scopes', () => {
     },
   );
 
+  it('accepts a scope of up to 128 characters, not more', () => {
+    const longest = `${'r'.repeat(63)}:${'a'.repeat(64)}`;
+    expect(longest).toHaveLength(128);
+    expect(validateScopes([longest])).toEqual([longest]);
+    expect(() => validateScopes([`${longest}a`])).toThrow(/Invalid scope/);
+  });
+
   it('refuses a non-array', () => {
     expect(() => validateScopes('cache:read')).toThrow(/array/);
   });
@@ -37,6 +50,13 @@ describe('scopes', () => {
     expect(scopeGranted(['cache:*'], 'cache-admin:read')).toBe(false);
     expect(scopeGranted(['cache:*'], 'cache')).toBe(false);
     expect(scopeGranted(['cache:*'], 'analytics:read')).toBe(false);
+  });
+
+  it('a granted scope is a wildcard only as exactly resource:* (a store may hold anything)', () => {
+    for (const granted of ['cache:r', 'cache:*x', 'cachex*', 'cache*', 'cach:*', 'cachf:*']) {
+      expect(scopeGranted([granted], 'cache:read')).toBe(false);
+    }
+    expect(scopeGranted([':*'], ':read')).toBe(false);
   });
 
   it('* grants everything', () => {
@@ -62,5 +82,15 @@ describe('scopes', () => {
       'keys:manage',
     ]);
     expect(missingScopes(granted, [])).toEqual([]);
+  });
+
+  it('scopesSatisfied: nothing required passes in either mode; any needs one, all needs each', () => {
+    const granted = ['cache:read'];
+    expect(scopesSatisfied(granted, [])).toBe(true);
+    expect(scopesSatisfied(granted, [], 'any')).toBe(true);
+    expect(scopesSatisfied(granted, ['keys:manage', 'cache:read'], 'any')).toBe(true);
+    expect(scopesSatisfied(granted, ['keys:manage', 'cache:write'], 'any')).toBe(false);
+    expect(scopesSatisfied(granted, ['cache:read', 'keys:manage'])).toBe(false);
+    expect(scopesSatisfied(['cache:*', 'keys:manage'], ['cache:read', 'keys:manage'])).toBe(true);
   });
 });

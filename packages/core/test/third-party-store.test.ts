@@ -224,3 +224,50 @@ describe('a third-party store that returns a record with another hash', () => {
     await verifier.close();
   });
 });
+
+describe('a third-party store that returns a malformed record', () => {
+  const key = generateApiKey();
+  const good = recordFor(key, 'key_shape0000000000000000');
+
+  async function verifyWith(record: unknown) {
+    const store = new TruncatedIndexStore(64);
+    // Answers every lookup with this record, whatever it holds.
+    store.findByHash = async () => structuredClone(record as StoredKeyRecord);
+    const verifier = createVerifier({ store, usage: { enabled: false } });
+    const result = await verifier.verify(`Bearer ${key}`);
+    await verifier.close();
+    return result;
+  }
+
+  it('a well-formed record is honoured', async () => {
+    expect(await verifyWith(good)).toMatchObject({ ok: true, principal: { keyId: good.id } });
+    expect(
+      await verifyWith({ ...good, expiresAt: '2999-01-01T00:00:00.000Z', scopes: [] }),
+    ).toMatchObject({ ok: true });
+  });
+
+  it('a value that is not an object answers 503', async () => {
+    expect(await verifyWith('key_shape0000000000000000')).toMatchObject({
+      ok: false,
+      status: 503,
+      reason: 'store_unavailable',
+    });
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['an id that is not a string', { id: 42 }],
+    ['a hash that is not a string', { hash: 7 }],
+    ['a projectId that is not a string', { projectId: ['proj_third_party'] }],
+    ['an empty projectId', { projectId: '' }],
+    ['scopes that are not an array', { scopes: 'cache:read' }],
+    ['scopes holding a non-string', { scopes: ['cache:read', 5] }],
+    ['a revokedAt that is neither null nor a string', { revokedAt: 5 }],
+    ['an expiresAt that is neither null nor a string', { expiresAt: 5 }],
+  ])('%s answers 503 (a store failure), never 200 or 401', async (_what, patch) => {
+    expect(await verifyWith({ ...good, ...patch })).toMatchObject({
+      ok: false,
+      status: 503,
+      reason: 'store_unavailable',
+    });
+  });
+});
