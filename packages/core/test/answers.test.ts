@@ -256,6 +256,33 @@ describe('the answers table, on the core alone', () => {
     await v.close();
   });
 
+  it('a scope refusal is reported as a rejected event naming the key, from the store and from the cache', async () => {
+    const own = new MemoryKeyStore();
+    const seen: AuthEvent[] = [];
+    const v = createVerifier({ store: own, onEvent: (e) => seen.push(e) });
+    const { key, record } = await createKeyManager({ store: own }).create({
+      projectId: 'proj_e',
+      name: 'ro',
+      scopes: ['cache:read'],
+    });
+    const expected = {
+      type: 'rejected',
+      reason: 'insufficient_scope',
+      prefix: record.prefix,
+      keyId: record.id,
+      projectId: 'proj_e',
+    };
+    for (let i = 0; i < 2; i++) {
+      seen.length = 0;
+      const result = await v.verify(`Bearer ${key}`, { scopes: ['cache:write'] });
+      expect(result).toMatchObject({ ok: false, reason: 'insufficient_scope' });
+      expect(seen.filter((e) => e.type === 'rejected' || e.type === 'verified')).toEqual([
+        expected,
+      ]);
+    }
+    await v.close();
+  });
+
   it('events carry reason codes and prefixes, never the key', () => {
     expect(events.length).toBeGreaterThan(rows.length);
     const reasons = new Set(events.map((e) => e.reason).filter(Boolean));
