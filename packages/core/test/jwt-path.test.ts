@@ -161,6 +161,18 @@ describe('createJwtPath: the key a token was issued for', () => {
     });
   });
 
+  it('a key expiring while its state is cached: the uses before stay valid, the refusal is no use', async () => {
+    const { verifyJwt, sign, memory, record, clock, usageOf } = await setup();
+    await memory.update(record.id, { expiresAt: new Date(clock.now() + 5000).toISOString() });
+    const token = await sign();
+    expect(reasonOf(await verifyJwt(token, undefined))).toBe('ok');
+    clock.advance(5000);
+    // The same cached state (and usage counter) answers both requests.
+    expect(await verifyJwt(token, undefined)).toBe(failureFor('expired'));
+    expect(await usageOf()).toEqual({ valid: 1, expired: 1 });
+    expect((await memory.get(record.id))?.requestCount).toBe(1);
+  });
+
   it('an expired key: its tokens are refused from the second it expires', async () => {
     const { verifyJwt, sign, memory, record, clock, keyStates } = await setup();
     await memory.update(record.id, { expiresAt: new Date(clock.now() + 5000).toISOString() });
@@ -183,9 +195,16 @@ describe('createJwtPath: the key a token was issued for', () => {
   });
 
   it('the store failing: store_unavailable (503), fail closed', async () => {
-    const { verifyJwt, sign, counting } = await setup();
+    const { verifyJwt, sign, counting, events, record } = await setup();
     counting.failure = new Error('down');
     expect(await verifyJwt(await sign(), undefined)).toBe(failureFor('store_unavailable'));
+    // The event names the key by the token's claims: its prefix and id, never the token.
+    expect(events.at(-1)).toEqual({
+      type: 'rejected',
+      reason: 'store_unavailable',
+      prefix: record.prefix,
+      keyId: record.id,
+    });
   });
 
   it('a token is never worth more than its key is now: narrowing the key narrows the token', async () => {
