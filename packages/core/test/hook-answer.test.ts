@@ -16,6 +16,9 @@ const BAD: Array<[string, () => unknown, string]> = [
   ['headers array', () => ({ headers: ['x'] }), 'not an object of strings'],
   ['headers null', () => ({ headers: null }), 'not an object of strings'],
   ['status 302', () => ({ status: 302 }), 'integer from 400 to 599'],
+  ['status 399', () => ({ status: 399 }), 'integer from 400 to 599'],
+  ['status 600', () => ({ status: 600 }), 'integer from 400 to 599'],
+  ['status 450.5', () => ({ status: 450.5 }), 'integer from 400 to 599'],
   ['body BigInt', () => ({ body: 1n }), 'neither a string nor JSON'],
   ['body cycle', () => ({ body: cycle }), 'neither a string nor JSON'],
   ['body undefined-ish', () => ({ body: Symbol('s') }), 'neither a string nor JSON'],
@@ -70,6 +73,18 @@ describe('onFailure answers checked in core', () => {
       body: '{"e":1}',
       headers: { 'x-a': 'v', 'www-authenticate': 'Bearer realm="vectorcache"' },
     });
+    await handler.close();
+  });
+
+  it.each([400, 599])('status %i, the edge of the range, is used', async (status) => {
+    const events: AuthEvent[] = [];
+    const handler = createAuthHandler<object>({
+      store: new MemoryKeyStore(),
+      onFailure: () => ({ status }),
+      onEvent: (e) => events.push(e),
+    });
+    expect(await handler.decide({}, undefined)).toMatchObject({ action: 'deny', status });
+    expect(events.filter((e) => e.type === 'hook_error')).toEqual([]);
     await handler.close();
   });
 
