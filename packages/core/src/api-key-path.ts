@@ -39,6 +39,11 @@ export interface ApiKeyPathOptions {
   decisions: Decisions;
 }
 
+/** Whether a cached or just-read key is active at `at` (not revoked, not past its expiry). */
+function liveAt(entry: VerifiedEntry, at: number): boolean {
+  return entry.record.revokedAt === null && entry.expiresAtMs > at;
+}
+
 /** The API-key path of a verifier: the header, the caches, else one store read. */
 export interface ApiKeyPath {
   /** Settles what needs no I/O; otherwise says what to wait for (a store read or a JWT check). */
@@ -73,8 +78,7 @@ export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
     requirements: VerifyRequirements | undefined,
   ): VerifyResult {
     const record = entry.record;
-    const status =
-      record.revokedAt === null && entry.expiresAtMs > at ? 'active' : keyStatus(record, at);
+    const status = liveAt(entry, at) ? 'active' : keyStatus(record, at);
     if (status !== 'active') {
       verified.delete(cacheKey);
       negative.set(cacheKey, {
@@ -167,7 +171,7 @@ export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
       entry = newEntry(record);
       // Only an active key enters the verified cache: a revoked or expired one would push a
       // live key out of it (settle files it with the refused keys instead).
-      if (lookup.cacheable && record.revokedAt === null && entry.expiresAtMs > at) {
+      if (lookup.cacheable && liveAt(entry, at)) {
         verified.set(cacheKey, entry);
       }
     }
