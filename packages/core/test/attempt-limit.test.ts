@@ -2,7 +2,7 @@ import { clientAddress, checkTrustProxy } from '../src/client-address';
 import { createKeyManager } from '../src/key-manager';
 import type { AuthEvent, VerifyResult } from '../src/types';
 import { createVerifier } from '../src/verifier';
-import { FaultyStore, manualClock } from './fixtures';
+import { FaultyStore, manualClock, thrownBy } from './fixtures';
 
 const statusOf = (r: VerifyResult): number => (r.ok ? 200 : r.status);
 const bad = (i: number): string => `Bearer vc_${i.toString(16).padStart(32, '0')}`;
@@ -84,10 +84,95 @@ describe('failed-attempt limiting (opt-in)', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
-  it('refuses bad options', () => {
-    expect(() => createVerifier({ store: new FaultyStore(), attemptLimit: { max: 0 } })).toThrow(
-      /attemptLimit.max/,
-    );
+  it.each([
+    [
+      { max: 0 },
+      'attemptLimit.max must be a whole number >= 1 (got 0); leave it out for the default 20.',
+    ],
+    [
+      { windowMs: 0.5 },
+      'attemptLimit.windowMs must be a whole number >= 1 (got 0.5); leave it out for the default 60000.',
+    ],
+    [
+      { maxClients: -1 },
+      'attemptLimit.maxClients must be a whole number >= 1 (got -1); leave it out for the default 10000.',
+    ],
+  ])('refuses attemptLimit %j, naming the option and its default', (attemptLimit, message) => {
+    const error = thrownBy(() => createVerifier({ store: new FaultyStore(), attemptLimit }));
+    expect(error.code).toBe('invalid_option');
+    expect(error.message).toBe(message);
+  });
+
+  it('a window that has ended is forgotten: it frees the client and does not push a still-blocked client out', async () => {
+    const clock = manualClock();
+    const store = new FaultyStore();
+    const { key } = await createKeyManager({ store }).create({ projectId: 'p', name: 'n' });
+    const verifier = createVerifier({
+      store,
+      now: clock.now,
+      attemptLimit: { max: 1, windowMs: 60_000, maxClients: 2 },
+    });
+    const [a, b, c] = [{ client: '10.0.0.1' }, { client: '10.0.0.2' }, { client: '10.0.0.3' }];
+    await verifier.verify(bad(1), a); // a blocked until 60 s
+    clock.advance(10_000);
+    await verifier.verify(bad(2), b); // b blocked until 70 s
+    clock.advance(50_000); // a's window ends exactly now
+    expect(statusOf(await verifier.verify(`Bearer ${key}`, a))).toBe(200);
+    // a's ended window left the table, so a third client fits beside b without evicting it.
+    expect(statusOf(await verifier.verify(bad(3), c))).toBe(401);
+    expect(await verifier.verify(`Bearer ${key}`, b)).toMatchObject({
+      status: 429,
+      headers: { 'retry-after': '10' },
+    });
+    clock.advance(10_001); // past the end of b's window, not only at it
+    expect(statusOf(await verifier.verify(`Bearer ${key}`, b))).toBe(200);
+    await verifier.close();
+  });
+
+  it('a failure whose store read ends exactly at the end of the window counts in the next window', async () => {
+    const clock = manualClock();
+    const store = new FaultyStore();
+    const { key } = await createKeyManager({ store }).create({ projectId: 'p', name: 'n' });
+    const verifier = createVerifier({
+      store,
+      now: clock.now,
+      attemptLimit: { max: 2, windowMs: 60_000 },
+    });
+    const client = { client: '203.0.113.10' };
+    await verifier.verify(bad(1), client); // the window runs until 60 s
+    clock.advance(59_999);
+    let release!: () => void;
+    store.gate = new Promise<void>((r) => (release = r));
+    const held = verifier.verify(bad(2), client); // not blocked (1 of 2), its read held
+    clock.advance(1); // the read answers exactly at the end of the window
+    release();
+    store.gate = undefined;
+    expect(statusOf(await held)).toBe(401);
+    // That failure opened a new window: one more and the client is blocked for a whole window.
+    expect(statusOf(await verifier.verify(bad(3), client))).toBe(401);
+    expect(await verifier.verify(`Bearer ${key}`, client)).toMatchObject({
+      status: 429,
+      headers: { 'retry-after': '60' },
+    });
+    await verifier.close();
+  });
+
+  it('a shared count lower than the local one (a restarted store count) never lowers it', async () => {
+    class RestartedCounts extends FaultyStore {
+      async countFailedAttempt(): Promise<number> {
+        return 1; // e.g. the shared counter expired early or the store was flushed
+      }
+    }
+    const store = new RestartedCounts();
+    const { key } = await createKeyManager({ store }).create({ projectId: 'p', name: 'n' });
+    const verifier = createVerifier({ store, attemptLimit: { max: 3 } });
+    const client = { client: '203.0.113.11' };
+    for (let i = 0; i < 3; i++) {
+      expect(statusOf(await verifier.verify(bad(i), client))).toBe(401);
+      await new Promise((r) => setImmediate(r)); // the shared count has answered
+    }
+    expect(statusOf(await verifier.verify(`Bearer ${key}`, client))).toBe(429);
+    await verifier.close();
   });
 });
 
