@@ -88,6 +88,15 @@ describe('checkAuthOptions', () => {
     return verifier.close();
   });
 
+  it('a null verifier or store (e.g. from a missing config value) is refused, not a crash', () => {
+    expect(refusal(() => checkAuthOptions({ verifier: null as never })).message).toBe(
+      '`verifier` must come from createVerifier(...).',
+    );
+    expect(refusal(() => checkAuthOptions({ store: null as never })).message).toBe(
+      '`store` must implement KeyStore, e.g. new SqliteKeyStore({ path: ".vectorcache/keys.db" }).',
+    );
+  });
+
   it('a shared verifier refuses the options that configure a verifier', () => {
     const verifier = createVerifier({ store: new MemoryKeyStore(), usage: { enabled: false } });
     const jwt = { key: 'x'.repeat(32), algorithms: ['HS256' as const] };
@@ -124,8 +133,8 @@ describe('checkAuthOptions', () => {
     expect(refusal(() => checkAuthOptions({ skip: true as never })).message).toBe(
       "skip must be a function, e.g. (req) => req.url === '/health' (got boolean).",
     );
-    expect(refusal(() => checkAuthOptions({ onFailure: 'x' as never })).message).toMatch(
-      /^onFailure must be a function, e.g. .* \(got string\)\.$/,
+    expect(refusal(() => checkAuthOptions({ onFailure: 'x' as never })).message).toBe(
+      'onFailure must be a function, e.g. (failure) => ({ body: { error: "unauthorized" } }) (got string).',
     );
     const skip = (): boolean => true;
     expect(checkAuthOptions({ skip }).o.skip).toBe(skip);
