@@ -15,6 +15,7 @@ const BAD: Array<[string, () => unknown, string]> = [
   ['number value', () => ({ headers: { 'x-n': 1 } }), 'non-string value for the header x-n'],
   ['headers array', () => ({ headers: ['x'] }), 'not an object of strings'],
   ['headers null', () => ({ headers: null }), 'not an object of strings'],
+  ['headers a string', () => ({ headers: 'x-a: 1' }), 'not an object of strings'],
   ['status 302', () => ({ status: 302 }), 'integer from 400 to 599'],
   ['status 399', () => ({ status: 399 }), 'integer from 400 to 599'],
   ['status 600', () => ({ status: 600 }), 'integer from 400 to 599'],
@@ -73,6 +74,33 @@ describe('onFailure answers checked in core', () => {
       body: '{"e":1}',
       headers: { 'x-a': 'v', 'www-authenticate': 'Bearer realm="vectorcache"' },
     });
+    await handler.close();
+  });
+
+  it('header values are trimmed at both ends only: every blank there goes, blanks inside stay', async () => {
+    const handler = createAuthHandler<object>({
+      store: new MemoryKeyStore(),
+      onFailure: () => ({ headers: { 'X-A': ' \t a \t b  \t ', 'X-B': 'c\t\t' } }),
+    });
+    expect(await handler.decide({}, undefined)).toMatchObject({
+      headers: { 'x-a': 'a \t b', 'x-b': 'c' },
+    });
+    await handler.close();
+  });
+
+  it.each([
+    ['nothing', () => undefined],
+    ['null', () => null],
+  ])('a hook returning %s keeps the default answer and is no mistake', async (_what, hook) => {
+    const events: AuthEvent[] = [];
+    const handler = createAuthHandler<object>({
+      store: new MemoryKeyStore(),
+      onFailure: hook,
+      onEvent: (e) => events.push(e),
+    });
+    const { status, body, headers } = failureFor('missing');
+    expect(await handler.decide({}, undefined)).toEqual({ action: 'deny', status, body, headers });
+    expect(events.filter((e) => e.type === 'hook_error')).toEqual([]);
     await handler.close();
   });
 
