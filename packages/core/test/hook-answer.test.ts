@@ -95,7 +95,7 @@ describe('onFailure answers checked in core', () => {
     const events: AuthEvent[] = [];
     const handler = createAuthHandler<object>({
       store: new MemoryKeyStore(),
-      onFailure: hook,
+      onFailure: hook as never, // null: a JavaScript hook's answer
       onEvent: (e) => events.push(e),
     });
     const { status, body, headers } = failureFor('missing');

@@ -1,4 +1,7 @@
 import { generateKeyPairSync, KeyObject } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { checkAlgorithms, secretFrom, verificationKey } from '../src/jwt-keys';
 import { thrownBy } from './fixtures';
 
@@ -112,6 +115,41 @@ describe('verificationKey', () => {
         verificationKey({ key: 'https://idp.test/jwks', algorithms: ['HS256'] }, ['HS256']),
       ),
     ).toBe('A JWKS URL serves public keys: jwt.algorithms must not list HS* algorithms.');
+  });
+
+  it('a secret that merely contains https:// is a secret, not a JWKS URL', () => {
+    const secret = 'my-secret-for-https://api.example.com-tokens';
+    const key = verificationKey({ key: secret, algorithms: ['HS256'] }, ['HS256']) as KeyObject;
+    expect(key).toBeInstanceOf(KeyObject);
+    expect(key.type).toBe('secret');
+    expect(key.export().toString()).toBe(secret);
+  });
+
+  it('the JWKS request is given jwksTimeoutMs, 2000 ms by default', async () => {
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end('{"keys":[]}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+    const timeouts: Array<number | undefined> = [];
+    const onRequest = (message: unknown): void => {
+      timeouts.push((message as { request: { timeout?: number } }).request.timeout);
+    };
+    subscribe('http.client.request.start', onRequest);
+    try {
+      for (const jwksTimeoutMs of [undefined, 250]) {
+        const remote = verificationKey({ key: url, algorithms: ['ES256'], jwksTimeoutMs }, [
+          'ES256',
+        ]) as Exclude<ReturnType<typeof verificationKey>, KeyObject>;
+        // No key in the set: the fetch happens, then the lookup fails.
+        await expect(remote({ alg: 'ES256', kid: 'k' })).rejects.toThrow();
+      }
+    } finally {
+      unsubscribe('http.client.request.start', onRequest);
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    expect(timeouts).toEqual([2000, 250]);
   });
 
   it('a string that is neither a URL nor a PEM is a secret, held to 32 bytes', () => {
