@@ -5,7 +5,7 @@ import { createVerifier } from '../src/verifier';
 import { verifyNow } from '../src/verifier-settings';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { FaultyStore, PLAINTEXT_KEY, manualClock, storeWithoutFeed } from './fixtures';
+import { FaultyStore, PLAINTEXT_KEY, manualClock, storeWithoutFeed, thrownBy } from './fixtures';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -223,6 +223,26 @@ describe('usage', () => {
     expect(store.usageCalls).toBe(1); // nothing pending, no write
   });
 
+  it('without usage analytics or an event listener, a principal holds its five fields and nothing hidden', async () => {
+    const store = new MemoryKeyStore();
+    const { key } = await createKeyManager({ store }).create({ projectId: 'p', name: 'a' });
+    const fields = ['keyId', 'projectId', 'name', 'prefix', 'scopes'];
+    const plain = createVerifier({ store, usage: { enabled: false } });
+    const counted = createVerifier({ store });
+    const principalOf = async (verifier: typeof plain): Promise<object> => {
+      const result = await verifier.verify(bearer(key));
+      if (!result.ok) throw new Error('the key must verify');
+      return result.principal;
+    };
+    expect(Reflect.ownKeys(await principalOf(plain))).toEqual(fields);
+    // With usage on, the brand a route guard's refusal is counted through (not enumerable).
+    expect(Reflect.ownKeys(await principalOf(counted))).toEqual([
+      ...fields,
+      Symbol.for('vectorcache.auth.scopeRefused'),
+    ]);
+    await Promise.all([plain.close(), counted.close()]);
+  });
+
   it('close() flushes what is pending', async () => {
     const { keys, verifier } = await setup();
     const a = await keys.create({ projectId: 'p', name: 'a' });
@@ -311,13 +331,45 @@ describe('options', () => {
   it.each([
     [{ timeoutMs: 0 }, /timeoutMs/],
     [{ cache: { max: -1 } }, /cache\.max/],
-    [{ staleIfErrorMs: -5 }, /staleIfErrorMs/],
   ])('refuses %j with a message naming the option', (bad, message) => {
     expect(() => createVerifier({ store: new MemoryKeyStore(), ...bad })).toThrow(message);
   });
 
-  it('refuses a missing store', () => {
-    expect(() => createVerifier({} as never)).toThrow(/needs a store/);
+  const whole = (name: string, got: string, fallback: number): string =>
+    `${name} must be a whole number >= 1 (got ${got}); leave it out for the default ${fallback}.`;
+  it.each([
+    [{ cache: { revokedMax: 0 } }, whole('cache.revokedMax', '0', 10_000)],
+    [{ cache: { unknownMax: 1.5 } }, whole('cache.unknownMax', '1.5', 10_000)],
+    [{ cache: { unknownTtlMs: -1 } }, whole('cache.unknownTtlMs', '-1', 10_000)],
+    [{ usage: { maxPendingKeys: 0 } }, whole('usage.maxPendingKeys', '0', 10_000)],
+    [{ usage: { flushIntervalMs: 0 } }, whole('usage.flushIntervalMs', '0', 1000)],
+    [
+      { staleIfErrorMs: -5 },
+      'staleIfErrorMs must be a number >= 0 of milliseconds (got -5); leave it out for the default 0.',
+    ],
+    [
+      { allowedScopes: ['cache:read', 'Cache:Write'] },
+      'allowedScopes holds an invalid scope "Cache:Write": use "resource:action" with lowercase letters, digits, "_" or "-" (e.g. "cache:read"), "resource:*" or "*".',
+    ],
+    [
+      { allowedScopes: [] },
+      'allowedScopes must list the scopes keys may be given, e.g. cache:read,cache:write,analytics:read.',
+    ],
+  ])('refuses %j: invalid_option, naming the option and what to give', (bad, message) => {
+    const error = thrownBy(() => createVerifier({ store: new MemoryKeyStore(), ...bad }));
+    expect(error.code).toBe('invalid_option');
+    expect(error.message).toBe(message);
+  });
+
+  it.each([
+    ['no store', {}],
+    ['a store without findByHash', { store: { close: async () => undefined } }],
+  ])('refuses %s, showing how to pass one', (_what, options) => {
+    const error = thrownBy(() => createVerifier(options as never));
+    expect(error.code).toBe('invalid_option');
+    expect(error.message).toBe(
+      'createVerifier needs a store, e.g. createVerifier({ store: new SqliteKeyStore({ path: ".vectorcache/keys.db" }) }).',
+    );
   });
 });
 
