@@ -3,7 +3,7 @@ import { createKeyManager, createKeyManagerFor } from '../src/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { StoreChange } from '../src/types';
 import { createVerifier } from '../src/verifier';
-import { FaultyStore, PLAINTEXT_KEY, manualClock } from './fixtures';
+import { FaultyStore, PLAINTEXT_KEY, manualClock, thrownBy } from './fixtures';
 
 const actor = { keyId: 'key_aaaaaaaaaaaaaaaaaaaaaaaa', prefix: 'vc_abcd' };
 
@@ -124,6 +124,18 @@ describe('key manager: update and the audit list', () => {
     });
     expect(() => createKeyManagerFor({} as never)).toThrow(/createVerifier/);
     await verifier.close();
+  });
+
+  it.each([
+    ['null', null],
+    ['undefined', undefined],
+    ['a function', () => undefined],
+  ])('createKeyManagerFor(%s) is refused with invalid_option, not a crash', (_what, verifier) => {
+    const error = thrownBy(() => createKeyManagerFor(verifier as never));
+    expect(error.code).toBe('invalid_option');
+    expect(error.message).toBe(
+      '`verifier` must come from createVerifier(...) or createVerifierFromEnv(...).',
+    );
   });
 
   it('scopes narrowed during an in-flight read win: the wider record is neither served nor cached', async () => {
