@@ -10,7 +10,8 @@ import {
   storeFromEnv,
 } from '../src/env';
 import { MemoryKeyStore } from '../src/stores/memory-store';
-import { createKeyManager } from '../src/key-manager';
+import { createKeyManager, createKeyManagerFor } from '../src/key-manager';
+import { verifierStore } from '../src/verifier-settings';
 import { SqliteKeyStore } from '../src/stores/sqlite-store';
 
 describe('zero configuration', () => {
@@ -104,6 +105,22 @@ describe('zero configuration', () => {
     });
     expect((await unpeppered.verify(`Bearer ${key}`)).ok).toBe(false);
     await unpeppered.close();
+  });
+
+  it('close() closes the store the verifier built from the environment, never a store passed in', async () => {
+    const env = { VECTORCACHE_KEYS_FILE: join(dir, 'k.db') };
+    const owner = createVerifierFromEnv({ env });
+    const { record } = await createKeyManagerFor(owner).create({ projectId: 'p', name: 'n' });
+    const built = verifierStore(owner)!.store;
+    await owner.close();
+    await expect(built.get(record.id)).rejects.toMatchObject({ code: 'store_unavailable' });
+
+    const store = storeFromEnv(env);
+    const borrower = createVerifierFromEnv({ env, store });
+    expect(verifierStore(borrower)!.store).toBe(store);
+    await borrower.close();
+    expect(await store.get(record.id)).toMatchObject({ id: record.id }); // still open
+    await store.close();
   });
 });
 
