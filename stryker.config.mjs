@@ -17,7 +17,7 @@ export default {
     'packages/core/src/{answers,parse,request-headers,web-request,client-address}.ts',
     'packages/core/src/{key-format,scopes,records,decisions}.ts',
     'packages/core/src/{verifier,verifier-settings,cache-entries,coalesce,key-states,timeout}.ts',
-    'packages/core/src/{api-key-cache,api-key-path,record-reader,jwt-path}.ts',
+    'packages/core/src/{api-key-cache,api-key-path,cached-hit,record-reader,jwt-path}.ts',
     'packages/core/src/{auth-handler,auth-options,hook-answer,attempt-limiter,jwt,jwt-keys}.ts',
   ],
   testRunner: 'jest',

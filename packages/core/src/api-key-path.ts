@@ -1,11 +1,18 @@
 import type { ApiKeyCache } from './api-key-cache';
+import {
+  CACHE_HIT,
+  FAST_HEADER_LENGTH,
+  createCachedHit,
+  liveAt,
+  passesRoute,
+  type CachedHit,
+} from './cached-hit';
 import { verifiedEntry, type Lookup, type Pending, type VerifiedEntry } from './cache-entries';
 import type { Decisions } from './decisions';
 import { cacheKeyOf, hashesEqual, hexOfCacheKey, isApiKeyFormat, keyPrefix } from './key-format';
 import { looksLikeJwt } from './jwt';
 import { parseAuthorization } from './parse';
 import { keyStatus } from './records';
-import { scopesSatisfied } from './scopes';
 import type {
   AuthEvent,
   Principal,
@@ -16,10 +23,7 @@ import type {
 import type { UsageAggregator, UsageCounter } from './usage';
 import type { RefusalOutcome } from './usage-totals';
 
-const FAST_HEADER_LENGTH = 'Bearer '.length + 35;
-
 // Frozen and shared: a listener cannot change what the next one receives.
-const CACHE_HIT = Object.freeze({ type: 'cache_hit' } as const);
 const CACHE_MISS = Object.freeze({ type: 'cache_miss' } as const);
 
 /** The refusals `check` gives an active key: another project, a missing scope. */
@@ -39,11 +43,6 @@ export interface ApiKeyPathOptions {
   decisions: Decisions;
 }
 
-/** Whether a cached or just-read key is active at `at` (not revoked, not past its expiry). */
-function liveAt(entry: VerifiedEntry, at: number): boolean {
-  return entry.record.revokedAt === null && entry.expiresAtMs > at;
-}
-
 /** The API-key path of a verifier: the header, the caches, else one store read. */
 export interface ApiKeyPath {
   /** Settles what needs no I/O; otherwise says what to wait for (a store read or a JWT check). */
@@ -59,6 +58,8 @@ export interface ApiKeyPath {
     at: number,
     requirements: VerifyRequirements | undefined,
   ) => Promise<VerifyResult>;
+  /** The cached-hit check of a route with these requirements (see `cached-hit.ts`). */
+  cachedHit: (requirements: VerifyRequirements | undefined) => CachedHit;
 }
 
 /**
@@ -69,6 +70,14 @@ export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
   const { cache, pepper, now, ttl, staleMs, onEvent, jwt, usage } = options;
   const { reject, emit, check, verified: emitVerified } = options.decisions;
   const { verified, negative, unknown } = cache;
+  // The hash of the key a cached hit just missed, for the full path of the same request only:
+  // taken and cleared by its `decideNow`, so no key is ever compared with another request's.
+  let missedToken: string | undefined;
+  let missedKey = '';
+  const remember = (token: string, cacheKey: string): void => {
+    missedToken = token;
+    missedKey = cacheKey;
+  };
 
   /** Checks a record found (in the cache or the store) and builds the answer. */
   function settle(
@@ -91,22 +100,9 @@ export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
       return reject(status, record.prefix, record.id, record.projectId);
     }
     if (entry.usage) usage!.record(entry.usage, at);
-    const principal = entry.principal;
-    if (
-      requirements !== undefined &&
-      (requirements.projectId === undefined || requirements.projectId === principal.projectId)
-    ) {
-      // A route passes the same scopes array on every request: remember the answer for it.
-      const { scopes, scopeMode } = requirements;
-      if (scopes !== undefined && (entry.scopesFor !== scopes || entry.scopesMode !== scopeMode)) {
-        entry.scopesOk = scopesSatisfied(principal.scopes, scopes, scopeMode);
-        entry.scopesFor = scopes;
-        entry.scopesMode = scopeMode;
-      }
-      if (scopes === undefined || entry.scopesOk) {
-        if (onEvent) emitVerified(principal);
-        return entry.success;
-      }
+    if (requirements === undefined || passesRoute(entry, requirements)) {
+      if (onEvent) emitVerified(entry.principal);
+      return entry.success;
     }
     const result = check(entry.principal, requirements, entry.success);
     if (!result.ok && entry.usage) usage!.refuse(entry.usage, result.reason as Refusal, at, true);
@@ -182,6 +178,8 @@ export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
     authorization: string | readonly string[] | undefined,
     requirements: VerifyRequirements | undefined,
   ): VerifyResult | Pending {
+    const missed = missedToken;
+    missedToken = undefined;
     if (
       typeof authorization === 'string' &&
       authorization.length === FAST_HEADER_LENGTH &&
@@ -190,7 +188,8 @@ export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
       // The exact common form. Hashed before the format check: a verified key's hash comes only
       // from that key (checked when it was cached), so a hit needs no pattern; a miss checks it.
       const token = authorization.slice(7);
-      const cacheKey = cacheKeyOf(token, pepper);
+      // The cached hit of this request may have hashed the key already (and missed).
+      const cacheKey = token === missed ? missedKey : cacheKeyOf(token, pepper);
       const at = now();
       // A key is never both verified and dead (revocation evicts it), so the hot path looks here first.
       const entry = verified.get(cacheKey);
@@ -244,5 +243,8 @@ export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
     return { wait: 'store', token, cacheKey, entry: undefined, at };
   }
 
-  return { decideNow, verifyFromStore };
+  const cachedHit = (requirements: VerifyRequirements | undefined): CachedHit =>
+    createCachedHit({ ...options, remember }, requirements);
+
+  return { decideNow, verifyFromStore, cachedHit };
 }

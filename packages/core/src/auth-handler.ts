@@ -14,7 +14,7 @@ import {
   type FailureHook,
 } from './auth-options';
 import { missingScopes } from './scopes';
-import { hotPathOf, noteScopeRefusal } from './verifier-settings';
+import { cachedHitOf, hotPathOf, noteScopeRefusal } from './verifier-settings';
 import type {
   AuthFailure,
   Principal,
@@ -68,6 +68,13 @@ export interface AuthHandler<Req> {
    * Never throws: a failing hook gives a rejected promise.
    */
   decide(req: Req, source: AuthSource): AuthOutcome | Promise<AuthOutcome>;
+  /**
+   * The adapters' hot path, tried before `decide` with the request's `Authorization` value: the
+   * principal when the caches alone allow the request (a verified key, the route's project and
+   * scopes), counted and reported as `decide` would; else `undefined`, with nothing done, and
+   * `decide` answers. Always `undefined` with `skip`, a `projectId` function or an attempt limit.
+   */
+  allowCached(authorization: AuthorizationValue): Principal | undefined;
   /** Closes the verifier (and its store) when this handler built them. */
   close(): Promise<void>;
 }
@@ -118,6 +125,8 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
   const fixedProject = typeof projectOption === 'string' ? projectOption : undefined;
   const projectOf = typeof projectOption === 'function' ? projectOption : undefined;
   const requirements = { projectId: fixedProject, scopes, scopeMode };
+  // An attempt limit leaves the verifier without a cached hit: its check comes first.
+  const cachedHit = skip || projectOf ? undefined : cachedHitOf(verifier, requirements);
 
   const toOutcome = (result: VerifyResult, req: Req): AuthOutcome =>
     result.ok
@@ -171,6 +180,7 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
   return {
     verifier,
     decide,
+    allowCached: cachedHit ?? (() => undefined),
     async close() {
       if (ownsVerifier) await verifier.close();
     },

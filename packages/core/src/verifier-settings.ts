@@ -10,6 +10,7 @@ import type {
 } from './types';
 import { numberOption, positiveInteger } from './options';
 import { validateScopeVocabulary } from './scopes';
+import type { CachedHit } from './cached-hit';
 
 /** Brand of a verifier: its store, pepper and clock, for a key manager on the same keys. */
 export const VERIFIER_STORE = Symbol.for('vectorcache.auth.verifierStore');
@@ -64,6 +65,23 @@ export function hotPathOf(
     }
   )[VERIFY_NOW];
   return fast ?? ((a, r) => verifier.verify(a, r));
+}
+
+/** Brand of a verifier's cached-hit builder, read by {@link cachedHitOf}. */
+export const CACHED_HIT = Symbol.for('vectorcache.auth.cachedHit');
+
+/**
+ * The cached-hit check (`cached-hit.ts`) of a route with `requirements` on `verifier`, or
+ * `undefined` when the verifier has none (not built by `createVerifier`, or with an attempt limit).
+ */
+export function cachedHitOf(
+  verifier: Verifier,
+  requirements: VerifyRequirements | undefined,
+): CachedHit | undefined {
+  const build = (verifier as { [CACHED_HIT]?: (r: VerifyRequirements | undefined) => CachedHit })[
+    CACHED_HIT
+  ];
+  return build?.(requirements);
 }
 
 /** Internal: lets the zero-config builder hand the store's lifetime to the verifier. */

@@ -13,7 +13,7 @@ import { UsageAggregator } from './usage';
 import { resolveVerifierSettings } from './verifier-settings';
 
 export { OWNS_STORE } from './verifier-settings';
-import { VERIFIER_STORE, VERIFY_NOW } from './verifier-settings';
+import { CACHED_HIT, VERIFIER_STORE, VERIFY_NOW } from './verifier-settings';
 
 // The verifier's parts: the API-key cache and its change feed (`api-key-cache.ts`), the API-key
 // path (`api-key-path.ts`), the JWT path (`jwt-path.ts`), the attempt limit (`attempt-limiter.ts`),
@@ -100,7 +100,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     onEvent ? decisions.emit : undefined,
     usage ? keys.countRateLimited : undefined,
   );
-  const { decideNow, verifyFromStore } = createApiKeyPath({
+  const { decideNow, verifyFromStore, cachedHit } = createApiKeyPath({
     cache: keys,
     pepper,
     now,
@@ -163,5 +163,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   });
   // Adapters reach the synchronous hot path through `verifyNow(verifier, ...)`.
   Object.defineProperty(api, VERIFY_NOW, { value: verifyNow, enumerable: false });
+  // ... and a route's cached hit through `cachedHitOf`: none with an attempt limit, which every
+  // request must pass first.
+  if (!limiter) Object.defineProperty(api, CACHED_HIT, { value: cachedHit, enumerable: false });
   return api;
 }

@@ -3,6 +3,7 @@ import {
   createAuthHandler,
   createScopeGuard,
   createTokenExchange,
+  readAuthorizationHeader,
   type AuthOutcome,
   type HttpAnswer,
 } from '@vectorcache/auth-core/adapter';
@@ -76,8 +77,14 @@ export function vectorcacheAuth(options?: ExpressAuthOptions): VectorcacheMiddle
   const handler = createAuthHandler<Request>(options);
 
   function vectorcacheAuthMiddleware(req: Request, res: Response, next: NextFunction): void {
+    const principal = handler.allowCached(readAuthorizationHeader(req));
+    if (principal !== undefined) {
+      preparePrototype(req);
+      req.vectorcache = principal;
+      return next();
+    }
     const outcome = handler.decide(req, req);
-    // A cached key is decided synchronously: no promise hop on the hot path.
+    // A key known to be bad is decided synchronously: no promise hop.
     if ('action' in outcome) return apply(outcome, req, res, next);
     // Only programming errors reach `next` (a throwing `skip` or `projectId`): refusals are
     // outcomes, and store failures are 503s.

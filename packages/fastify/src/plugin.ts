@@ -3,6 +3,7 @@ import {
   createAuthHandler,
   createScopeGuard,
   createTokenExchange,
+  readAuthorizationHeader,
   type AuthOutcome,
   type HttpAnswer,
 } from '@vectorcache/auth-core/adapter';
@@ -46,6 +47,11 @@ async function vectorcacheAuthPlugin(
   // onRequest runs before the body is read, so a refused request costs no parsing.
   // A callback hook: a cached key is decided synchronously, with no promise hop.
   fastify.addHook('onRequest', (request, reply, done) => {
+    const principal = handler.allowCached(readAuthorizationHeader(request.raw));
+    if (principal !== undefined) {
+      request.vectorcache = principal;
+      return done();
+    }
     const outcome = handler.decide(request, request.raw);
     if ('action' in outcome) return apply(outcome, request, reply, done);
     outcome.then((decided) => apply(decided, request, reply, done), done);

@@ -3,6 +3,7 @@ import {
   createAuthHandler,
   createScopeGuard,
   createTokenExchange,
+  readWebAuthorization,
   toWebResponse,
   type AuthOutcome,
   type WebRequestSource,
@@ -47,6 +48,11 @@ export function vectorcacheAuth(options?: HonoAuthOptions): VectorcacheMiddlewar
   // Not an async function: a cached key is decided synchronously and `next()`'s own promise is
   // returned as is, without the extra promise and await hops an async wrapper adds per request.
   function vectorcacheAuthMiddleware(c: Context, next: Next): Promise<Response | void> {
+    const principal = handler.allowCached(readWebAuthorization(c.req.raw));
+    if (principal !== undefined) {
+      c.set('vectorcache', principal);
+      return next();
+    }
     const decided = handler.decide(c, new HonoSource(c));
     if ('action' in decided) return proceed(decided, c, next);
     return decided.then((outcome) => proceed(outcome, c, next));

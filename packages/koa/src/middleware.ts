@@ -3,6 +3,7 @@ import {
   createAuthHandler,
   createScopeGuard,
   createTokenExchange,
+  readAuthorizationHeader,
   type AuthOutcome,
   type HttpAnswer,
 } from '@vectorcache/auth-core/adapter';
@@ -39,6 +40,11 @@ export function vectorcacheAuth(options?: KoaAuthOptions): VectorcacheMiddleware
   // Not an async function: a cached key is decided synchronously and `next()`'s own promise is
   // returned as is, without the extra promise and await hops an async wrapper adds per request.
   function vectorcacheAuthMiddleware(ctx: KoaAuthContext, next: Next): Promise<void> | void {
+    const principal = handler.allowCached(readAuthorizationHeader(ctx.req));
+    if (principal !== undefined) {
+      ctx.state.vectorcache = principal;
+      return next() as Promise<void>;
+    }
     const decided = handler.decide(ctx, ctx.req);
     if ('action' in decided) return proceed(decided, ctx, next);
     return decided.then((outcome) => proceed(outcome, ctx, next));
