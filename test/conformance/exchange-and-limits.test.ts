@@ -1,6 +1,7 @@
 import {
   createKeyManager,
   createTokenIssuer,
+  createVerifier,
   MemoryKeyStore,
   type KeyStore,
 } from '@vectorcache/auth-core';
@@ -136,6 +137,32 @@ describe('failed-attempt limit through every adapter', () => {
       Array(ADAPTERS.length).fill('{"detail":"Too many failed authentication attempts"}'),
     );
   });
+
+  it.each(ADAPTERS)(
+    '%s: a shared verifier built with attemptLimit limits too (the adapter passes the address)',
+    async (adapter) => {
+      const store = new MemoryKeyStore();
+      const { key } = await createKeyManager({ store }).create({ projectId: 'p', name: 'n' });
+      const verifier = createVerifier({ store, attemptLimit: { max: 2, windowMs: 60_000 } });
+      const app = await start(adapter, { verifier });
+      try {
+        for (let i = 0; i < 2; i++) {
+          await request(app.url)
+            .get('/read')
+            .set('Authorization', `Bearer vc_${'3'.repeat(31)}${i}`)
+            .expect(401);
+        }
+        const limited = await request(app.url)
+          .get('/read')
+          .set('Authorization', `Bearer ${key}`)
+          .expect(429);
+        expect(limited.headers['retry-after']).toBe('60');
+      } finally {
+        await app.close();
+        await verifier.close();
+      }
+    },
+  );
 
   it('without a trusted proxy, X-Forwarded-For is ignored (a client cannot dodge the limit)', async () => {
     const store = new MemoryKeyStore();

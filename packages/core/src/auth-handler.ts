@@ -14,7 +14,7 @@ import {
   type FailureHook,
 } from './auth-options';
 import { missingScopes } from './scopes';
-import { cachedHitOf, hotPathOf, noteScopeRefusal } from './verifier-settings';
+import { cachedHitOf, hotPathOf, noteScopeRefusal, verifierStore } from './verifier-settings';
 import type {
   AuthFailure,
   Principal,
@@ -103,8 +103,7 @@ function denial<Req>(
  * const outcome = await handler.decide(req, req); // Express: the Node request is `req`
  */
 export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<Req> {
-  const { o, projectOption, scopes, scopeMode, trustProxy, limitsAttempts } =
-    checkAuthOptions(options);
+  const { o, projectOption, scopes, scopeMode, trustProxy } = checkAuthOptions(options);
 
   const ownsVerifier = o.verifier === undefined;
   const verifier =
@@ -120,6 +119,9 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
       attemptLimit: o.attemptLimit,
     });
   const verifyNow = hotPathOf(verifier); // looked up once, not per request
+  // The verifier limits attempts (`attemptLimit` here, or given to a shared verifier's
+  // createVerifier): every request's client address is then passed to it.
+  const limitsAttempts = verifierStore(verifier)?.limitsAttempts === true;
   const { skip, onFailure } = o;
   const report = hookReporter([o.onEvent, debugLoggerFromEnv()]);
   const fixedProject = typeof projectOption === 'string' ? projectOption : undefined;

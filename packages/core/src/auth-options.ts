@@ -69,7 +69,6 @@ export interface CheckedAuthOptions<Req> {
   scopes: readonly string[] | undefined;
   scopeMode: ScopeMode;
   trustProxy: ReturnType<typeof checkTrustProxy>;
-  limitsAttempts: boolean;
 }
 
 /** Checks an adapter's options; a bad one throws an error saying how to fix it. */
@@ -118,10 +117,9 @@ export function checkAuthOptions<Req>(
       '`jwt` and `attemptLimit` configure the verifier: pass them to createVerifier(...) when you share one.',
     );
   }
-  const limitsAttempts = o.attemptLimit !== undefined;
   checkFunction(o.skip, 'skip', "(req) => req.url === '/health'");
   checkFunction(o.onFailure, 'onFailure', '(failure) => ({ body: { error: "unauthorized" } })');
-  return { o, projectOption, scopes, scopeMode, trustProxy, limitsAttempts };
+  return { o, projectOption, scopes, scopeMode, trustProxy };
 }
 
 /** Checks a route guard's scopes and options; a bad one throws an error saying how to fix it. */

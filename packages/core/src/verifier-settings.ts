@@ -22,6 +22,8 @@ export interface VerifierStore {
   now: () => number;
   /** The verifier's scope vocabulary, if one was declared. */
   allowedScopes?: readonly string[];
+  /** Whether the verifier limits failed attempts: its callers must then give the client address. */
+  limitsAttempts?: boolean;
 }
 
 /** The store, pepper and clock of a verifier built by `createVerifier`, or `undefined`. */

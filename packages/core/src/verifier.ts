@@ -158,7 +158,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   };
   // The management API and its key manager work on this verifier's store, with its pepper.
   Object.defineProperty(api, VERIFIER_STORE, {
-    value: { store, pepper, now, allowedScopes },
+    value: { store, pepper, now, allowedScopes, limitsAttempts: limiter !== undefined },
     enumerable: false,
   });
   // Adapters reach the synchronous hot path through `verifyNow(verifier, ...)`.

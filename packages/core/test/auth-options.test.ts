@@ -23,7 +23,7 @@ describe('checkAuthOptions', () => {
     else process.env.VECTORCACHE_PROJECT_ID = saved;
   });
 
-  it('no options: no project, no scopes, mode all, no trusted proxy, no attempt limit', () => {
+  it('no options: no project, no scopes, mode all, no trusted proxy', () => {
     delete process.env.VECTORCACHE_PROJECT_ID;
     const checked = checkAuthOptions<Req>(undefined);
     expect(checked).toEqual({
@@ -32,7 +32,6 @@ describe('checkAuthOptions', () => {
       scopes: undefined,
       scopeMode: 'all',
       trustProxy: false,
-      limitsAttempts: false,
     });
   });
 
@@ -52,7 +51,6 @@ describe('checkAuthOptions', () => {
     expect(Object.isFrozen(checked.scopes)).toBe(true);
     expect(checked.scopeMode).toBe('any');
     expect(checked.trustProxy).toEqual(['127.0.0.1', '::1']);
-    expect(checked.limitsAttempts).toBe(true);
   });
 
   it('the project defaults to VECTORCACHE_PROJECT_ID; an explicit one or a function wins', () => {
