@@ -287,11 +287,22 @@ const PLAN: Record<Framework, Array<{ name: string; variant: Variant; against: V
   ],
 };
 
+const VS_HAND = 'vectorcacheAuth vs hand-written';
+const VS_BEARER = 'vectorcacheAuth vs @fastify/bearer-auth 1 key';
+
 const OURS: Array<{ name: string; variant: Variant; against: Variant }> = [
   { name: 'vectorcacheAuth cached key', variant: 'vectorcache', against: 'baseline' },
+  // The targets compare these directly, side by side: two independent "vs baseline" figures
+  // would add the noise of both.
+  { name: VS_HAND, variant: 'vectorcache', against: 'handwritten' },
   { name: 'vectorcacheAuth 1M keys', variant: 'vectorcache-1m', against: 'baseline' },
   { name: '1M keys vs 1 key', variant: 'vectorcache-1m', against: 'vectorcache' },
 ];
+
+/** Comparisons only one framework has a peer for. */
+const OURS_EXTRA: Partial<Record<Framework, typeof OURS>> = {
+  fastify: [{ name: VS_BEARER, variant: 'vectorcache', against: 'bearer-auth-1' }],
+};
 
 /**
  * Runs every HTTP comparison of one framework. Both servers of a comparison are started
@@ -303,7 +314,11 @@ async function benchFramework(
   loads: [Pinned, Pinned],
 ): Promise<Comparison[]> {
   const out: Comparison[] = [];
-  for (const { name, variant, against } of [...PLAN[framework], ...OURS]) {
+  for (const { name, variant, against } of [
+    ...PLAN[framework],
+    ...OURS,
+    ...(OURS_EXTRA[framework] ?? []),
+  ]) {
     const servers = await Promise.all([
       startServer(framework, variant, variant === against ? `${variant} copy` : variant),
       startServer(framework, against),
@@ -350,50 +365,49 @@ export function httpTable(all: Comparison[]): string {
 export function httpRows(all: Comparison[]): BenchRow[] {
   const rows: BenchRow[] = [];
   const frameworks = [...new Set(all.map((c) => c.framework))];
-  const cached = frameworks.map((f) => find(all, f, 'vectorcacheAuth cached key'));
-  const worstAdded = Math.max(...cached.map((c) => median(c.added)));
-  rows.push({
-    name: 'HTTP: server CPU added by vectorcacheAuth (cached key), per request',
-    figure: cached.map((c) => `${c.framework} ${signedMedianRange(c.added)}`).join('; '),
-    target: '<= 5 µs on every framework',
-    met: worstAdded <= 5,
-    note:
-      worstAdded <= 5
-        ? undefined
-        : 'The added cost is the adapter plus a cached verify(): reading the header, the sha256 ' +
-          'of the key (which any check pays), the LRU hit with its recency update, the clock read ' +
-          'for ttl and expiry, and usage counting. The adapters already settle cached keys ' +
-          'synchronously (no promise hop) and Express keeps its request shape (the principal is ' +
-          'an accessor on the request prototype). Measured in the same run: ' +
-          frameworks
-            .map((f) => {
-              const noop = all.find((x) => x.framework === f && x.name.startsWith('no-op'));
-              const hand = find(all, f, 'hand-written check');
-              return `${f} no-op ${signedMedianRange(noop?.added ?? [0])}, hand-written ${signedMedianRange(hand.added)}`;
-            })
-            .join('; ') +
-          '. Express costs ~5x Koa per response on this machine, which inflates every absolute ' +
-          'figure there; compare with its hand-written check. What would close the rest: a ' +
-          'coarser clock read on the hot path and a cache lookup without the recency update.',
-  });
-  if (frameworks.includes('fastify')) {
-    const f = find(all, 'fastify', 'vectorcacheAuth cached key');
-    const hand = find(all, 'fastify', 'hand-written check');
-    const noop = find(all, 'fastify', 'no-op hook');
+  for (const framework of frameworks) {
+    // Added µs per request over the hand-written check, the two servers side by side. The
+    // target: at most +0.5 µs, or within the framework's A/A noise floor where that is wider
+    // (the most any A/A round strayed, in µs), except on Fastify, where a peer plugin sets the bar.
+    const vsHand = find(all, framework, VS_HAND);
+    const aa = find(all, framework, 'A/A (baseline copy)');
+    const floor = Math.max(...aa.added.map((x) => Math.abs(x)));
+    const allowed = framework === 'fastify' ? 0.5 : Math.max(0.5, floor);
+    const over = median(vsHand.added);
     rows.push({
-      name: 'HTTP: Fastify cost ratio, vectorcacheAuth (cached key) / no auth',
-      figure: `${medianRange(f.ratios)} (no-op hook ${medianRange(noop.ratios)}, hand-written ${medianRange(hand.ratios)})`,
-      target: '<= 1.10',
-      met: median(f.ratios) <= 1.1,
+      name: `HTTP: ${framework}, vectorcacheAuth (cached key) vs the hand-written check (side by side)`,
+      figure:
+        `${signedMedianRange(vsHand.added)} per request (ratio ${medianRange(vsHand.ratios)}); ` +
+        `A/A noise floor ±${floor.toFixed(1)} µs`,
+      target:
+        framework === 'fastify'
+          ? '<= +0.5 µs'
+          : `<= +0.5 µs, or within the A/A noise floor (±${floor.toFixed(1)} µs)`,
+      met: over <= allowed,
       note:
-        median(f.ratios) <= 1.1
+        over <= allowed
           ? undefined
-          : `Fastify's own floor for any onRequest hook is ${median(noop.ratios).toFixed(2)} here (the ` +
-            `no-op hook), and a hand-written regex + sha256 + Map check costs ` +
-            `${median(hand.ratios).toFixed(2)}: most of the cost is the sha256 every check pays. ` +
-            'The plugin already uses a callback onRequest hook that settles cached keys ' +
-            'synchronously; the rest is the LRU recency update, the clock read and usage ' +
-            'counting, which the hand-written check does not do.',
+          : 'The hand-written check does a regex, a sha256 and a Map lookup; vectorcacheAuth on a ' +
+            'cached key does the same hash and an LRU hit, then what the hand-written check does ' +
+            'not: the ttl and expiry check (a clock read), the usage count, the change feed state ' +
+            "and the route's project and scopes, in one flat function tried before the full " +
+            'decision (bench/profiles: the rest is the adapter and framework glue).',
+    });
+  }
+  if (frameworks.includes('fastify')) {
+    const vsBearer = find(all, 'fastify', VS_BEARER);
+    const over = median(vsBearer.added);
+    rows.push({
+      name: 'HTTP: fastify, vectorcacheAuth (cached key) vs @fastify/bearer-auth with 1 key (side by side)',
+      figure: `${signedMedianRange(vsBearer.added)} per request (ratio ${medianRange(vsBearer.ratios)})`,
+      target: '<= +0.0 µs',
+      met: over <= 0,
+      note:
+        over <= 0
+          ? undefined
+          : '@fastify/bearer-auth compares the header with each configured key (timing-safe) and ' +
+            'hashes nothing; with one key that is cheaper than any hash, but it grows with the key ' +
+            'count (see the 10k keys row) and has no revocation, expiry, scopes or usage.',
     });
   }
   for (const framework of frameworks) {
