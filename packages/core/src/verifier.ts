@@ -118,16 +118,25 @@ export function createVerifier(options: VerifierOptions): Verifier {
     authorization: string | readonly string[] | undefined,
     requirements?: VerifyRequirements,
   ): VerifyResult | Promise<VerifyResult> {
-    const client = limiter ? requirements?.client : undefined;
+    if (!limiter) {
+      // No attempt limit: nothing to check before or count after (the cached-key hot path).
+      const decided = decideNow(authorization, requirements);
+      return isPending(decided) ? settle(decided, requirements) : decided;
+    }
+    const client = requirements?.client;
     const limited = rateLimited(client, authorization);
     if (limited) return limited;
     const decided = decideNow(authorization, requirements);
     if (!isPending(decided)) return counted(client, decided);
-    const pending =
-      decided.wait === 'jwt'
-        ? verifyJwt!(decided.token, requirements)
-        : verifyFromStore(decided.token, decided.cacheKey, decided.entry, decided.at, requirements);
+    const pending = settle(decided, requirements);
     return client ? pending.then((result) => counted(client, result)) : pending;
+  }
+
+  /** What the caches could not settle: the store read or the JWT check. */
+  function settle(decided: Pending, requirements?: VerifyRequirements): Promise<VerifyResult> {
+    return decided.wait === 'jwt'
+      ? verifyJwt!(decided.token, requirements)
+      : verifyFromStore(decided.token, decided.cacheKey, decided.entry, decided.at, requirements);
   }
 
   function verify(
