@@ -63,6 +63,8 @@ async function main(): Promise<void> {
     details = httpTable(all);
   }
   const seconds = Math.round((Date.now() - started) / 1000);
+  // A `|` in a figure (Redis names subcommands `cluster|slots`) would end the table cell.
+  const cell = (text: string): string => text.replaceAll('|', '\\|');
   const mark = (r: BenchRow): string => (r.met === undefined ? '-' : r.met ? 'met' : '**missed**');
   const notes = rows.filter((r) => r.met === false && r.note);
   const text = [
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
     '',
     '| benchmark | measured | target | result |',
     '| --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.name} | ${r.figure} | ${r.target} | ${mark(r)} |`),
+    ...rows.map((r) => `| ${cell(r.name)} | ${cell(r.figure)} | ${cell(r.target)} | ${mark(r)} |`),
     ...(notes.length > 0
       ? [
           '',
