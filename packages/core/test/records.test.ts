@@ -1,5 +1,5 @@
 import { VectorcacheAuthError } from '../src/errors';
-import { normaliseExpiry, publicRecord, withStatus } from '../src/records';
+import { isUsableRecord, normaliseExpiry, publicRecord, withStatus } from '../src/records';
 import type { StoredKeyRecord } from '../src/types';
 
 const record: StoredKeyRecord = {
@@ -17,6 +17,12 @@ const record: StoredKeyRecord = {
 };
 
 describe('records', () => {
+  it('isUsableRecord: anything a store returns that is not a record object is refused, never read', () => {
+    for (const value of [null, undefined, 'key_1', 42, true, () => undefined, []]) {
+      expect(isUsableRecord(value)).toBe(false);
+    }
+  });
+
   it('withStatus adds rotation links only when the record has them', () => {
     const plain = withStatus(record, 0);
     expect(plain.status).toBe('active');
