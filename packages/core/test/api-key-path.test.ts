@@ -195,8 +195,10 @@ describe('verifyFromStore and the cached answer', () => {
     clock.advance(4999);
     expect(isPending(path.decideNow(bearer(key), undefined))).toBe(false);
     clock.advance(1);
+    parts.events.length = 0;
     const decided = path.decideNow(bearer(key), undefined);
     expect(isPending(decided)).toBe(true);
+    expect(parts.events).toEqual([{ type: 'cache_miss' }]);
     // The old entry travels with the wait, for serving it stale if the store fails.
     expect(isPending(decided) && decided.wait === 'store' && decided.entry?.record.id).toBeTruthy();
     expect(outcome(await parts.verify(bearer(key)))).toBe('ok');
@@ -245,6 +247,20 @@ describe('requirements: project and scopes', () => {
     );
     expect(outcome(path.decideNow(bearer(key), { scopes: route }) as never)).toBe('ok');
   });
+
+  it('an answer kept for one mode is never given for the other, whatever the order', async () => {
+    const { parts, path, key } = await setup({}, { scopes: ['cache:read'] });
+    const route = ['cache:read'];
+    const pair = ['cache:read', 'cache:write'];
+    expect(outcome(await parts.verify(bearer(key), { scopes: route }))).toBe('ok');
+    // "any" of the pair passes (and is kept for the pair); "all" of the same array must not.
+    expect(outcome(path.decideNow(bearer(key), { scopes: pair, scopeMode: 'any' }) as never)).toBe(
+      'ok',
+    );
+    expect(outcome(path.decideNow(bearer(key), { scopes: pair }) as never)).toBe(
+      'insufficient_scope',
+    );
+  });
 });
 
 describe('store failures', () => {
@@ -264,6 +280,15 @@ describe('store failures', () => {
     clock.advance(2999);
     expect(outcome(await parts.verify(bearer(key)))).toBe('ok');
     clock.advance(1);
+    expect(outcome(await parts.verify(bearer(key)))).toBe('store_unavailable');
+  });
+
+  it('without staleMs, a cached key is not served while the change feed is down and the store fails', async () => {
+    const { parts, counting, key, clock } = await setup({ ttl: 1000 });
+    await parts.verify(bearer(key));
+    parts.cache.onChange({ type: 'feed_lost' });
+    counting.failure = new Error('down');
+    clock.advance(500); // well within the ttl: only the lost feed sends it to the store
     expect(outcome(await parts.verify(bearer(key)))).toBe('store_unavailable');
   });
 
