@@ -99,6 +99,57 @@ describe('createAuthHandler', () => {
     expect(await broken.decide({ url: '/' }, 'Basic x')).toMatchObject({ status: 401 });
   });
 
+  it('a skip or projectId function may answer through a promise; false skips nothing', async () => {
+    const noSkip = createAuthHandler<FakeReq>({ store, skip: async () => false });
+    expect(await noSkip.decide({ url: '/' }, undefined)).toMatchObject({
+      action: 'deny',
+      status: 401,
+    });
+    expect(await noSkip.decide({ url: '/' }, `Bearer ${key}`)).toMatchObject({ action: 'allow' });
+    const tenant = createAuthHandler<FakeReq>({
+      store,
+      projectId: async (req) => Promise.resolve(req.tenant),
+    });
+    expect(await tenant.decide({ url: '/', tenant: 'acme' }, `Bearer ${key}`)).toMatchObject({
+      action: 'allow',
+    });
+    expect(await tenant.decide({ url: '/', tenant: 'other' }, `Bearer ${key}`)).toMatchObject({
+      action: 'deny',
+      status: 403,
+    });
+    await Promise.all([noSkip.close(), tenant.close()]);
+  });
+
+  it('a null source (a JavaScript caller) is read as no header, never a throw', async () => {
+    const handler = createAuthHandler<FakeReq>({ store });
+    // Settled at once, as any missing header is; a throw would make it a rejected promise.
+    const decided = handler.decide({ url: '/' }, null as never);
+    expect(decided).not.toBeInstanceOf(Promise);
+    expect(await decided).toMatchObject({ action: 'deny', status: 401 });
+    await handler.close();
+  });
+
+  it('closes the verifier it built (pending usage written), never a shared one (its feed stays)', async () => {
+    const own = new MemoryKeyStore();
+    const created = await createKeyManager({ store: own }).create({ projectId: 'p', name: 'n' });
+    const ownKey = created.key;
+    const built = createAuthHandler<FakeReq>({ store: own });
+    expect(await built.decide({ url: '/' }, `Bearer ${ownKey}`)).toMatchObject({ action: 'allow' });
+    await built.close();
+    expect((await own.get(created.record.id))?.requestCount).toBe(1);
+
+    const shared = createVerifier({ store: own });
+    const handler = createAuthHandler<FakeReq>({ verifier: shared });
+    expect(await handler.decide({ url: '/' }, `Bearer ${ownKey}`)).toMatchObject({
+      action: 'allow',
+    });
+    await handler.close();
+    // Still subscribed to the store's changes: a revocation is seen at once.
+    await createKeyManager({ store: own }).revoke(created.record.id);
+    expect(await shared.verify(`Bearer ${ownKey}`)).toMatchObject({ ok: false, reason: 'revoked' });
+    await shared.close();
+  });
+
   it('shares a verifier and does not close it', async () => {
     const verifier = createVerifier({ store });
     const a = createAuthHandler<FakeReq>({ verifier });

@@ -3,6 +3,7 @@ import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { AuthEvent, KeyStore, StoreChangeListener } from '../src/types';
 import { createVerifier } from '../src/verifier';
 import { verifyNow } from '../src/verifier-settings';
+import { failureFor } from '../src/answers';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { FaultyStore, PLAINTEXT_KEY, manualClock, storeWithoutFeed, thrownBy } from './fixtures';
@@ -370,6 +371,40 @@ describe('options', () => {
     expect(error.message).toBe(
       'createVerifier needs a store, e.g. createVerifier({ store: new SqliteKeyStore({ path: ".vectorcache/keys.db" }) }).',
     );
+  });
+});
+
+describe('what a verifier is branded with', () => {
+  it('a JWT-shaped token is a malformed key when no jwt option was given: 401, never a throw', async () => {
+    const verifier = createVerifier({ store: new MemoryKeyStore() });
+    const jwtLike = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2lnbmF0dXJl';
+    expect(await verifier.verify(`Bearer ${jwtLike}`)).toMatchObject({
+      ok: false,
+      status: 401,
+      reason: 'invalid_format',
+    });
+    await verifier.close();
+  });
+
+  it('a copy of its methods ({ ...verifier }) carries no brand: adapters then call its verify', async () => {
+    const store = new MemoryKeyStore();
+    const { key } = await createKeyManager({ store }).create({ projectId: 'p', name: 'n' });
+    const verifier = createVerifier({ store });
+    const brands = Object.getOwnPropertySymbols(verifier);
+    expect(brands.length).toBeGreaterThanOrEqual(3);
+    for (const brand of brands)
+      expect(Object.prototype.propertyIsEnumerable.call(verifier, brand)).toBe(false);
+    // A wrapper that refuses everything is obeyed, not bypassed through the original's hot path.
+    const wrapped = {
+      ...verifier,
+      verify: async () => ({ ok: false as const, ...failureFor('revoked') }),
+    };
+    expect(Object.getOwnPropertySymbols(wrapped)).toEqual([]);
+    expect(await verifyNow(wrapped, `Bearer ${key}`)).toMatchObject({
+      ok: false,
+      reason: 'revoked',
+    });
+    await verifier.close();
   });
 });
 
