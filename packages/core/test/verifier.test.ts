@@ -397,7 +397,7 @@ describe('what a verifier is branded with', () => {
     // A wrapper that refuses everything is obeyed, not bypassed through the original's hot path.
     const wrapped = {
       ...verifier,
-      verify: async () => ({ ok: false as const, ...failureFor('revoked') }),
+      verify: async () => failureFor('revoked'),
     };
     expect(Object.getOwnPropertySymbols(wrapped)).toEqual([]);
     expect(await verifyNow(wrapped, `Bearer ${key}`)).toMatchObject({
