@@ -9,6 +9,9 @@ import { VectorcacheAuthError } from '../src/errors';
 import { createTokenExchange, isJwtPrincipal } from '../src/token-exchange';
 import type { Principal, VerifyResult } from '../src/types';
 import { createVerifier } from '../src/verifier';
+import { boundByKeyScopes, createJwtChecker, type JwtCheck } from '../src/jwt';
+import type { JwtOptions } from '../src/jwt-keys';
+import { markJwtPrincipal } from '../src/token-exchange';
 import { PLAINTEXT_KEY } from './fixtures';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
@@ -359,5 +362,128 @@ describe('verified-token cache', () => {
     t += 61_000;
     expect(reasonOf(await verifier.verify(`Bearer ${token}`))).toBe('expired');
     await verifier.close();
+  });
+});
+
+describe('JWT checker edges (issue #20 survivors)', () => {
+  // Whole seconds, so `iat`/`exp` land exactly on the clock's edges.
+  const T0 = 1_800_000_000_000;
+  const S0 = T0 / 1000;
+  const HS: JwtOptions = { key: SECRET, algorithms: ['HS256'], issuer: ISS, audience: AUD };
+
+  function token(claims: Record<string, unknown>, iat = S0, exp: number | null = S0 + 60) {
+    const jwt = new SignJWT({ project_id: 'proj_a', scope: 'cache:read', ...claims })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('user_1')
+      .setIssuer(ISS)
+      .setAudience(AUD)
+      .setIssuedAt(iat);
+    if (exp !== null) jwt.setExpirationTime(exp);
+    return jwt.sign(secretBytes);
+  }
+
+  /** A checker on an injected clock that counts its reads (a cache hit reads it once). */
+  function checker(jwt: Record<string, unknown> = {}, start = T0) {
+    const clock = { t: start, reads: 0 };
+    const check = createJwtChecker({ ...HS, ...jwt } as JwtOptions, {
+      max: 100,
+      now: () => {
+        clock.reads++;
+        return clock.t;
+      },
+    });
+    return { clock, check };
+  }
+  const reason = (r: JwtCheck): string => (r.ok ? 'ok' : r.reason);
+
+  it('only a JWT-shaped token of at least 20 characters takes the JWT path', async () => {
+    const verifier = createVerifier({ store: new MemoryKeyStore(), jwt: HS });
+    const shaped = (length: number): string => `${'a'.repeat(length - 4)}.b.c`;
+    expect(shaped(19)).toHaveLength(19);
+    expect(reasonOf(await verifier.verify(`Bearer ${shaped(19)}`))).toBe('invalid_format');
+    expect(reasonOf(await verifier.verify(`Bearer ${shaped(20)}`))).toBe('unknown');
+    expect(reasonOf(await verifier.verify(`Bearer ${'a'.repeat(20)}`))).toBe('invalid_format');
+    await verifier.close();
+  });
+
+  it.each([['a string'], [42], [null]])(
+    'a jwt option that is not an object (%p) is an invalid_option',
+    (jwt) => {
+      const thrown = (() => {
+        try {
+          createJwtChecker(jwt as never);
+        } catch (err) {
+          return err as VectorcacheAuthError;
+        }
+        return undefined;
+      })();
+      expect(thrown).toBeInstanceOf(VectorcacheAuthError);
+      expect([thrown?.code, thrown?.message]).toEqual([
+        'invalid_option',
+        'jwt must be an object, e.g. { key: process.env.JWT_SECRET, algorithms: ["HS256"] }.',
+      ]);
+    },
+  );
+
+  it('refuses a token without exp, even with a valid signature', async () => {
+    const { check } = checker();
+    expect(reason(await check(await token({}, S0, null)))).toBe('unknown');
+    expect(reason(await check(await token({})))).toBe('ok');
+  });
+
+  it('refuses a token whose project claim is an empty string', async () => {
+    const { check } = checker();
+    expect(reason(await check(await token({ project_id: '' })))).toBe('unknown');
+  });
+
+  it('drops scopes that break the grammar from the principal', async () => {
+    const { check } = checker();
+    const result = await check(await token({ scope: 'cache:read Cache:Write! *:*' }));
+    expect(result.ok && result.principal.scopes).toEqual(['cache:read']);
+    const numeric = await check(await token({ scope: 42 }));
+    expect(numeric.ok && numeric.principal.scopes).toEqual([]);
+  });
+
+  it('iat may be ahead by max(60 s, clockToleranceSec), exactly, and no more', async () => {
+    const wide = checker({ clockToleranceSec: 120 }).check;
+    expect(reason(await wide(await token({}, S0 + 120, S0 + 3600)))).toBe('ok');
+    expect(reason(await wide(await token({}, S0 + 121, S0 + 3600)))).toBe('unknown');
+    const narrow = checker({ clockToleranceSec: 0 }).check;
+    expect(reason(await narrow(await token({}, S0 + 60, S0 + 3600)))).toBe('ok');
+    expect(reason(await narrow(await token({}, S0 + 61, S0 + 3600)))).toBe('unknown');
+  });
+
+  it('a cached token is served from the cache until its exp, and refused at exp', async () => {
+    const { clock, check } = checker({ clockToleranceSec: 0 });
+    const jwt = await token({}, S0, S0 + 60);
+    expect(reason(await check(jwt))).toBe('ok');
+    clock.t = T0 + 60_000 - 1;
+    clock.reads = 0;
+    expect(reason(await check(jwt))).toBe('ok');
+    expect(clock.reads).toBe(1); // a cache hit: one clock read, no signature check
+    clock.t = T0 + 60_000;
+    expect(reason(await check(jwt))).toBe('expired');
+  });
+
+  const tokenPrincipal = (scopes: string[]): Principal =>
+    Object.freeze(
+      markJwtPrincipal({
+        keyId: 'key_0123456789abcdef01234567',
+        projectId: 'proj_a',
+        name: 'k',
+        prefix: '',
+        scopes: Object.freeze(scopes),
+      }),
+    );
+
+  it('a key that still holds every token scope leaves the token principal as it is', () => {
+    const principal = tokenPrincipal(['cache:*']);
+    expect(boundByKeyScopes(principal, ['cache:*', 'cache:read'])).toBe(principal);
+  });
+
+  it('a narrowed key keeps the token scopes it still grants and adds none of its own', () => {
+    const bounded = boundByKeyScopes(tokenPrincipal(['cache:read', 'analytics:read']), ['cache:*']);
+    expect(bounded.scopes).toEqual(['cache:read']);
+    expect(isJwtPrincipal(bounded)).toBe(true);
   });
 });
