@@ -487,3 +487,30 @@ describe('JWT checker edges (issue #20 survivors)', () => {
     expect(isJwtPrincipal(bounded)).toBe(true);
   });
 });
+
+describe('usage of a key through its tokens', () => {
+  it('a request with a token is counted for the key it was issued for', async () => {
+    const store = new MemoryKeyStore();
+    const { key, record } = await createKeyManager({ store }).create({
+      projectId: 'acme',
+      name: 'n',
+      scopes: ['cache:read'],
+    });
+    const issuer = createTokenIssuer({ key: SECRET, issuer: ISS, audience: AUD, ttl: 120 });
+    const verifier = createVerifier({
+      store,
+      jwt: { key: SECRET, algorithms: ['HS256'], issuer: ISS, audience: AUD },
+      usage: { flushIntervalMs: 3_600_000 },
+    });
+    const viaKey = await verifier.verify(`Bearer ${key}`);
+    if (!viaKey.ok) throw new Error('setup: the key is refused');
+    const { token } = await issuer.issue(viaKey.principal);
+    for (let i = 0; i < 3; i++) {
+      expect(await verifier.verify(`Bearer ${token}`)).toMatchObject({ ok: true });
+    }
+    await verifier.flush();
+    // One use with the key itself, three with its token.
+    expect((await store.get(record.id))?.requestCount).toBe(4);
+    await verifier.close();
+  });
+});
