@@ -162,7 +162,7 @@ export function perSecondTable(
   events: ReadonlyArray<{ at: number; what: string }>,
 ): string {
   const statuses = [...new Set(samples.map((s) => s.status))].sort((a, b) => a - b);
-  const seconds = Math.ceil(Math.max(0, ...samples.map((s) => s.start)) / 1000);
+  const seconds = Math.ceil(Math.max(0, maxOf(samples.map((s) => s.start))) / 1000);
   const pad = (v: string | number, n: number): string => String(v).padStart(n);
   const head = [
     ' s',
@@ -184,7 +184,7 @@ export function perSecondTable(
         pad(s, 2),
         ...statuses.map((st) => pad(inSecond.filter((x) => x.status === st).length, 6)),
         pad(quantile(latencies, 0.99).toFixed(0), 6),
-        pad(Math.max(0, ...latencies).toFixed(0), 6),
+        pad(Math.max(0, maxOf(latencies)).toFixed(0), 6),
         ` ${what}`,
       ].join(' '),
     );
@@ -197,4 +197,14 @@ export { waitFor } from '../../test-utils/wait';
 /** Sleeps `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * The largest value. Not `Math.max(...values)`: a run collects hundreds of thousands of samples,
+ * more arguments than a call can take (RangeError: Maximum call stack size exceeded).
+ */
+export function maxOf(values: readonly number[]): number {
+  let max = -Infinity;
+  for (const value of values) if (value > max) max = value;
+  return max;
 }
