@@ -93,9 +93,18 @@ async function showing(locator: Locator, text: string): Promise<string> {
  * tables scroll inside their own box).
  */
 async function fitsWidth(page: Page): Promise<boolean> {
-  return page.evaluate(
-    () => document.documentElement.scrollWidth <= document.documentElement.clientWidth,
-  );
+  // After a viewport change the page lays out again (charts redraw at the new width) on the next
+  // frames, not at once: wait for it to fit, up to 2 s, rather than measuring mid-reflow.
+  try {
+    await page.waitForFunction(
+      () => document.documentElement.scrollWidth <= document.documentElement.clientWidth,
+      undefined,
+      { timeout: 2000 },
+    );
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
