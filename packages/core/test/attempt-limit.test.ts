@@ -1,6 +1,6 @@
 import { clientAddress, checkTrustProxy } from '../src/client-address';
 import { createKeyManager } from '../src/key-manager';
-import type { AuthEvent, VerifyResult } from '../src/types';
+import type { AuthEvent, VerifierOptions, VerifyResult } from '../src/types';
 import { createVerifier } from '../src/verifier';
 import { FaultyStore, manualClock, thrownBy } from './fixtures';
 
@@ -103,14 +103,20 @@ describe('failed-attempt limiting (opt-in)', () => {
     expect(error.message).toBe(message);
   });
 
-  it('a window that has ended is forgotten: it frees the client and does not push a still-blocked client out', async () => {
+  /** A verifier on a fault-injecting store holding one key, with a hand-moved clock and `attemptLimit`. */
+  async function limitedVerifier(attemptLimit: NonNullable<VerifierOptions['attemptLimit']>) {
     const clock = manualClock();
     const store = new FaultyStore();
     const { key } = await createKeyManager({ store }).create({ projectId: 'p', name: 'n' });
-    const verifier = createVerifier({
-      store,
-      now: clock.now,
-      attemptLimit: { max: 1, windowMs: 60_000, maxClients: 2 },
+    const verifier = createVerifier({ store, now: clock.now, attemptLimit });
+    return { clock, store, key, verifier };
+  }
+
+  it('a window that has ended is forgotten: it frees the client and does not push a still-blocked client out', async () => {
+    const { clock, key, verifier } = await limitedVerifier({
+      max: 1,
+      windowMs: 60_000,
+      maxClients: 2,
     });
     const [a, b, c] = [{ client: '10.0.0.1' }, { client: '10.0.0.2' }, { client: '10.0.0.3' }];
     await verifier.verify(bad(1), a); // a blocked until 60 s
@@ -130,14 +136,7 @@ describe('failed-attempt limiting (opt-in)', () => {
   });
 
   it('a failure whose store read ends exactly at the end of the window counts in the next window', async () => {
-    const clock = manualClock();
-    const store = new FaultyStore();
-    const { key } = await createKeyManager({ store }).create({ projectId: 'p', name: 'n' });
-    const verifier = createVerifier({
-      store,
-      now: clock.now,
-      attemptLimit: { max: 2, windowMs: 60_000 },
-    });
+    const { clock, store, key, verifier } = await limitedVerifier({ max: 2, windowMs: 60_000 });
     const client = { client: '203.0.113.10' };
     await verifier.verify(bad(1), client); // the window runs until 60 s
     clock.advance(59_999);
