@@ -27,7 +27,7 @@ export interface ApiKeyCacheOptions {
 
 /**
  * The API-key cache: verified keys, refused (revoked or expired) keys and unknown hashes, each a
- * bounded LRU keyed by the key's hash in base64; one coalesced store read per hash in flight; and
+ * bounded LRU keyed by the key's raw hash; one coalesced store read per hash in flight; and
  * the store's change feed, which evicts changed keys and, while it is down, stops the cache being
  * trusted. Without a change feed, staleness is bounded by the ttl.
  */
@@ -41,9 +41,12 @@ export class ApiKeyCache {
   /** False while the store's change feed is down. */
   feedUp = true;
   private readonly hashReads = new CoalescedReads<StoredKeyRecord | null>();
+  /** How long a verified entry is trusted without a store read (ms). */
+  private readonly ttl: number;
 
   constructor(private readonly options: ApiKeyCacheOptions) {
     const { now, ttl, cacheMax, revokedMax, unknownMax, unknownTtlMs } = options;
+    this.ttl = ttl;
     this.verified = new LRUCache<string, VerifiedEntry>({ max: cacheMax });
     // ttlResolution 0: lru-cache must ask the (injectable) clock every time, not a cached reading.
     // A revoked or expired key can be changed back (revokedAt cleared, expiry moved later): its
@@ -60,6 +63,14 @@ export class ApiKeyCache {
       ttlResolution: 0,
       perf: { now },
     });
+  }
+
+  /**
+   * Whether a verified entry may answer without the store at `at`: the change feed is up (or
+   * the store has none) and the entry was read less than the ttl ago.
+   */
+  trusts(entry: VerifiedEntry, at: number): boolean {
+    return this.feedUp && at - entry.fetchedAt < this.ttl;
   }
 
   /** The store's change listener (bound: pass it to `store.subscribe` as is). */

@@ -1,8 +1,8 @@
 import type { ApiKeyCache } from './api-key-cache';
 import {
   CACHE_HIT,
-  FAST_HEADER_LENGTH,
   createCachedHit,
+  exactBearerToken,
   liveAt,
   passesRoute,
   type CachedHit,
@@ -180,14 +180,11 @@ export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
   ): VerifyResult | Pending {
     const missed = missedToken;
     missedToken = undefined;
-    if (
-      typeof authorization === 'string' &&
-      authorization.length === FAST_HEADER_LENGTH &&
-      authorization.startsWith('Bearer ')
-    ) {
+    const exact = exactBearerToken(authorization);
+    if (exact !== undefined) {
       // The exact common form. Hashed before the format check: a verified key's hash comes only
       // from that key (checked when it was cached), so a hit needs no pattern; a miss checks it.
-      const token = authorization.slice(7);
+      const token = exact;
       // The cached hit of this request may have hashed the key already (and missed).
       const cacheKey = token === missed ? missedKey : cacheKeyOf(token, pepper);
       const at = now();
@@ -203,7 +200,7 @@ export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
       if (jwt && looksLikeJwt(token)) return { wait: 'jwt', token };
       return reject('invalid_format');
     }
-    // Caches are keyed by the hash in base64: cheaper to encode and look up than hex.
+    // Caches are keyed by the raw hash (latin1): cheaper to encode and look up than hex.
     const cacheKey = cacheKeyOf(token, pepper);
     const at = now();
     const entry = verified.get(cacheKey);
@@ -219,7 +216,7 @@ export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
     entry: VerifiedEntry,
     requirements: VerifyRequirements | undefined,
   ): VerifyResult | Pending {
-    if (cache.feedUp && at - entry.fetchedAt < ttl) {
+    if (cache.trusts(entry, at)) {
       if (onEvent) emit(CACHE_HIT);
       return settle(cacheKey, entry, at, requirements);
     }

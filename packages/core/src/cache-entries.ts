@@ -33,7 +33,7 @@ export type Pending =
   | {
       wait: 'store';
       token: string;
-      /** The key's hash in base64, as the caches hold it. */
+      /** The key's hash as the caches hold it (`cacheKeyOf`). */
       cacheKey: string;
       entry: VerifiedEntry | undefined;
       at: number;

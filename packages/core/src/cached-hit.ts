@@ -1,13 +1,26 @@
-import type { ApiKeyCache } from './api-key-cache';
+import type { ApiKeyPathOptions } from './api-key-path';
 import type { VerifiedEntry } from './cache-entries';
-import type { Decisions } from './decisions';
 import { cacheKeyOf } from './key-format';
 import { scopesSatisfied } from './scopes';
 import type { Principal, VerifyRequirements } from './types';
-import type { UsageAggregator } from './usage';
 
 /** `Bearer ` and a key: the one header form the hot paths take without parsing. */
-export const FAST_HEADER_LENGTH = 'Bearer '.length + 35;
+const FAST_HEADER_LENGTH = 'Bearer '.length + 35;
+
+/**
+ * The token of an `Authorization` value in the exact common form (`Bearer ` and 35 characters,
+ * one header), else `undefined` and the value needs parsing. The token's format is not checked:
+ * a verified key's hash comes only from a key checked when it was cached.
+ */
+export function exactBearerToken(
+  authorization: string | readonly string[] | undefined,
+): string | undefined {
+  return typeof authorization === 'string' &&
+    authorization.length === FAST_HEADER_LENGTH &&
+    authorization.startsWith('Bearer ')
+    ? authorization.slice(7)
+    : undefined;
+}
 
 // Frozen and shared: a listener cannot change what the next one receives.
 export const CACHE_HIT = Object.freeze({ type: 'cache_hit' } as const);
@@ -34,17 +47,13 @@ export function passesRoute(entry: VerifiedEntry, requirements: VerifyRequiremen
 }
 
 /** What a cached hit reads: the API-key path's cache, clock, usage and events. */
-export interface CachedHitParts {
-  cache: ApiKeyCache;
-  pepper: string | undefined;
-  now: () => number;
-  ttl: number;
-  onEvent: unknown;
-  usage: UsageAggregator | undefined;
-  decisions: Decisions;
+export type CachedHitParts = Pick<
+  ApiKeyPathOptions,
+  'cache' | 'pepper' | 'now' | 'onEvent' | 'usage' | 'decisions'
+> & {
   /** Keeps the hash of a key the hit did not find, for the full path of the same request. */
   remember: (token: string, cacheKey: string) => void;
-}
+};
 
 /** The principal of an `Authorization` value the caches alone allow, else `undefined`. */
 export type CachedHit = (
@@ -61,18 +70,12 @@ export function createCachedHit(
   parts: CachedHitParts,
   requirements: VerifyRequirements | undefined,
 ): CachedHit {
-  const { cache, pepper, now, ttl, onEvent, usage, remember } = parts;
+  const { cache, pepper, now, onEvent, usage, remember } = parts;
   const { emit, verified: emitVerified } = parts.decisions;
   const verified = cache.verified;
   return (authorization) => {
-    if (
-      typeof authorization !== 'string' ||
-      authorization.length !== FAST_HEADER_LENGTH ||
-      !authorization.startsWith('Bearer ')
-    ) {
-      return undefined;
-    }
-    const token = authorization.slice(7);
+    const token = exactBearerToken(authorization);
+    if (token === undefined) return undefined;
     const cacheKey = cacheKeyOf(token, pepper);
     const entry = verified.get(cacheKey);
     if (entry === undefined) {
@@ -80,7 +83,7 @@ export function createCachedHit(
       return undefined;
     }
     const at = now();
-    if (!cache.feedUp || at - entry.fetchedAt >= ttl || !liveAt(entry, at)) return undefined;
+    if (!cache.trusts(entry, at) || !liveAt(entry, at)) return undefined;
     if (requirements !== undefined && !passesRoute(entry, requirements)) return undefined;
     if (onEvent) emit(CACHE_HIT);
     if (entry.usage) usage!.record(entry.usage, at);

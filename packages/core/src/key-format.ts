@@ -6,7 +6,7 @@ export const API_KEY_LENGTH = 35;
 
 // crypto.hash (Node >= 20.12) hashes in one call, markedly faster than createHash for short input.
 const oneShotSha256 = (
-  crypto as { hash?: (alg: string, data: string, enc: 'hex' | 'base64') => string }
+  crypto as { hash?: (alg: string, data: string, enc: DigestEncoding) => string }
 ).hash;
 
 const API_KEY_PATTERN = /^vc_[0-9a-f]{32}$/;
@@ -38,8 +38,11 @@ export function hashApiKey(key: string, options: { pepper?: string } = {}): stri
   return digest(key, options.pepper, 'hex');
 }
 
+/** The digest's text forms: hex for stores, binary (latin1: one character per byte) for the caches. */
+type DigestEncoding = 'hex' | 'binary';
+
 /** SHA-256, or HMAC-SHA256 keyed by `pepper`, of `key` in `encoding`. */
-function digest(key: string, pepper: string | undefined, encoding: 'hex' | 'base64'): string {
+function digest(key: string, pepper: string | undefined, encoding: DigestEncoding): string {
   if (pepper) return createHmac('sha256', pepper).update(key).digest(encoding);
   return oneShotSha256
     ? oneShotSha256('sha256', key, encoding)
@@ -47,21 +50,22 @@ function digest(key: string, pepper: string | undefined, encoding: 'hex' | 'base
 }
 
 /**
- * The verifier's cache key for a key: the same digest as {@link hashApiKey}, in base64 (shorter
- * to encode and to look up than hex). Internal; stores always see the hex hash.
+ * The verifier's cache key for a key: the same digest as {@link hashApiKey}, as its 32 bytes in
+ * a latin1 string (one character per byte: cheaper to encode, hash and hold than base64 or hex).
+ * Internal and never shown; stores always see the hex hash.
  */
 export function cacheKeyOf(key: string, pepper: string | undefined): string {
-  return digest(key, pepper, 'base64');
+  return digest(key, pepper, 'binary');
 }
 
 /** The hex hash (as stores hold it) of a cache key made by {@link cacheKeyOf}. */
 export function hexOfCacheKey(cacheKey: string): string {
-  return Buffer.from(cacheKey, 'base64').toString('hex');
+  return Buffer.from(cacheKey, 'binary').toString('hex');
 }
 
 /** The cache key of a hex hash, for changes published by a store. */
 export function cacheKeyOfHex(hex: string): string {
-  return Buffer.from(hex, 'hex').toString('base64');
+  return Buffer.from(hex, 'hex').toString('binary');
 }
 
 /**

@@ -118,16 +118,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
     authorization: string | readonly string[] | undefined,
     requirements?: VerifyRequirements,
   ): VerifyResult | Promise<VerifyResult> {
-    if (!limiter) {
-      // No attempt limit: nothing to check before or count after (the cached-key hot path).
-      const decided = decideNow(authorization, requirements);
-      return isPending(decided) ? settle(decided, requirements) : decided;
-    }
-    const client = requirements?.client;
-    const limited = rateLimited(client, authorization);
+    // Attempts are checked before and counted after only under an attempt limit; without one
+    // (the cached-key hot path) neither runs.
+    const client = limiter ? requirements?.client : undefined;
+    const limited = client ? rateLimited(client, authorization) : undefined;
     if (limited) return limited;
     const decided = decideNow(authorization, requirements);
-    if (!isPending(decided)) return counted(client, decided);
+    if (!isPending(decided)) return client ? counted(client, decided) : decided;
     const pending = settle(decided, requirements);
     return client ? pending.then((result) => counted(client, result)) : pending;
   }

@@ -72,7 +72,7 @@ describe('decideNow: what the header alone settles', () => {
     expect(decided).toEqual({
       wait: 'store',
       token: key,
-      cacheKey: Buffer.from(hashApiKey(key), 'hex').toString('base64'),
+      cacheKey: Buffer.from(hashApiKey(key), 'hex').toString('binary'),
       entry: undefined,
       at: clock.now(),
     });
@@ -85,7 +85,7 @@ describe('decideNow: what the header alone settles', () => {
     const decided = path.decideNow(bearer(key), undefined);
     expect(isPending(decided) && decided.wait === 'store' && decided.cacheKey).toBe(
       Buffer.from(hashApiKey(key, { pepper: 'pepper-of-at-least-some-length' }), 'hex').toString(
-        'base64',
+        'binary',
       ),
     );
   });

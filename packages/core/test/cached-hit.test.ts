@@ -1,4 +1,5 @@
 import { createAuthHandler, type AuthOutcome } from '../src/auth-handler';
+import { exactBearerToken } from '../src/cached-hit';
 import { createKeyManager } from '../src/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type {
@@ -262,5 +263,29 @@ describe('verify and the cached hit agree', () => {
     await w.verifier.flush();
     expect(w.store.counts(w.id)).toEqual({ valid: 7 });
     await w.verifier.close();
+  });
+});
+
+describe('exactBearerToken: the one header form the hot paths take without parsing', () => {
+  const key = 'vc_0123456789abcdef0123456789abcdef';
+
+  it('gives the token of `Bearer ` and 35 characters, one header', () => {
+    expect(exactBearerToken(`Bearer ${key}`)).toBe(key);
+    // Not checked for the key format: a cached hash comes only from a key checked when cached.
+    expect(exactBearerToken(`Bearer ${'x'.repeat(35)}`)).toBe('x'.repeat(35));
+  });
+
+  it.each([
+    ['no header', undefined],
+    ['two headers', [`Bearer ${key}`, `Bearer ${key}`]],
+    ['one header in a list', [`Bearer ${key}`]],
+    ['a lower-case scheme', `bearer ${key}`],
+    ['another scheme of the same length', `Basic  ${key}`],
+    ['a space more', `Bearer  ${key}`],
+    ['a character short', `Bearer ${key.slice(1)}`],
+    ['a character more', `Bearer ${key}0`],
+    ['a trailing space', `Bearer ${key} `],
+  ])('leaves %s to the parser (undefined)', (_name, header) => {
+    expect(exactBearerToken(header)).toBeUndefined();
   });
 });
