@@ -50,7 +50,7 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   // The floor: `break` fails the run below it (see docs/mutation.md for the level reached).
-  thresholds: { high: 95, low: 90, break: 93 },
+  thresholds: { high: 95, low: 90, break: 94 },
   ignorePatterns: ['bench', 'examples', 'coverage', '**/dist', '.vectorcache', 'reports/mutation'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',

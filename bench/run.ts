@@ -7,6 +7,7 @@ import { benchHttp, httpRows, httpSettings, httpTable } from './http/cost';
 import { benchJwtVerify } from './jwt';
 import { benchMemory } from './memory';
 import { benchAnalyticsCost, benchCachedVerify } from './micro';
+import { benchHitParts } from './parts';
 import { benchRedis } from './redis';
 import { benchSqlite } from './sqlite';
 import type { BenchRow } from './stats';
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
   if (run('micro')) {
     rows.push(
       ...(await benchCachedVerify()),
+      ...(await benchHitParts()),
       ...(await benchAnalyticsCost()),
       ...(await benchJwtVerify()),
     );
