@@ -83,15 +83,18 @@ const COUNTED_FAILURES = new Set<RejectReason>([
   'expired',
 ]);
 
-/** The attempt limit as the verifier applies it, around its optional limiter. */
+/**
+ * The attempt limit as the verifier applies it, around its optional limiter. The verifier calls
+ * it only with a client address and only when it has a limiter.
+ */
 export interface AttemptGate {
   /** The 429 answer when the client is blocked, else `undefined`. */
   rateLimited: (
-    client: string | undefined,
+    client: string,
     authorization: string | readonly string[] | undefined,
   ) => VerifyResult | undefined;
   /** Counts a failure towards the client's limit when it may be a guess. */
-  counted: (client: string | undefined, result: VerifyResult) => VerifyResult;
+  counted: (client: string, result: VerifyResult) => VerifyResult;
 }
 
 /**
@@ -105,7 +108,6 @@ export function createAttemptGate(
 ): AttemptGate {
   return {
     rateLimited(client, authorization) {
-      if (!client) return undefined;
       const wait = limiter!.blockedFor(client);
       if (wait === 0) return undefined;
       if (emit) emit({ type: 'rejected', reason: 'rate_limited' });
@@ -113,8 +115,7 @@ export function createAttemptGate(
       return tooManyAttempts(wait);
     },
     counted(client, result) {
-      if (client && !result.ok && COUNTED_FAILURES.has(result.reason))
-        limiter!.recordFailure(client);
+      if (!result.ok && COUNTED_FAILURES.has(result.reason)) limiter!.recordFailure(client);
       return result;
     },
   };
