@@ -52,10 +52,11 @@ interface User {
 
 const BODY = { hello: 'world' };
 const DENIED = { detail: 'Invalid or missing API key' };
-const BEARER = /^Bearer (vc_[0-9a-f]{32})$/;
+/** The hand-written check's header pattern. */
+export const BEARER = /^Bearer (vc_[0-9a-f]{32})$/;
 
 /** What a careful hand-written check does: regex, sha256, Map lookup. */
-function handCheck(table: Map<string, User>, header: string | undefined): User | undefined {
+export function handCheck(table: Map<string, User>, header: string | undefined): User | undefined {
   if (header === undefined) return undefined;
   const match = BEARER.exec(header);
   return match ? table.get(hash('sha256', match[1]!)) : undefined;

@@ -259,9 +259,9 @@ export async function compare(
   return c;
 }
 
-/** What each framework's variants are compared with, in order. */
 const HAND_VS_BEARER = 'hand-written vs @fastify/bearer-auth 1 key';
 
+/** What each framework's variants are compared with, in order. */
 const PLAN: Record<Framework, Array<{ name: string; variant: Variant; against: Variant }>> = {
   express: [
     { name: 'A/A (baseline copy)', variant: 'baseline', against: 'baseline' },

@@ -66,7 +66,7 @@ async function measure(framework: Framework, variant: Variant): Promise<number> 
       framework,
       variant,
     ],
-    // No usage flush during the count (see `usage` in apps.ts): a timer's cost, not a request's.
+    // No usage flush during the count (see `authOptions` in apps.ts): a timer's cost, not a request's.
     { stdio: ['ignore', 'pipe', 'pipe'], env: { BENCH_USAGE_FLUSH_MS: '600000', ...process.env } },
   );
   let stderr = '';

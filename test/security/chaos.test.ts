@@ -21,6 +21,7 @@ import {
   AUTH_SERVER,
   DEBUG_LINE,
   maxOf,
+  minOf,
   perSecondTable,
   quantile,
   sleep,
@@ -442,7 +443,7 @@ function firstOk(samples: readonly Sample[], after: number): number | undefined 
     .filter((s) => (s.kind === 'hot' || s.kind === 'cold') && s.status === 200)
     .map((s) => s.start + s.latency)
     .filter((end) => end >= after);
-  return ends.length > 0 ? -maxOf(ends.map((end) => -end)) : undefined;
+  return ends.length > 0 ? minOf(ends) : undefined;
 }
 
 function since(at: number | undefined, from: number): string {

@@ -200,11 +200,15 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /**
- * The largest value. Not `Math.max(...values)`: a run collects hundreds of thousands of samples,
- * more arguments than a call can take (RangeError: Maximum call stack size exceeded).
+ * The largest value (`-Infinity` for none). Not `Math.max(...values)`: a run collects hundreds of
+ * thousands of samples, more arguments than a call can take (RangeError: Maximum call stack size
+ * exceeded).
  */
 export function maxOf(values: readonly number[]): number {
-  let max = -Infinity;
-  for (const value of values) if (value > max) max = value;
-  return max;
+  return values.reduce((max, value) => (value > max ? value : max), -Infinity);
+}
+
+/** The smallest value (`Infinity` for none); see {@link maxOf}. */
+export function minOf(values: readonly number[]): number {
+  return values.reduce((min, value) => (value < min ? value : min), Infinity);
 }
