@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()} ` +
       `(load average ${load} at start: the machine is shared), by \`pnpm bench\` in ${seconds} s. ` +
       `HTTP: ${httpSettings.rounds} rounds of ${httpSettings.windowMs / 1000} s per comparison, ` +
-      `${httpSettings.connections} connections per autocannon.`,
+      `${httpSettings.connections} connections per autocannon, server CPU from ${httpSettings.cpuClock}.`,
     '',
     '| benchmark | measured | target | result |',
     '| --- | --- | --- | --- |',
