@@ -216,15 +216,15 @@ async function round(
   const seconds = (performance.now() - t0) / 1000;
   const [dA, dB] = await Promise.all(done);
   if (!record) return undefined as unknown as Round;
+  const cpuNs = (i: number): number => end[i]!.cpuNs - start[i]!.cpuNs;
   const us = (i: number): number => {
-    const ns = end[i]!.cpuNs - start[i]!.cpuNs;
     const responses = end[i]!.responses - start[i]!.responses;
     if (end[i]!.bad !== start[i]!.bad)
       throw new Error(`${pairs[i]!.server.label}: non-200 answers under load`);
     if (responses <= 0) throw new Error(`${pairs[i]!.server.label}: no responses in the window`);
-    return ns / 1e3 / responses;
+    return cpuNs(i) / 1e3 / responses;
   };
-  const util = (i: number): number => (end[i]!.cpuNs - start[i]!.cpuNs) / 1e9 / seconds;
+  const util = (i: number): number => cpuNs(i) / 1e9 / seconds;
   return {
     usA: us(0),
     usB: us(1),
