@@ -14,11 +14,13 @@ export default {
   // stores, the key manager, analytics and the token issuer are not in it yet; see
   // docs/mutation.md).
   mutate: [
-    'packages/core/src/{answers,parse,request-headers,web-request,client-address}.ts',
-    'packages/core/src/{key-format,scopes,records,decisions}.ts',
-    'packages/core/src/{verifier,verifier-settings,cache-entries,coalesce,key-states,timeout}.ts',
-    'packages/core/src/{api-key-cache,api-key-path,cached-hit,record-reader,jwt-path}.ts',
-    'packages/core/src/{auth-handler,auth-options,hook-answer,attempt-limiter,jwt,jwt-keys}.ts',
+    'packages/core/src/{scopes,timeout}.ts',
+    'packages/core/src/http/{answers,parse,request-headers,web-request,client-address}.ts',
+    'packages/core/src/http/{auth-handler,auth-options,hook-answer}.ts',
+    'packages/core/src/keys/{key-format,records}.ts',
+    'packages/core/src/verify/{verifier,verifier-settings,cache-entries,coalesce,decisions}.ts',
+    'packages/core/src/verify/{api-key-cache,api-key-path,cached-hit,record-reader,attempt-limiter}.ts',
+    'packages/core/src/jwt/{jwt,jwt-keys,jwt-path,key-states}.ts',
   ],
   testRunner: 'jest',
   jest: {

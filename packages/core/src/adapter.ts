@@ -3,7 +3,7 @@
  * built from. Applications call the main entry (`@vectorcache/auth-core`); a new adapter needs only
  * `createAuthHandler` and `createScopeGuard` (or `authenticateRequest` for a Web-standard runtime).
  */
-export { createAuthHandler, createScopeGuard } from './auth-handler';
+export { createAuthHandler, createScopeGuard } from './http/auth-handler';
 export type {
   AuthHandler,
   AuthOptions,
@@ -11,31 +11,36 @@ export type {
   AuthSource,
   FailureHook,
   FailureOverride,
-} from './auth-handler';
-export { readAuthorizationHeader } from './request-headers';
-export type { RequestHeadersLike } from './request-headers';
-export { clientAddress } from './client-address';
-export type { ClientAddressSource, TrustProxy } from './client-address';
-export { failureFor, insufficientScope, tooManyAttempts } from './answers';
-export { authenticateRequest, readWebAuthorization, toWebResponse } from './web-request';
-export type { WebRequestLike, WebRequestSource } from './web-request';
-export { createTokenExchange } from './token-exchange';
+} from './http/auth-handler';
+export { readAuthorizationHeader } from './http/request-headers';
+export type { RequestHeadersLike } from './http/request-headers';
+export { clientAddress } from './http/client-address';
+export type { ClientAddressSource, TrustProxy } from './http/client-address';
+export { failureFor, insufficientScope, tooManyAttempts } from './http/answers';
+export { authenticateRequest, readWebAuthorization, toWebResponse } from './http/web-request';
+export type { WebRequestLike, WebRequestSource } from './http/web-request';
+export { createTokenExchange } from './jwt/token-exchange';
 export type { HttpAnswer } from './types';
-export { verifierStore, verifyNow } from './verifier-settings';
-export type { VerifierStore } from './verifier-settings';
-export { createKeyManagerFor } from './key-manager';
-export { validateKeyName } from './key-input';
-export { publicRecord } from './records';
+export { verifierStore, verifyNow } from './verify/verifier-settings';
+export type { VerifierStore } from './verify/verifier-settings';
+export { createKeyManagerFor } from './keys/key-manager';
+export { validateKeyName } from './keys/key-input';
+export { publicRecord } from './keys/records';
 export { missingScopes } from './scopes';
-export { parseDuration } from './duration';
+export { parseDuration } from './config/duration';
 export { withTimeout } from './timeout';
-export { invalidOption, positiveInteger, positiveNumber } from './options';
-export { pepperFromEnv, projectIdFromEnv } from './env';
-export type { RedisKeyStoreConstructor } from './env';
-export { USAGE_OUTCOMES } from './usage-totals';
-export { parseIsoDate, rankUsageKeys, resolveUsageRange, toUsagePoints } from './usage-series';
-export type { UsagePoint, UsageRange } from './usage-series';
-export { keyFromPaste, looksLikeApiKey, redactApiKeys } from './key-format';
+export { invalidOption, positiveInteger, positiveNumber } from './config/options';
+export { pepperFromEnv, projectIdFromEnv } from './config/env';
+export type { RedisKeyStoreConstructor } from './config/env';
+export { USAGE_OUTCOMES } from './usage/usage-totals';
+export {
+  parseIsoDate,
+  rankUsageKeys,
+  resolveUsageRange,
+  toUsagePoints,
+} from './usage/usage-series';
+export type { UsagePoint, UsageRange } from './usage/usage-series';
+export { keyFromPaste, looksLikeApiKey, redactApiKeys } from './keys/key-format';
 export { KNOWN_SCOPES, scopesOutside, validateScopeVocabulary } from './scopes';
-export { DEFAULT_KEYS_FILE, allowedScopesFromEnv } from './env';
-export { connectionFailureReason } from './redis-env';
+export { DEFAULT_KEYS_FILE, allowedScopesFromEnv } from './config/env';
+export { connectionFailureReason } from './config/redis-env';

@@ -1,10 +1,10 @@
 // What applications call. What adapters, the management API and the CLI are built from lives at
 // `@vectorcache/auth-core/adapter` (src/adapter.ts).
-export { generateApiKey, hashApiKey, isApiKeyFormat, keyPrefix } from './key-format';
+export { generateApiKey, hashApiKey, isApiKeyFormat, keyPrefix } from './keys/key-format';
 export { DEFAULT_SCOPES, scopeGranted, validateScopes } from './scopes';
 export { VectorcacheAuthError } from './errors';
 export type { VectorcacheAuthErrorCode } from './errors';
-export type { AttemptLimitOptions } from './attempt-limiter';
+export type { AttemptLimitOptions } from './verify/attempt-limiter';
 export { MemoryKeyStore } from './stores/memory-store';
 export type { MemoryKeyStoreOptions } from './stores/memory-store';
 export { SqliteKeyStore } from './stores/sqlite-store';
@@ -12,13 +12,13 @@ export type { SqliteKeyStoreOptions } from './stores/sqlite-options';
 export type { SqliteDriverName } from './stores/sqlite-driver';
 export { formatKeyExport, parseKeyExport } from './stores/key-export';
 export type { KeyExport } from './stores/key-export';
-export { createKeyManager } from './key-manager';
-export { createVerifier } from './verifier';
-export { isDecisionEvent } from './observe';
-export { createTokenIssuer } from './token-issuer';
-export type { IssuedToken, TokenIssuer, TokenIssuerOptions } from './token-issuer';
-export type { JwtAlgorithm, JwtOptions } from './jwt-keys';
-export { createVerifierFromEnv, describeStore, storeFromEnv } from './env';
+export { createKeyManager } from './keys/key-manager';
+export { createVerifier } from './verify/verifier';
+export { isDecisionEvent } from './verify/observe';
+export { createTokenIssuer } from './jwt/token-issuer';
+export type { IssuedToken, TokenIssuer, TokenIssuerOptions } from './jwt/token-issuer';
+export type { JwtAlgorithm, JwtOptions } from './jwt/jwt-keys';
+export { createVerifierFromEnv, describeStore, storeFromEnv } from './config/env';
 export type {
   ApiKeyRecord,
   AuditAction,

@@ -1,4 +1,4 @@
-import type { UsageEntry, UsageQuery, UsageRow } from './usage-types';
+import type { UsageEntry, UsageQuery, UsageRow } from './usage/usage-types';
 
 /* Key records, the audit list, change notices and the `KeyStore` interface every store implements. */
 

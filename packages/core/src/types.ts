@@ -24,7 +24,7 @@ export type {
   UsageQuery,
   UsageRetention,
   UsageRow,
-} from './usage-types';
+} from './usage/usage-types';
 export type {
   AuthFailure,
   AuthHeaders,
@@ -34,7 +34,7 @@ export type {
   RejectReason,
   ScopeMode,
   VerifyResult,
-} from './answer-types';
+} from './http/answer-types';
 export type {
   AuthEvent,
   AuthEventType,
@@ -45,7 +45,7 @@ export type {
   VerifierOptions,
   VerifierStats,
   VerifyRequirements,
-} from './verifier-types';
+} from './verify/verifier-types';
 export type {
   AuditActor,
   CreateKeyInput,
@@ -55,4 +55,4 @@ export type {
   KeyManagerOptions,
   PublicKeyRecord,
   UpdateKeyInput,
-} from './key-manager-types';
+} from './keys/key-manager-types';

@@ -1,7 +1,7 @@
-import { createKeyManager } from '../src/key-manager';
+import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { AuthEvent, Verifier, VerifyRequirements } from '../src/types';
-import { createVerifier } from '../src/verifier';
+import { createVerifier } from '../src/verify/verifier';
 import { FaultyStore, PLAINTEXT_KEY, manualClock } from './fixtures';
 
 const INVALID = '{"detail":"Invalid or missing API key"}';

@@ -1,5 +1,5 @@
-import { hashApiKey } from '../src/key-format';
-import { createKeyManager } from '../src/key-manager';
+import { hashApiKey } from '../src/keys/key-format';
+import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import { manualClock } from './fixtures';
 import { CountingStore, apiKeyParts, bearer, outcome, usageRowsNear } from './verifier-parts';

@@ -1,6 +1,6 @@
-import { failureFor } from '../src/answers';
-import { hashApiKey } from '../src/key-format';
-import { createKeyManager } from '../src/key-manager';
+import { failureFor } from '../src/http/answers';
+import { hashApiKey } from '../src/keys/key-format';
+import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { StoredKeyRecord } from '../src/types';
 import { manualClock } from './fixtures';

@@ -1,7 +1,7 @@
-import { clientAddress, checkTrustProxy } from '../src/client-address';
-import { createKeyManager } from '../src/key-manager';
+import { clientAddress, checkTrustProxy } from '../src/http/client-address';
+import { createKeyManager } from '../src/keys/key-manager';
 import type { AuthEvent, VerifierOptions, VerifyResult } from '../src/types';
-import { createVerifier } from '../src/verifier';
+import { createVerifier } from '../src/verify/verifier';
 import { FaultyStore, manualClock, thrownBy } from './fixtures';
 
 const statusOf = (r: VerifyResult): number => (r.ok ? 200 : r.status);

@@ -1,8 +1,8 @@
-import { createAuthHandler, createScopeGuard } from '../src/auth-handler';
-import { readAuthorizationHeader } from '../src/request-headers';
-import { createKeyManager } from '../src/key-manager';
+import { createAuthHandler, createScopeGuard } from '../src/http/auth-handler';
+import { readAuthorizationHeader } from '../src/http/request-headers';
+import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
-import { createVerifier } from '../src/verifier';
+import { createVerifier } from '../src/verify/verifier';
 
 interface FakeReq {
   url: string;

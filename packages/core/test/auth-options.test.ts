@@ -1,7 +1,7 @@
-import { checkAuthOptions, checkGuardOptions } from '../src/auth-options';
+import { checkAuthOptions, checkGuardOptions } from '../src/http/auth-options';
 import { VectorcacheAuthError } from '../src/errors';
 import { MemoryKeyStore } from '../src/stores/memory-store';
-import { createVerifier } from '../src/verifier';
+import { createVerifier } from '../src/verify/verifier';
 import { thrownBy } from './fixtures';
 
 // The adapters' option checks on their own: every bad option is refused at startup with an

@@ -4,10 +4,10 @@
  * first, and every one answered without a store read was held by the cache. An LRU of `max`
  * holds exactly the newest `max`; an unbounded one would answer all of them.
  */
-import { generateApiKey } from '../src/key-format';
-import { createKeyManager } from '../src/key-manager';
+import { generateApiKey } from '../src/keys/key-format';
+import { createKeyManager } from '../src/keys/key-manager';
 import type { CacheOptions } from '../src/types';
-import { createVerifier } from '../src/verifier';
+import { createVerifier } from '../src/verify/verifier';
 import { FaultyStore } from './fixtures';
 
 const MAX = 50;

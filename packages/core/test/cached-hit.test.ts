@@ -1,6 +1,6 @@
-import { createAuthHandler, type AuthOutcome } from '../src/auth-handler';
-import { exactBearerToken } from '../src/cached-hit';
-import { createKeyManager } from '../src/key-manager';
+import { createAuthHandler, type AuthOutcome } from '../src/http/auth-handler';
+import { exactBearerToken } from '../src/verify/cached-hit';
+import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type {
   AuthEvent,
@@ -9,7 +9,7 @@ import type {
   Verifier,
   VerifyResult,
 } from '../src/types';
-import { createVerifier } from '../src/verifier';
+import { createVerifier } from '../src/verify/verifier';
 import { manualClock } from './fixtures';
 
 // The adapters' hot path (`handler.allowCached`, cached-hit.ts) must answer exactly as `decide`

@@ -1,4 +1,4 @@
-import { CoalescedReads } from '../src/coalesce';
+import { CoalescedReads } from '../src/verify/coalesce';
 
 /** A read the test answers by hand, counting how many were started. */
 function manualReads() {

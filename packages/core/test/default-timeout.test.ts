@@ -3,10 +3,10 @@
  * zero-config builder and the handler behind every adapter. Jest's fake timers drive the clock of
  * the timeout, so the bound is exact and nothing waits for real time.
  */
-import { createAuthHandler } from '../src/auth-handler';
-import { createVerifierFromEnv } from '../src/env';
+import { createAuthHandler } from '../src/http/auth-handler';
+import { createVerifierFromEnv } from '../src/config/env';
 import type { Verifier } from '../src/types';
-import { createVerifier } from '../src/verifier';
+import { createVerifier } from '../src/verify/verifier';
 import { FaultyStore } from './fixtures';
 
 const DEFAULT_TIMEOUT_MS = 500;

@@ -8,10 +8,10 @@ import {
   pepperFromEnv,
   projectIdFromEnv,
   storeFromEnv,
-} from '../src/env';
+} from '../src/config/env';
 import { MemoryKeyStore } from '../src/stores/memory-store';
-import { createKeyManager, createKeyManagerFor } from '../src/key-manager';
-import { verifierStore } from '../src/verifier-settings';
+import { createKeyManager, createKeyManagerFor } from '../src/keys/key-manager';
+import { verifierStore } from '../src/verify/verifier-settings';
 import { SqliteKeyStore } from '../src/stores/sqlite-store';
 
 describe('zero configuration', () => {

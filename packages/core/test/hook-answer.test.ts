@@ -1,6 +1,6 @@
-import { createAuthHandler, createScopeGuard } from '../src/auth-handler';
-import { failureFor } from '../src/answers';
-import { debugLoggerFromEnv } from '../src/env';
+import { createAuthHandler, createScopeGuard } from '../src/http/auth-handler';
+import { failureFor } from '../src/http/answers';
+import { debugLoggerFromEnv } from '../src/config/env';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { AuthEvent } from '../src/types';
 

@@ -2,7 +2,7 @@ import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkAlgorithms, secretFrom, verificationKey } from '../src/jwt-keys';
+import { checkAlgorithms, secretFrom, verificationKey } from '../src/jwt/jwt-keys';
 import { thrownBy } from './fixtures';
 
 // JWT key handling on its own: the accepted algorithms, the secret's length, and the key jose

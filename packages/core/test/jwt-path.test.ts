@@ -1,14 +1,14 @@
 import { SignJWT } from 'jose';
-import { failureFor } from '../src/answers';
-import { createDecisions } from '../src/decisions';
-import { createJwtChecker } from '../src/jwt';
-import { createJwtPath } from '../src/jwt-path';
-import { createKeyManager } from '../src/key-manager';
-import { KeyStates } from '../src/key-states';
-import { createRecordReader } from '../src/record-reader';
+import { failureFor } from '../src/http/answers';
+import { createDecisions } from '../src/verify/decisions';
+import { createJwtChecker } from '../src/jwt/jwt';
+import { createJwtPath } from '../src/jwt/jwt-path';
+import { createKeyManager } from '../src/keys/key-manager';
+import { KeyStates } from '../src/jwt/key-states';
+import { createRecordReader } from '../src/verify/record-reader';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { AuthEvent, VerifyResult } from '../src/types';
-import { UsageAggregator } from '../src/usage';
+import { UsageAggregator } from '../src/usage/usage';
 import { manualClock } from './fixtures';
 import { CountingStore, usageRowsNear } from './verifier-parts';
 

@@ -1,5 +1,5 @@
-import { createAuditWriter } from '../src/key-audit';
-import { createKeyManager } from '../src/key-manager';
+import { createAuditWriter } from '../src/keys/key-audit';
+import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { KeyStore, StoredKeyRecord } from '../src/types';
 import { manualClock, storeWithoutFeed } from './fixtures';

@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { generateApiKey, hashApiKey, isApiKeyFormat, keyPrefix } from '../src/key-format';
+import { generateApiKey, hashApiKey, isApiKeyFormat, keyPrefix } from '../src/keys/key-format';
 
 describe('key format', () => {
   it('generates vc_ + 32 lowercase hex, different every time', () => {

@@ -6,7 +6,7 @@ import {
   refuseKeyShaped,
   requireText,
   validateKeyName,
-} from '../src/key-input';
+} from '../src/keys/key-input';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import { thrownBy } from './fixtures';
 

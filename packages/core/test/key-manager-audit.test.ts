@@ -1,8 +1,8 @@
 import { VectorcacheAuthError } from '../src/errors';
-import { createKeyManager, createKeyManagerFor } from '../src/key-manager';
+import { createKeyManager, createKeyManagerFor } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { StoreChange } from '../src/types';
-import { createVerifier } from '../src/verifier';
+import { createVerifier } from '../src/verify/verifier';
 import { FaultyStore, PLAINTEXT_KEY, manualClock, thrownBy } from './fixtures';
 
 const actor = { keyId: 'key_aaaaaaaaaaaaaaaaaaaaaaaa', prefix: 'vc_abcd' };

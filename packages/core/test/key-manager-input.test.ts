@@ -1,7 +1,7 @@
-import { allowedScopesFromEnv, createVerifierFromEnv } from '../src/env';
+import { allowedScopesFromEnv, createVerifierFromEnv } from '../src/config/env';
 import { VectorcacheAuthError } from '../src/errors';
-import { keyFromPaste, looksLikeApiKey, redactApiKeys } from '../src/key-format';
-import { createKeyManager, createKeyManagerFor } from '../src/key-manager';
+import { keyFromPaste, looksLikeApiKey, redactApiKeys } from '../src/keys/key-format';
+import { createKeyManager, createKeyManagerFor } from '../src/keys/key-manager';
 import { scopesOutside } from '../src/scopes';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { KeyStore } from '../src/types';

@@ -1,6 +1,6 @@
 import { VectorcacheAuthError } from '../src/errors';
-import { hashApiKey } from '../src/key-format';
-import { createKeyManager } from '../src/key-manager';
+import { hashApiKey } from '../src/keys/key-format';
+import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import { PLAINTEXT_KEY, manualClock } from './fixtures';
 

@@ -1,4 +1,4 @@
-import { KeyStates } from '../src/key-states';
+import { KeyStates } from '../src/jwt/key-states';
 import type { StoredKeyRecord } from '../src/types';
 import { manualClock } from './fixtures';
 

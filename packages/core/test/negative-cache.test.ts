@@ -1,8 +1,8 @@
-import { createKeyManager } from '../src/key-manager';
+import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { StoreChangeListener } from '../src/types';
-import { createVerifier } from '../src/verifier';
-import { verifyNow } from '../src/verifier-settings';
+import { createVerifier } from '../src/verify/verifier';
+import { verifyNow } from '../src/verify/verifier-settings';
 import { manualClock } from './fixtures';
 
 const bearer = (key: string): string => `Bearer ${key}`;

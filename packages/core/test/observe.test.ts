@@ -1,11 +1,11 @@
-import { createScopeGuard } from '../src/auth-handler';
-import { debugLoggerFromEnv } from '../src/env';
-import { hashApiKey } from '../src/key-format';
-import { createKeyManager } from '../src/key-manager';
-import { isDecisionEvent } from '../src/observe';
+import { createScopeGuard } from '../src/http/auth-handler';
+import { debugLoggerFromEnv } from '../src/config/env';
+import { hashApiKey } from '../src/keys/key-format';
+import { createKeyManager } from '../src/keys/key-manager';
+import { isDecisionEvent } from '../src/verify/observe';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { AuthEvent, Principal, StoreChangeListener } from '../src/types';
-import { createVerifier } from '../src/verifier';
+import { createVerifier } from '../src/verify/verifier';
 import { FaultyStore, PLAINTEXT_KEY, storeWithoutFeed } from './fixtures';
 
 const bearer = (key: string): string => `Bearer ${key}`;

@@ -1,4 +1,4 @@
-import { MAX_AUTHORIZATION_LENGTH, parseAuthorization } from '../src/parse';
+import { MAX_AUTHORIZATION_LENGTH, parseAuthorization } from '../src/http/parse';
 
 // The Authorization parser on its own, at its edges: the whitespace it trims, the shortest and the
 // longest value it accepts. Over HTTP, Node refuses CR and LF in a header value and Fetch `Headers`

@@ -1,6 +1,6 @@
 import { VectorcacheAuthError } from '../src/errors';
-import { createKeyManager } from '../src/key-manager';
-import { createRecordReader } from '../src/record-reader';
+import { createKeyManager } from '../src/keys/key-manager';
+import { createRecordReader } from '../src/verify/record-reader';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { AuthEvent, KeyStore, StoredKeyRecord } from '../src/types';
 

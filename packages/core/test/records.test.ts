@@ -1,5 +1,5 @@
 import { VectorcacheAuthError } from '../src/errors';
-import { isUsableRecord, normaliseExpiry, publicRecord, withStatus } from '../src/records';
+import { isUsableRecord, normaliseExpiry, publicRecord, withStatus } from '../src/keys/records';
 import type { StoredKeyRecord } from '../src/types';
 
 const record: StoredKeyRecord = {

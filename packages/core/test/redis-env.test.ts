@@ -1,9 +1,9 @@
-import { storeFromEnv, type RedisKeyStoreConstructor } from '../src/env';
+import { storeFromEnv, type RedisKeyStoreConstructor } from '../src/config/env';
 import {
   connectionFailureReason,
   parseClusterNodes,
   redisConnectionFromEnv,
-} from '../src/redis-env';
+} from '../src/config/redis-env';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 
 describe('Redis from the environment', () => {

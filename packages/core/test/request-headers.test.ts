@@ -2,7 +2,7 @@
  * readAuthorizationHeader finds every `Authorization` among a Node request's raw headers (any
  * case) and nothing else, so a header sent twice is refused and no other header is mistaken for it.
  */
-import { readAuthorizationHeader } from '../src/request-headers';
+import { readAuthorizationHeader } from '../src/http/request-headers';
 
 describe('readAuthorizationHeader and the raw headers', () => {
   it('another header of the same length (Cache-Control, Last-Modified) is not taken for Authorization', () => {

@@ -1,7 +1,7 @@
-import { createKeyManager } from '../src/key-manager';
+import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { KeyStore, StoredKeyRecord } from '../src/types';
-import { createVerifier } from '../src/verifier';
+import { createVerifier } from '../src/verify/verifier';
 import { sqliteDriversHere, sqliteSandbox } from './sqlite-fixtures';
 
 const WRITE_FAILED = 'the store lost the connection';

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { createKeyManager } from '../src/key-manager';
+import { createKeyManager } from '../src/keys/key-manager';
 import { SqliteKeyStore } from '../src/stores/sqlite-store';
-import { createVerifier } from '../src/verifier';
+import { createVerifier } from '../src/verify/verifier';
 import { sqliteDriversHere, sqliteSandbox } from './sqlite-fixtures';
 
 // The SQLite store's change feed across real processes, on every driver this Node has (the

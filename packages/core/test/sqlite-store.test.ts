@@ -1,14 +1,14 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createVerifierFromEnv } from '../src/env';
-import { hashApiKey } from '../src/key-format';
-import { createKeyManager } from '../src/key-manager';
+import { createVerifierFromEnv } from '../src/config/env';
+import { hashApiKey } from '../src/keys/key-format';
+import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import { availableSqliteDrivers } from '../src/stores/sqlite-driver';
 import { REQUEST_PATH_SQL, SqliteKeyStore } from '../src/stores/sqlite-store';
 import { SCHEMA_VERSION } from '../src/stores/sqlite-schema';
 import type { StoreChange, StoredKeyRecord } from '../src/types';
-import { createVerifier } from '../src/verifier';
+import { createVerifier } from '../src/verify/verifier';
 import { PLAINTEXT_KEY } from './fixtures';
 import { sqliteDriversHere, sqliteSandbox } from './sqlite-fixtures';
 

@@ -1,4 +1,4 @@
-import { createKeyManager } from '../src/key-manager';
+import { createKeyManager } from '../src/keys/key-manager';
 import type { AuditEntry, UsageEntry, UsageRow } from '../src/types';
 import { sqliteDriversHere, sqliteSandbox } from './sqlite-fixtures';
 

@@ -3,7 +3,7 @@
  * a record that is not the one asked for. The verifier's final hash comparison is what stands
  * between such a store and a wrong caller being let in.
  */
-import { generateApiKey, hashApiKey, keyPrefix } from '../src/key-format';
+import { generateApiKey, hashApiKey, keyPrefix } from '../src/keys/key-format';
 import type {
   AuthEvent,
   KeyRecordPatch,
@@ -11,8 +11,8 @@ import type {
   StoredKeyRecord,
   UsageEntry,
 } from '../src/types';
-import { isDecisionEvent } from '../src/observe';
-import { createVerifier } from '../src/verifier';
+import { isDecisionEvent } from '../src/verify/observe';
+import { createVerifier } from '../src/verify/verifier';
 import { manualClock } from './fixtures';
 
 /**

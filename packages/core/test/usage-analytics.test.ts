@@ -1,9 +1,9 @@
-import { createScopeGuard } from '../src/auth-handler';
-import { createKeyManager } from '../src/key-manager';
+import { createScopeGuard } from '../src/http/auth-handler';
+import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { UsageEntry, UsageOutcome, VerifyResult } from '../src/types';
-import { createTokenIssuer } from '../src/token-issuer';
-import { createVerifier } from '../src/verifier';
+import { createTokenIssuer } from '../src/jwt/token-issuer';
+import { createVerifier } from '../src/verify/verifier';
 import { FaultyStore, manualClock } from './fixtures';
 
 const HOUR = 3_600_000;

@@ -5,7 +5,7 @@ import {
   toEntry,
   type Segment,
   type Totals,
-} from '../src/usage-totals';
+} from '../src/usage/usage-totals';
 
 // Usage totals on their own: segments added up per key, hours merged (at most 48 carried per
 // key), and the entry a store's recordUsage receives.

@@ -1,11 +1,11 @@
-import { ApiKeyCache } from '../src/api-key-cache';
-import { createApiKeyPath, type ApiKeyPath } from '../src/api-key-path';
-import type { Pending } from '../src/cache-entries';
-import { createDecisions } from '../src/decisions';
-import { KeyStates } from '../src/key-states';
-import { createRecordReader } from '../src/record-reader';
+import { ApiKeyCache } from '../src/verify/api-key-cache';
+import { createApiKeyPath, type ApiKeyPath } from '../src/verify/api-key-path';
+import type { Pending } from '../src/verify/cache-entries';
+import { createDecisions } from '../src/verify/decisions';
+import { KeyStates } from '../src/jwt/key-states';
+import { createRecordReader } from '../src/verify/record-reader';
 import type { AuthEvent, KeyStore, StoredKeyRecord, UsageRow, VerifyResult } from '../src/types';
-import { UsageAggregator } from '../src/usage';
+import { UsageAggregator } from '../src/usage/usage';
 
 /** Counts the reads a part makes of a real store (`findByHash` and `get`). */
 export class CountingStore<S extends KeyStore> {

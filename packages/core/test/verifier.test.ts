@@ -1,9 +1,9 @@
-import { createKeyManager } from '../src/key-manager';
+import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { AuthEvent, KeyStore, StoreChangeListener } from '../src/types';
-import { createVerifier } from '../src/verifier';
-import { verifyNow } from '../src/verifier-settings';
-import { failureFor } from '../src/answers';
+import { createVerifier } from '../src/verify/verifier';
+import { verifyNow } from '../src/verify/verifier-settings';
+import { failureFor } from '../src/http/answers';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { FaultyStore, PLAINTEXT_KEY, manualClock, storeWithoutFeed, thrownBy } from './fixtures';

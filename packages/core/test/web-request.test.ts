@@ -1,9 +1,9 @@
-import { createAuthHandler } from '../src/auth-handler';
-import { createKeyManager } from '../src/key-manager';
+import { createAuthHandler } from '../src/http/auth-handler';
+import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { Verifier } from '../src/types';
-import { createVerifier } from '../src/verifier';
-import { authenticateRequest, readWebAuthorization, toWebResponse } from '../src/web-request';
+import { createVerifier } from '../src/verify/verifier';
+import { authenticateRequest, readWebAuthorization, toWebResponse } from '../src/http/web-request';
 import { FaultyStore } from './fixtures';
 
 const URL = 'http://127.0.0.1/v1/cache/query';

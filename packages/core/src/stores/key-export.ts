@@ -1,5 +1,5 @@
 import { VectorcacheAuthError } from '../errors';
-import { isUsableRecord } from '../records';
+import { isUsableRecord } from '../keys/records';
 import type { StoredKeyRecord } from '../types';
 
 /**

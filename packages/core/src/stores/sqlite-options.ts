@@ -1,6 +1,6 @@
 import { VectorcacheAuthError } from '../errors';
 import { resolve } from 'node:path';
-import { positiveInteger } from '../options';
+import { positiveInteger } from '../config/options';
 import type { UsageRetention } from '../types';
 import { retentionOf, type Retention } from './sqlite-usage';
 import type { SqliteDriverName } from './sqlite-driver';

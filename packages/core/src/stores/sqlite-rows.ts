@@ -1,5 +1,5 @@
 import { VectorcacheAuthError } from '../errors';
-import { USAGE_OUTCOMES as OUTCOMES } from '../usage-totals';
+import { USAGE_OUTCOMES as OUTCOMES } from '../usage/usage-totals';
 import type { AuditEntry, KeyRecordPatch, StoredKeyRecord, UsageOutcome } from '../types';
 import type { SqliteRow, SqliteValue } from './sqlite-driver';
 

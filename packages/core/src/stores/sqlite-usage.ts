@@ -2,7 +2,7 @@ import { VectorcacheAuthError } from '../errors';
 import type { AuditEntry, UsageEntry, UsageQuery, UsageRetention, UsageRow } from '../types';
 import type { SqliteConnection } from './sqlite-driver';
 import { USAGE_OUTCOMES, auditFromJson } from './sqlite-rows';
-import { positiveInteger } from '../options';
+import { positiveInteger } from '../config/options';
 
 /**
  * Usage counters, analytics rows, flush ids and the audit list of the SQLite store. Every

@@ -6,7 +6,7 @@ import type {
   UsageRetention,
   UsageRow,
 } from '../types';
-import { positiveNumber } from '../options';
+import { positiveNumber } from '../config/options';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;

@@ -1,0 +1,206 @@
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
+import { VectorcacheAuthError } from '../errors';
+import { validateScopeVocabulary } from '../scopes';
+import { SqliteKeyStore } from '../stores/sqlite-store';
+import { redisConnectionFromEnv, type RedisEnvConnection } from './redis-env';
+import type { AuthEvent, KeyStore, Verifier, VerifierOptions } from '../types';
+import { OWNS_STORE, createVerifier } from '../verify/verifier';
+
+/** Default location of the embedded key database, relative to the working directory. */
+export const DEFAULT_KEYS_FILE = '.vectorcache/keys.db';
+
+/**
+ * Where earlier versions kept their JSON key file, relative to the working directory. A database
+ * at `.vectorcache/keys.db` (the default, in any folder) first imports the `keys.json` beside it,
+ * once, then renames it `keys.json.imported`.
+ */
+export const LEGACY_KEYS_FILE = '.vectorcache/keys.json';
+
+type Env = Record<string, string | undefined>;
+
+/** The constructor of `RedisKeyStore`, for callers that depend on `@vectorcache/auth-redis` themselves. */
+export type RedisKeyStoreConstructor = new (
+  connection: RedisEnvConnection,
+  options: { keyPrefix?: string },
+) => KeyStore;
+
+const REDIS_PACKAGE = '@vectorcache/auth-redis';
+const REDIS_VARIABLES = 'VECTORCACHE_REDIS_URL or VECTORCACHE_REDIS_CLUSTER';
+
+function loadRedisPackage(): { RedisKeyStore: RedisKeyStoreConstructor } {
+  let mod: { RedisKeyStore?: unknown };
+  try {
+    // From core's own file, the way Node resolves a declared (optional) peer dependency: wherever
+    // the process was started, the package installed beside core is found. `__filename` is the
+    // module's own path in the CommonJS build and shimmed from import.meta.url in the ESM build.
+    mod = createRequire(__filename)(REDIS_PACKAGE) as { RedisKeyStore?: unknown };
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    if (code === 'MODULE_NOT_FOUND' && message.includes(`'${REDIS_PACKAGE}'`)) {
+      throw new VectorcacheAuthError(
+        'invalid_option',
+        `${REDIS_VARIABLES} is set but ${REDIS_PACKAGE} is not installed: run \`npm install ${REDIS_PACKAGE} ioredis\`, or unset it to use the embedded SQLite store.`,
+      );
+    }
+    throw new VectorcacheAuthError(
+      'invalid_option',
+      `${REDIS_VARIABLES} is set but ${REDIS_PACKAGE} failed to load (${message}); check that it and ioredis are installed and of matching versions.`,
+      { cause: err },
+    );
+  }
+  if (typeof mod.RedisKeyStore !== 'function') {
+    throw new VectorcacheAuthError(
+      'invalid_option',
+      `${REDIS_PACKAGE} has no RedisKeyStore export: install a version matching @vectorcache/auth-core.`,
+    );
+  }
+  return mod as { RedisKeyStore: RedisKeyStoreConstructor };
+}
+
+/**
+ * The key store the environment asks for: Redis when `VECTORCACHE_REDIS_URL` (standalone) or
+ * `VECTORCACHE_REDIS_CLUSTER` (`host:port,host:port`, a Redis Cluster) is set, with
+ * `VECTORCACHE_REDIS_PREFIX` (default `vc:`), else the embedded SQLite store at
+ * `VECTORCACHE_KEYS_FILE` (default `.vectorcache/keys.db` in the working directory; a database
+ * there first imports the `.vectorcache/keys.json` of an earlier version). Pass `RedisKeyStore` when the caller
+ * depends on `@vectorcache/auth-redis` itself, so it need not be found from here.
+ * @example const store = storeFromEnv();
+ */
+export function storeFromEnv(
+  env: Env = process.env,
+  options: { RedisKeyStore?: RedisKeyStoreConstructor } = {},
+): KeyStore {
+  const redis = redisConnectionFromEnv(env);
+  if (redis) {
+    const RedisKeyStore = options.RedisKeyStore ?? loadRedisPackage().RedisKeyStore;
+    const prefix = env.VECTORCACHE_REDIS_PREFIX?.trim();
+    return new RedisKeyStore(redis, prefix ? { keyPrefix: prefix } : {});
+  }
+  const path = resolve(env.VECTORCACHE_KEYS_FILE?.trim() || DEFAULT_KEYS_FILE);
+  const folder = dirname(path);
+  const atDefaultPlace =
+    basename(path) === basename(DEFAULT_KEYS_FILE) && basename(folder) === '.vectorcache';
+  return new SqliteKeyStore({
+    path,
+    legacyJsonFile: atDefaultPlace ? join(folder, basename(LEGACY_KEYS_FILE)) : undefined,
+  });
+}
+
+/**
+ * Which store the environment selects, for humans: `SQLite key database /abs/path/keys.db`,
+ * `Redis at host:port` (never the URL's credentials) or `Redis Cluster at host:port,...`.
+ * @example console.log(`Key store: ${describeStore()}`);
+ */
+export function describeStore(env: Env = process.env): string {
+  const prefix = env.VECTORCACHE_REDIS_PREFIX?.trim();
+  const keyPrefix = prefix ? ` (key prefix ${prefix})` : '';
+  const cluster = env.VECTORCACHE_REDIS_CLUSTER?.trim();
+  if (cluster) {
+    let nodes = 'the nodes of VECTORCACHE_REDIS_CLUSTER';
+    try {
+      const connection: RedisEnvConnection | null = redisConnectionFromEnv(env);
+      if (connection && 'cluster' in connection) {
+        nodes = connection.cluster
+          .map(({ host, port }) => `${host.includes(':') ? `[${host}]` : host}:${port}`)
+          .join(',');
+      }
+    } catch {
+      // an invalid setting is reported when the store is opened; never echo what may be secret
+    }
+    return `Redis Cluster at ${nodes}${keyPrefix}`;
+  }
+  const redisUrl = env.VECTORCACHE_REDIS_URL?.trim();
+  if (redisUrl) {
+    let where = 'an unparsable VECTORCACHE_REDIS_URL';
+    try {
+      const url = new URL(redisUrl);
+      where = `${url.hostname || '127.0.0.1'}:${url.port || '6379'}`;
+    } catch {
+      // keep the generic text: the URL may hold a password
+    }
+    return `Redis at ${where}${keyPrefix}`;
+  }
+  return `SQLite key database ${resolve(env.VECTORCACHE_KEYS_FILE?.trim() || DEFAULT_KEYS_FILE)}`;
+}
+
+/** The HMAC pepper from `VECTORCACHE_KEY_PEPPER`, if any. */
+export function pepperFromEnv(env: Env = process.env): string | undefined {
+  return env.VECTORCACHE_KEY_PEPPER || undefined;
+}
+
+/**
+ * A debug logger when `VECTORCACHE_DEBUG` is set (to anything but `0` or `false`): one line per
+ * decision on stderr, with the reason code, key id and display prefix, never the key.
+ */
+export function debugLoggerFromEnv(
+  env: Env = process.env,
+  write: (line: string) => void = (line) => process.stderr.write(line),
+): ((event: AuthEvent) => void) | undefined {
+  const flag = env.VECTORCACHE_DEBUG?.trim().toLowerCase();
+  if (!flag || flag === '0' || flag === 'false') return undefined;
+  return (event) => {
+    // Decisions and feed changes; cache lookups and store reads would be a line per request more.
+    if (event.type === 'cache_hit' || event.type === 'cache_miss' || event.type === 'store_read')
+      return;
+    const fields = [`vectorcache auth: ${event.type}`];
+    if (event.reason) fields.push(`reason=${event.reason}`);
+    if (event.keyId) fields.push(`key=${event.keyId}`);
+    if (event.prefix) fields.push(`prefix=${event.prefix}...`);
+    if (event.projectId) fields.push(`project=${event.projectId}`);
+    if (event.detail) fields.push(event.detail);
+    write(`${fields.join(' ')}\n`);
+  };
+}
+
+/**
+ * The scope vocabulary from `VECTORCACHE_SCOPES` (`cache:read,cache:write,...`), if set; throws
+ * `invalid_option` on an invalid scope in it.
+ * @example const allowedScopes = allowedScopesFromEnv();
+ */
+export function allowedScopesFromEnv(env: Env = process.env): readonly string[] | undefined {
+  const text = env.VECTORCACHE_SCOPES?.trim();
+  if (!text) return undefined;
+  const scopes = text
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter((scope) => scope !== '');
+  return validateScopeVocabulary(scopes, 'VECTORCACHE_SCOPES');
+}
+
+/** The required project from `VECTORCACHE_PROJECT_ID`, if any. */
+export function projectIdFromEnv(env: Env = process.env): string | undefined {
+  return env.VECTORCACHE_PROJECT_ID?.trim() || undefined;
+}
+
+/**
+ * A verifier configured from the environment (store, pepper, `VECTORCACHE_SCOPES`, `VECTORCACHE_DEBUG` logging), unless given explicitly. When
+ * it builds the store itself, `close()` closes that store too.
+ * @example const verifier = createVerifierFromEnv({ timeoutMs: 300 });
+ */
+export function createVerifierFromEnv(
+  options: Partial<VerifierOptions> & { env?: Env } = {},
+): Verifier {
+  const { env = process.env, ...rest } = options;
+  const store = rest.store ?? storeFromEnv(env);
+  const debug = debugLoggerFromEnv(env);
+  if (debug && rest.store === undefined) {
+    process.stderr.write(`vectorcache auth: store ${describeStore(env)}\n`);
+  }
+  const userListener = rest.onEvent;
+  const onEvent =
+    debug && userListener
+      ? (event: AuthEvent) => {
+          debug(event);
+          userListener(event);
+        }
+      : (debug ?? userListener);
+  return createVerifier({
+    ...rest,
+    onEvent,
+    store,
+    pepper: rest.pepper ?? pepperFromEnv(env),
+    allowedScopes: rest.allowedScopes ?? allowedScopesFromEnv(env),
+    [OWNS_STORE]: rest.store === undefined,
+  } as VerifierOptions);
+}

@@ -1,0 +1,248 @@
+import { VectorcacheAuthError } from '../errors';
+import {
+  generateApiKey,
+  generateKeyId,
+  hashApiKey,
+  keyPrefix,
+  looksLikeApiKey,
+} from './key-format';
+import { normaliseExpiry, withStatus } from './records';
+import {
+  DEFAULT_SCOPES,
+  checkScopeVocabulary,
+  validateScopeVocabulary,
+  validateScopes,
+} from '../scopes';
+import type {
+  ApiKeyRecord,
+  CreateKeyInput,
+  IssuedKey,
+  KeyActionOptions,
+  KeyManager,
+  KeyManagerOptions,
+  KeyRecordPatch,
+  StoredKeyRecord,
+  UpdateKeyInput,
+  Verifier,
+} from '../types';
+import { insertReplacing } from './rotation';
+import { verifierStore } from '../verify/verifier-settings';
+import { createAuditWriter } from './key-audit';
+import {
+  actorOf,
+  assertStore,
+  quoteId,
+  refuseKeyShaped,
+  requireText,
+  validateKeyName,
+} from './key-input';
+
+export { validateKeyName } from './key-input';
+
+/**
+ * Creates the key manager: create (the plaintext key is returned once), list, get, revoke and
+ * rotate keys. Only hashes reach the store.
+ * @example
+ * const keys = createKeyManager({ store: new MemoryKeyStore() });
+ * const { key, record } = await keys.create({ projectId: 'proj_1', name: 'ci' });
+ */
+export function createKeyManager(options: KeyManagerOptions): KeyManager {
+  assertStore(options?.store);
+  const { store, pepper, onAuditError } = options;
+  const now = options.now ?? Date.now;
+  const allowedScopes =
+    options.allowedScopes === undefined
+      ? undefined
+      : validateScopeVocabulary(options.allowedScopes, 'allowedScopes');
+
+  const audit = createAuditWriter(store, now, onAuditError);
+
+  /** Creates a key; with `replacing`, a rotation: the old record is patched in the same write. */
+  async function issue(
+    fields: { projectId: string; name: string; scopes: string[]; expiresAt: string | null },
+    replacing?: { id: string; patch: KeyRecordPatch },
+  ): Promise<IssuedKey> {
+    const key = generateApiKey();
+    const record: StoredKeyRecord = {
+      id: generateKeyId(),
+      projectId: fields.projectId,
+      name: fields.name,
+      prefix: keyPrefix(key),
+      hash: hashApiKey(key, { pepper }),
+      scopes: fields.scopes,
+      createdAt: new Date(now()).toISOString(),
+      lastUsedAt: null,
+      requestCount: 0,
+      revokedAt: null,
+      expiresAt: fields.expiresAt,
+    };
+    if (replacing) {
+      record.rotatedFrom = replacing.id;
+      await insertReplacing(
+        store,
+        record,
+        { ...replacing.patch, rotatedTo: record.id },
+        replacing.id,
+      );
+    } else await store.insert(record);
+    return { key, record: withStatus(record, now()) };
+  }
+
+  /** The stored record of `id`; an id shaped like a key is never sent to the store. */
+  async function find(id: string): Promise<StoredKeyRecord | null> {
+    if (typeof id !== 'string' || looksLikeApiKey(id)) return null;
+    return store.get(id);
+  }
+
+  async function existing(id: string): Promise<StoredKeyRecord> {
+    const record = await find(id);
+    if (!record) {
+      if (looksLikeApiKey(id)) {
+        throw new VectorcacheAuthError(
+          'key_not_found',
+          'The id given looks like an API key (vc_...), not a key id (key_...); it was not looked up. Give the key id that list shows.',
+        );
+      }
+      throw new VectorcacheAuthError(
+        'key_not_found',
+        `No key with id ${quoteId(id)}; list the keys to find its id.`,
+      );
+    }
+    return record;
+  }
+
+  async function updated(id: string, patch: KeyRecordPatch): Promise<ApiKeyRecord> {
+    const record = await store.update(id, patch);
+    if (!record) {
+      throw new VectorcacheAuthError('key_not_found', `No key with id ${quoteId(id)}.`);
+    }
+    return withStatus(record, now());
+  }
+
+  return {
+    async create(input: CreateKeyInput, actionOptions?: KeyActionOptions): Promise<IssuedKey> {
+      const projectId = requireText(input?.projectId, 'projectId', '"proj_123"');
+      const name = validateKeyName(input.name);
+      const scopes = validateScopes(input.scopes ?? DEFAULT_SCOPES);
+      // The default scopes are the product's own; only scopes asked for are held to the vocabulary.
+      if (input.scopes !== undefined) checkScopeVocabulary(scopes, allowedScopes);
+      const expiresAt = normaliseExpiry(input.expiresAt);
+      const issued = await issue({ projectId, name, scopes, expiresAt });
+      await audit('key.created', issued.record, actorOf(actionOptions));
+      return issued;
+    },
+
+    async update(
+      id: string,
+      changes: UpdateKeyInput,
+      actionOptions?: KeyActionOptions,
+    ): Promise<ApiKeyRecord> {
+      if (typeof changes !== 'object' || changes === null) {
+        throw new VectorcacheAuthError(
+          'invalid_input',
+          'update(id, changes) takes an object such as { name: "backend" } or { scopes: ["cache:read"] }.',
+        );
+      }
+      const patch: KeyRecordPatch = {};
+      if (changes.name !== undefined) patch.name = validateKeyName(changes.name);
+      if (changes.scopes !== undefined) {
+        patch.scopes = validateScopes(changes.scopes);
+        checkScopeVocabulary(patch.scopes, allowedScopes);
+      }
+      const current = await existing(id);
+      const same =
+        (patch.name === undefined || patch.name === current.name) &&
+        (patch.scopes === undefined ||
+          (patch.scopes.length === current.scopes.length &&
+            patch.scopes.every((scope, i) => scope === current.scopes[i])));
+      if (same) return withStatus(current, now());
+      // The store publishes the change: every instance drops its cached copy (and wider scopes).
+      const record = await updated(id, patch);
+      await audit('key.updated', record, actorOf(actionOptions));
+      return record;
+    },
+
+    async list(filter?: { projectId?: string }): Promise<ApiKeyRecord[]> {
+      refuseKeyShaped(filter?.projectId, 'project id');
+      const at = now();
+      return (await store.list(filter)).map((record) => withStatus(record, at));
+    },
+
+    async get(id: string): Promise<ApiKeyRecord | null> {
+      const record = await find(id);
+      return record ? withStatus(record, now()) : null;
+    },
+
+    async revoke(id: string, actionOptions?: KeyActionOptions): Promise<ApiKeyRecord> {
+      const record = await existing(id);
+      if (record.revokedAt !== null) return withStatus(record, now());
+      const revoked = await updated(id, { revokedAt: new Date(now()).toISOString() });
+      await audit('key.revoked', revoked, actorOf(actionOptions));
+      return revoked;
+    },
+
+    async rotate(
+      id: string,
+      rotateOptions: { gracePeriodMs?: number } & KeyActionOptions = {},
+    ): Promise<IssuedKey> {
+      const grace = rotateOptions.gracePeriodMs ?? 0;
+      if (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0) {
+        throw new VectorcacheAuthError(
+          'invalid_input',
+          'gracePeriodMs must be a number of milliseconds >= 0, e.g. 86400000 for a day.',
+        );
+      }
+      const old = await existing(id);
+      if (withStatus(old, now()).status !== 'active') {
+        throw new VectorcacheAuthError(
+          'key_not_active',
+          `Key ${id} is already revoked or expired; create a new key instead of rotating it.`,
+        );
+      }
+      // The old key's end and the links both ways, written with the new key: either the rotation
+      // is complete or no new key exists (its plaintext would never be shown).
+      const patch: KeyRecordPatch = {};
+      if (grace > 0) {
+        const graceEnd = now() + grace;
+        const current = old.expiresAt === null ? Infinity : Date.parse(old.expiresAt);
+        if (graceEnd < current) patch.expiresAt = new Date(graceEnd).toISOString();
+      } else {
+        patch.revokedAt = new Date(now()).toISOString();
+      }
+      const { projectId, name, expiresAt } = old;
+      const issued = await issue(
+        { projectId, name, scopes: [...old.scopes], expiresAt },
+        { id, patch },
+      );
+      await audit('key.rotated', old, actorOf(rotateOptions));
+      return issued;
+    },
+  };
+}
+
+/**
+ * A key manager on a verifier's own store, pepper and clock, so the keys it creates verify there
+ * at once and its revocations reach the verifier's caches through the store's change feed.
+ * @example
+ * const verifier = createVerifierFromEnv();
+ * const keys = createKeyManagerFor(verifier);
+ */
+export function createKeyManagerFor(
+  verifier: Verifier,
+  options: Pick<KeyManagerOptions, 'onAuditError'> = {},
+): KeyManager {
+  const lent = verifierStore(verifier);
+  if (!lent) {
+    throw new VectorcacheAuthError(
+      'invalid_option',
+      '`verifier` must come from createVerifier(...) or createVerifierFromEnv(...).',
+    );
+  }
+  return createKeyManager({
+    ...options,
+    store: lent.store,
+    pepper: lent.pepper,
+    now: lent.now,
+    allowedScopes: lent.allowedScopes,
+  });
+}
