@@ -21,8 +21,8 @@ export { authenticateRequest, readWebAuthorization, toWebResponse } from './http
 export type { WebRequestLike, WebRequestSource } from './http/web-request';
 export { createTokenExchange } from './jwt/token-exchange';
 export type { HttpAnswer } from './types';
-export { verifierStore, verifyNow } from './verify/verifier-settings';
-export type { VerifierStore } from './verify/verifier-settings';
+export { verifierStore, verifyNow } from './verify/core-verifier';
+export type { VerifierStore } from './verify/core-verifier';
 export { createKeyManagerFor } from './keys/key-manager';
 export { validateKeyName } from './keys/key-input';
 export { publicRecord } from './keys/records';

@@ -1,4 +1,4 @@
-import type { AuthFailure } from './types';
+import type { AuthFailure } from './http/answer-types';
 
 /** Machine-readable codes of {@link VectorcacheAuthError}, so `switch (err.code)` narrows. */
 export type VectorcacheAuthErrorCode =
@@ -14,22 +14,26 @@ export type VectorcacheAuthErrorCode =
   | 'corrupt_record'
   | 'store_unreadable';
 
-/** Marks every VectorcacheAuthError, whichever copy of core made it (`Symbol.for` is process-wide). */
-const ERROR_BRAND = Symbol.for('@vectorcache/auth-core.VectorcacheAuthError');
-
 /**
  * The one error class of the package: programming mistakes (bad options, invalid scopes) and store
  * failures. An invalid key presented by a client is never an exception: it is a `VerifyResult`.
  * Messages never contain a plaintext key. `instanceof` holds across two loaded copies of core (an
- * app that both `require`s and `import`s it): the check reads a process-wide brand, not the class.
+ * app that both `require`s and `import`s it): the check reads a declared field, not the class.
  */
 export class VectorcacheAuthError extends Error {
   /** True for an error made by any loaded copy of this class (or a subclass of this copy's). */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (this !== VectorcacheAuthError)
       return Function.prototype[Symbol.hasInstance].call(this, value);
-    return typeof value === 'object' && value !== null && ERROR_BRAND in value;
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Partial<VectorcacheAuthError>).isVectorcacheAuthError === true
+    );
   }
+
+  /** True on every error of this class, whichever loaded copy of core made it (not enumerable). */
+  declare readonly isVectorcacheAuthError: true;
 
   /** What went wrong, as a stable code. */
   readonly code: VectorcacheAuthErrorCode;
@@ -43,7 +47,7 @@ export class VectorcacheAuthError extends Error {
   ) {
     super(message, options);
     this.name = 'VectorcacheAuthError';
-    Object.defineProperty(this, ERROR_BRAND, { value: true });
+    Object.defineProperty(this, 'isVectorcacheAuthError', { value: true });
     this.code = code;
     if (options?.answer) this.answer = options.answer;
   }

@@ -4,7 +4,7 @@ export { generateApiKey, hashApiKey, isApiKeyFormat, keyPrefix } from './keys/ke
 export { DEFAULT_SCOPES, scopeGranted, validateScopes } from './scopes';
 export { VectorcacheAuthError } from './errors';
 export type { VectorcacheAuthErrorCode } from './errors';
-export type { AttemptLimitOptions } from './verify/attempt-limiter';
+export type { AttemptLimitOptions } from './verify/verifier-types';
 export { MemoryKeyStore } from './stores/memory-store';
 export type { MemoryKeyStoreOptions } from './stores/memory-store';
 export { SqliteKeyStore } from './stores/sqlite-store';

@@ -2,28 +2,32 @@ import { hashApiKey } from '../src/keys/key-format';
 import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import { manualClock } from './fixtures';
-import { CountingStore, apiKeyParts, bearer, outcome, usageRowsNear } from './verifier-parts';
+import { CountingStore, bearer, outcome, usageRowsNear, verifierOver } from './verifier-harness';
 
-// The API-key cache on its own (with the API-key path that fills it): bounded LRUs of verified,
-// refused and unknown keys, coalesced store reads, and the change feed's eviction.
+// The verifier's API-key caches, seen from its surface: bounded LRUs of verified, refused and
+// unknown keys, coalesced store reads, and the change feed's eviction.
 
 const UNKNOWN_KEY = 'vc_0123456789abcdef0123456789abcdef';
 
-async function setup(settings: Partial<Parameters<typeof apiKeyParts>[0]> = {}) {
+async function setup(settings: Partial<Parameters<typeof verifierOver>[0]> = {}) {
   const clock = manualClock();
   const memory = new MemoryKeyStore({ now: clock.now });
   const counting = new CountingStore(memory);
   const keys = createKeyManager({ store: memory, now: clock.now });
-  const parts = apiKeyParts({ store: counting.store, now: clock.now, ...settings });
+  const parts = verifierOver({ store: counting.store, now: clock.now, ...settings });
   const { key, record } = await keys.create({ projectId: 'p', name: 'one' });
-  return { clock, memory, counting, keys, parts, cache: parts.cache, key, record };
+  return { clock, memory, counting, keys, parts, key, record };
 }
 
-describe('ApiKeyCache: what it holds', () => {
+describe('the API-key caches: what they hold', () => {
   it('starts empty, with the feed trusted', async () => {
-    const { cache } = await setup();
-    expect(cache.sizes()).toEqual({ verifiedKeys: 0, refusedKeys: 0, unknownKeys: 0 });
-    expect(cache.feedUp).toBe(true);
+    const { parts } = await setup();
+    expect(parts.verifier.stats()).toEqual({
+      verifiedKeys: 0,
+      refusedKeys: 0,
+      unknownKeys: 0,
+      feed: 'up',
+    });
   });
 
   it('a verified key is held once and served without another store read', async () => {
@@ -31,7 +35,7 @@ describe('ApiKeyCache: what it holds', () => {
     expect(outcome(await parts.verify(bearer(key)))).toBe('ok');
     expect(outcome(await parts.verify(bearer(key)))).toBe('ok');
     expect(counting.hashReads).toBe(1);
-    expect(parts.cache.sizes()).toEqual({ verifiedKeys: 1, refusedKeys: 0, unknownKeys: 0 });
+    expect(parts.sizes()).toEqual({ verifiedKeys: 1, refusedKeys: 0, unknownKeys: 0 });
   });
 
   it('a revoked key is held as refused, an unknown key as unknown', async () => {
@@ -42,7 +46,7 @@ describe('ApiKeyCache: what it holds', () => {
     expect(outcome(await parts.verify(bearer(key)))).toBe('revoked');
     expect(outcome(await parts.verify(bearer(UNKNOWN_KEY)))).toBe('unknown');
     expect(counting.hashReads).toBe(2);
-    expect(parts.cache.sizes()).toEqual({ verifiedKeys: 0, refusedKeys: 1, unknownKeys: 1 });
+    expect(parts.sizes()).toEqual({ verifiedKeys: 0, refusedKeys: 1, unknownKeys: 1 });
   });
 
   it('every cache keeps at most its max entries, least recently used out first', async () => {
@@ -66,7 +70,7 @@ describe('ApiKeyCache: what it holds', () => {
     );
     for (const k of revoked) expect(outcome(await parts.verify(bearer(k)))).toBe('revoked');
     for (const k of [key, ...more]) expect(outcome(await parts.verify(bearer(k)))).toBe('ok');
-    expect(parts.cache.sizes()).toEqual({ verifiedKeys: 2, refusedKeys: 2, unknownKeys: 2 });
+    expect(parts.sizes()).toEqual({ verifiedKeys: 2, refusedKeys: 2, unknownKeys: 2 });
     // The first of each was dropped: it needs the store again; the last did not.
     const before = counting.hashReads;
     await parts.verify(bearer(more[1]!));
@@ -103,59 +107,49 @@ describe('ApiKeyCache: what it holds', () => {
   });
 });
 
-describe('ApiKeyCache.onChange: the change feed', () => {
+describe('the change feed', () => {
   it('a change to a key evicts it from every cache; a change to another key evicts nothing', async () => {
-    const { parts, cache, counting, keys, key, record } = await setup();
+    const { parts, counting, keys, key, record } = await setup();
     const other = await keys.create({ projectId: 'p', name: 'other' });
     await parts.verify(bearer(key));
     await parts.verify(bearer(other.key));
     await parts.verify(bearer(UNKNOWN_KEY));
-    cache.onChange({ type: 'changed', id: other.record.id, hash: other.record.hash });
-    expect(cache.sizes()).toEqual({ verifiedKeys: 1, refusedKeys: 0, unknownKeys: 1 });
+    parts.feed({ type: 'changed', id: other.record.id, hash: other.record.hash });
+    expect(parts.sizes()).toEqual({ verifiedKeys: 1, refusedKeys: 0, unknownKeys: 1 });
     await parts.verify(bearer(key));
     expect(counting.hashReads).toBe(3);
-    cache.onChange({ type: 'changed', id: record.id, hash: record.hash });
-    cache.onChange({ type: 'changed', id: 'key_x', hash: hashApiKey(UNKNOWN_KEY) });
-    expect(cache.sizes()).toEqual({ verifiedKeys: 0, refusedKeys: 0, unknownKeys: 0 });
+    parts.feed({ type: 'changed', id: record.id, hash: record.hash });
+    parts.feed({ type: 'changed', id: 'key_x', hash: hashApiKey(UNKNOWN_KEY) });
+    expect(parts.sizes()).toEqual({ verifiedKeys: 0, refusedKeys: 0, unknownKeys: 0 });
     await parts.verify(bearer(key));
     expect(counting.hashReads).toBe(4);
   });
 
   it('a change evicts a refused key, so a key changed back is accepted at once', async () => {
-    const { parts, cache, memory, keys, key, record } = await setup();
+    const { parts, memory, keys, key, record } = await setup();
     await keys.revoke(record.id);
     expect(outcome(await parts.verify(bearer(key)))).toBe('revoked');
     await memory.update(record.id, { revokedAt: null });
     expect(outcome(await parts.verify(bearer(key)))).toBe('revoked'); // no change heard yet
-    cache.onChange({ type: 'changed', id: record.id, hash: record.hash });
-    expect(cache.sizes().refusedKeys).toBe(0);
+    parts.feed({ type: 'changed', id: record.id, hash: record.hash });
+    expect(parts.sizes().refusedKeys).toBe(0);
     expect(outcome(await parts.verify(bearer(key)))).toBe('ok');
   });
 
   it('subscribed to a real store, a revocation is refused on the next request', async () => {
-    const { parts, cache, memory, keys, key, record } = await setup();
-    const unsubscribe = memory.subscribe(cache.onChange);
+    const { parts, memory, keys, key, record } = await setup();
+    const unsubscribe = memory.subscribe(parts.feed);
     expect(outcome(await parts.verify(bearer(key)))).toBe('ok');
     await keys.revoke(record.id);
     expect(outcome(await parts.verify(bearer(key)))).toBe('revoked');
     unsubscribe();
   });
 
-  it('a change to a key drops its state kept for tokens (by id)', async () => {
-    const { parts, cache, counting, clock, record } = await setup();
-    await parts.keyStates.lookup(record.id, clock.now());
-    await parts.keyStates.lookup(record.id, clock.now());
-    expect(counting.idReads).toBe(1);
-    cache.onChange({ type: 'changed', id: record.id, hash: record.hash });
-    await parts.keyStates.lookup(record.id, clock.now());
-    expect(counting.idReads).toBe(2);
-  });
-
   it('feed lost: cached keys are not trusted (each request reads the store) until it is back', async () => {
-    const { parts, cache, counting, key, keys, record } = await setup();
+    const { parts, counting, key, keys, record } = await setup();
     await parts.verify(bearer(key));
-    cache.onChange({ type: 'feed_lost' });
-    expect(cache.feedUp).toBe(false);
+    parts.feed({ type: 'feed_lost' });
+    expect(parts.verifier.stats().feed).toBe('down');
     expect(parts.events.filter((e) => e.type === 'feed_lost')).toHaveLength(1);
     await parts.verify(bearer(key));
     await parts.verify(bearer(key));
@@ -165,32 +159,21 @@ describe('ApiKeyCache.onChange: the change feed', () => {
     expect(outcome(await parts.verify(bearer(key)))).toBe('revoked');
   });
 
-  it('feed lost: token key states are re-read too', async () => {
-    const { parts, cache, counting, clock, record } = await setup();
-    await parts.keyStates.lookup(record.id, clock.now());
-    cache.onChange({ type: 'feed_lost' });
-    await parts.keyStates.lookup(record.id, clock.now());
-    expect(counting.idReads).toBe(2);
-  });
-
   it('feed restored: every cache is cleared (messages may have been missed) and trusted again', async () => {
-    const { parts, cache, counting, clock, keys, key, record } = await setup();
+    const { parts, counting, keys, key } = await setup();
     const revoked = await keys.create({ projectId: 'p', name: 'revoked' });
     await keys.revoke(revoked.record.id);
     await parts.verify(bearer(key));
     await parts.verify(bearer(revoked.key));
     await parts.verify(bearer(UNKNOWN_KEY));
-    await parts.keyStates.lookup(record.id, clock.now());
-    cache.onChange({ type: 'feed_lost' });
-    cache.onChange({ type: 'feed_restored' });
-    expect(cache.feedUp).toBe(true);
-    expect(cache.sizes()).toEqual({ verifiedKeys: 0, refusedKeys: 0, unknownKeys: 0 });
+    parts.feed({ type: 'feed_lost' });
+    parts.feed({ type: 'feed_restored' });
+    expect(parts.verifier.stats().feed).toBe('up');
+    expect(parts.sizes()).toEqual({ verifiedKeys: 0, refusedKeys: 0, unknownKeys: 0 });
     expect(parts.events.map((e) => e.type).filter((t) => t.startsWith('feed'))).toEqual([
       'feed_lost',
       'feed_restored',
     ]);
-    await parts.keyStates.lookup(record.id, clock.now());
-    expect(counting.idReads).toBe(2);
     const reads = counting.hashReads;
     await parts.verify(bearer(key));
     await parts.verify(bearer(key));
@@ -198,89 +181,104 @@ describe('ApiKeyCache.onChange: the change feed', () => {
   });
 });
 
-describe('ApiKeyCache.read: one store read per hash in flight', () => {
-  it('concurrent reads of one hash share one store read; other hashes read on their own', async () => {
-    const { cache, counting, record } = await setup();
+describe('one store read per key in flight', () => {
+  it('concurrent requests with one key share one store read; other keys read on their own', async () => {
+    const { parts, counting, key, record } = await setup();
     let open!: () => void;
     counting.gate = new Promise((resolve) => (open = resolve));
-    const reads = [cache.read(record.hash), cache.read(record.hash), cache.read(record.hash)];
-    const other = cache.read(hashApiKey(UNKNOWN_KEY));
+    const reads = [parts.verify(bearer(key)), parts.verify(bearer(key)), parts.verify(bearer(key))];
+    const other = parts.verify(bearer(UNKNOWN_KEY));
     open();
-    const results = await Promise.all(reads);
-    expect(counting.hashReads).toBe(2);
-    for (const result of results) {
-      expect(result.cacheable).toBe(true);
-      expect(result.record?.id).toBe(record.id);
+    for (const result of await Promise.all(reads)) {
+      expect(result.ok && result.principal.keyId).toBe(record.id);
     }
-    expect(await other).toEqual({ record: null, cacheable: true });
+    expect(counting.hashReads).toBe(2);
+    expect(outcome(await other)).toBe('unknown');
     counting.gate = undefined;
-    await cache.read(record.hash);
+    parts.feed({ type: 'changed', id: record.id, hash: record.hash });
+    await parts.verify(bearer(key));
     expect(counting.hashReads).toBe(3); // nothing in flight any more: a new read
   });
 
-  it('a change during the read: read again; a second change: the answer is not cacheable', async () => {
-    const { cache, counting, record } = await setup();
+  it('a change during the read: read again and cached; a second change: answered, not cached', async () => {
+    const { parts, counting, key, record } = await setup();
+    const change = () => parts.feed({ type: 'changed', id: record.id, hash: record.hash });
     let open!: () => void;
     counting.gate = new Promise((resolve) => (open = resolve));
-    const once = cache.read(record.hash);
-    cache.onChange({ type: 'changed', id: record.id, hash: record.hash });
+    const once = parts.verify(bearer(key));
+    change();
     counting.gate = undefined;
     open();
-    expect((await once).cacheable).toBe(true);
+    expect(outcome(await once)).toBe('ok');
     expect(counting.hashReads).toBe(2);
+    await parts.verify(bearer(key));
+    expect(counting.hashReads).toBe(2); // the second answer was cached
 
+    change();
     const first = counting.holdNext();
     const second = counting.holdNext();
-    const twice = cache.read(record.hash);
-    cache.onChange({ type: 'changed', id: record.id, hash: record.hash });
+    const twice = parts.verify(bearer(key));
+    change();
     first();
     // The second attempt is in flight (held): a change now makes its answer not cacheable.
     await new Promise((resolve) => setImmediate(resolve));
     expect(counting.hashReads).toBe(4);
-    cache.onChange({ type: 'changed', id: record.id, hash: record.hash });
+    change();
     second();
-    expect((await twice).cacheable).toBe(false);
+    expect(outcome(await twice)).toBe('ok');
     expect(counting.hashReads).toBe(4);
+    await parts.verify(bearer(key));
+    expect(counting.hashReads).toBe(5); // not cached: read again
   });
 
   it('a read in flight when the feed is lost is read again', async () => {
-    const { cache, counting, record } = await setup();
+    const { parts, counting, key } = await setup();
     let open!: () => void;
     counting.gate = new Promise((resolve) => (open = resolve));
-    const read = cache.read(record.hash);
-    cache.onChange({ type: 'feed_lost' });
+    const read = parts.verify(bearer(key));
+    parts.feed({ type: 'feed_lost' });
     counting.gate = undefined;
     open();
-    expect((await read).record?.id).toBe(record.id);
+    expect(outcome(await read)).toBe('ok');
     expect(counting.hashReads).toBe(2);
   });
 
-  it('a store failure rejects every caller of the shared read, and the next read tries again', async () => {
-    const { cache, counting, record } = await setup();
+  it('a store failure answers every request of the shared read 503, and the next one tries again', async () => {
+    const { parts, counting, key } = await setup();
     counting.failure = new Error('down');
-    await expect(Promise.all([cache.read(record.hash), cache.read(record.hash)])).rejects.toThrow(
-      'down',
-    );
+    const both = await Promise.all([parts.verify(bearer(key)), parts.verify(bearer(key))]);
+    expect(both.map(outcome)).toEqual(['store_unavailable', 'store_unavailable']);
     expect(counting.hashReads).toBe(1);
     counting.failure = undefined;
-    expect((await cache.read(record.hash)).record?.id).toBe(record.id);
+    expect(outcome(await parts.verify(bearer(key)))).toBe('ok');
   });
 });
 
-describe('ApiKeyCache.countRateLimited', () => {
-  it('counts a rate-limited request for a key it holds (verified or refused), and nothing else', async () => {
-    const { parts, cache, memory, keys, key, record, clock } = await setup({ usage: true });
+describe('a client refused by the attempt limit', () => {
+  it('is counted rate_limited for a key the caches hold (verified or refused), and nothing else', async () => {
+    const { memory, keys, key, record, clock, counting } = await setup();
+    const limited = verifierOver({
+      store: counting.store,
+      now: clock.now,
+      usage: true,
+      attemptLimit: { max: 1, windowMs: 60_000 },
+    });
     const revoked = await keys.create({ projectId: 'p', name: 'revoked' });
     await keys.revoke(revoked.record.id);
-    await parts.verify(bearer(key));
-    await parts.verify(bearer(revoked.key));
-    cache.countRateLimited(bearer(key));
-    cache.countRateLimited(bearer(key));
-    cache.countRateLimited(bearer(revoked.key));
-    cache.countRateLimited(bearer(UNKNOWN_KEY));
-    cache.countRateLimited('Basic abc');
-    cache.countRateLimited(undefined);
-    await parts.usage!.flush();
+    const client = { client: '192.0.2.1' };
+    await limited.verify(bearer(key), client);
+    await limited.verify(bearer(revoked.key), client); // a failure: the client is now limited
+    for (const header of [
+      bearer(key),
+      bearer(key),
+      bearer(revoked.key),
+      bearer(UNKNOWN_KEY),
+      'Basic abc',
+      undefined,
+    ]) {
+      expect(outcome(await limited.verify(header, client))).toBe('rate_limited');
+    }
+    await limited.verifier.flush();
     const rows = await usageRowsNear(memory, clock.now());
     const count = (keyId: string, what: string): number =>
       rows.filter((r) => r.keyId === keyId && r.outcome === what).reduce((n, r) => n + r.count, 0);

@@ -1,5 +1,5 @@
 import { createAuthHandler, type AuthOutcome } from '../src/http/auth-handler';
-import { exactBearerToken } from '../src/verify/cached-hit';
+import { exactBearerToken } from '../src/http/parse';
 import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type {

@@ -11,7 +11,7 @@ import {
 } from '../src/config/env';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import { createKeyManager, createKeyManagerFor } from '../src/keys/key-manager';
-import { verifierStore } from '../src/verify/verifier-settings';
+import { verifierStore } from '../src/verify/core-verifier';
 import { SqliteKeyStore } from '../src/stores/sqlite-store';
 
 describe('zero configuration', () => {

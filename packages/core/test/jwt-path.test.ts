@@ -1,19 +1,15 @@
 import { SignJWT } from 'jose';
 import { failureFor } from '../src/http/answers';
-import { createDecisions } from '../src/verify/decisions';
-import { createJwtChecker } from '../src/jwt/jwt';
-import { createJwtPath } from '../src/jwt/jwt-path';
+import { createScopeGuard } from '../src/http/auth-handler';
 import { createKeyManager } from '../src/keys/key-manager';
-import { KeyStates } from '../src/jwt/key-states';
-import { createRecordReader } from '../src/verify/record-reader';
 import { MemoryKeyStore } from '../src/stores/memory-store';
-import type { AuthEvent, VerifyResult } from '../src/types';
-import { UsageAggregator } from '../src/usage/usage';
+import type { VerifyRequirements, VerifyResult } from '../src/types';
 import { manualClock } from './fixtures';
-import { CountingStore, usageRowsNear } from './verifier-parts';
+import { CountingStore, usageRowsNear, verifierOver } from './verifier-harness';
 
-// The JWT path on its own: the token's signature and claims, then the state of the key it was
-// issued for (revoked, expired, its scopes now), counted in that key's usage.
+// The JWT path at the verifier's surface: the token's signature and claims, then the same rules
+// as an API key over the state of the key it was issued for (revoked, expired, its scopes now),
+// counted in that key's usage.
 
 const SECRET = 'a-jwt-path-secret-of-at-least-32-bytes';
 const secret = new TextEncoder().encode(SECRET);
@@ -23,27 +19,16 @@ async function setup(options: { staleMs?: number } = {}) {
   const memory = new MemoryKeyStore({ now: clock.now });
   const counting = new CountingStore(memory);
   const keys = createKeyManager({ store: memory, now: clock.now });
-  const events: AuthEvent[] = [];
-  const onEvent = (event: AuthEvent): void => void events.push(event);
-  const decisions = createDecisions(onEvent);
-  const fetchRecord = createRecordReader(counting.store, 1000, undefined, decisions.emit);
-  const usage = new UsageAggregator(counting.store, 100, 0, (s, batch, id) =>
-    s.recordUsage(batch, id),
-  );
-  const keyStates = new KeyStates({
-    max: 100,
-    ttl: 60_000,
-    staleMs: options.staleMs ?? 0,
+  const parts = verifierOver({
+    store: counting.store,
     now: clock.now,
-    feedUp: () => true,
-    fetch: (id) => fetchRecord('get', id),
-    counter: (record) => usage.counter(record.id, record.projectId),
+    staleMs: options.staleMs,
+    usage: true,
+    jwt: { key: SECRET, algorithms: ['HS256'] },
   });
-  const jwtCheck = createJwtChecker(
-    { key: SECRET, algorithms: ['HS256'] },
-    { max: 100, now: clock.now },
-  );
-  const verifyJwt = createJwtPath({ jwtCheck, keyStates, usage, decisions, now: clock.now });
+  const { events } = parts;
+  const verifyJwt = (token: string, requirements: VerifyRequirements | undefined) =>
+    parts.verify(`Bearer ${token}`, requirements);
   const { key, record } = await keys.create({
     projectId: 'p',
     name: 'backend',
@@ -65,7 +50,7 @@ async function setup(options: { staleMs?: number } = {}) {
       .sign(secret);
   };
   const usageOf = async (): Promise<Record<string, number>> => {
-    await usage.flush();
+    await parts.verifier.flush();
     const rows = await usageRowsNear(memory, clock.now());
     const counts: Record<string, number> = {};
     for (const row of rows) counts[row.outcome] = (counts[row.outcome] ?? 0) + row.count;
@@ -82,13 +67,13 @@ async function setup(options: { staleMs?: number } = {}) {
     record,
     sign,
     usageOf,
-    keyStates,
+    parts,
   };
 }
 
 const reasonOf = (result: VerifyResult): string => (result.ok ? 'ok' : result.reason);
 
-describe('createJwtPath: the token', () => {
+describe('a JWT: the token', () => {
   it('a token of no key: its own claims make the principal, the store is not read', async () => {
     const { verifyJwt, sign, counting } = await setup();
     const result = await verifyJwt(
@@ -131,7 +116,7 @@ describe('createJwtPath: the token', () => {
   });
 });
 
-describe('createJwtPath: the key a token was issued for', () => {
+describe('a JWT: the key it was issued for', () => {
   it('an active key: accepted, and counted once as valid in its usage', async () => {
     const { verifyJwt, sign, record, usageOf, memory } = await setup();
     const result = await verifyJwt(await sign(), { scopes: ['cache:write'] });
@@ -146,10 +131,10 @@ describe('createJwtPath: the key a token was issued for', () => {
   });
 
   it('a revoked key: its tokens are refused as revoked, counted as such', async () => {
-    const { verifyJwt, sign, keys, record, keyStates, usageOf, events } = await setup();
+    const { verifyJwt, sign, keys, record, parts, usageOf, events } = await setup();
     const token = await sign();
     await keys.revoke(record.id);
-    keyStates.invalidate(record.id); // what the change feed does
+    parts.feed({ type: 'changed', id: record.id, hash: record.hash });
     expect(await verifyJwt(token, undefined)).toBe(failureFor('revoked'));
     expect(await usageOf()).toEqual({ revoked: 1 });
     expect(events.at(-1)).toEqual({
@@ -174,14 +159,15 @@ describe('createJwtPath: the key a token was issued for', () => {
   });
 
   it('an expired key: its tokens are refused from the second it expires', async () => {
-    const { verifyJwt, sign, memory, record, clock, keyStates } = await setup();
+    const { verifyJwt, sign, memory, record, clock, parts } = await setup();
     await memory.update(record.id, { expiresAt: new Date(clock.now() + 5000).toISOString() });
     const token = await sign();
     clock.advance(4999);
     expect(reasonOf(await verifyJwt(token, undefined))).toBe('ok');
     clock.advance(1);
     expect(await verifyJwt(token, undefined)).toBe(failureFor('expired'));
-    keyStates.clear();
+    parts.feed({ type: 'feed_lost' });
+    parts.feed({ type: 'feed_restored' }); // every cache cleared: the state is read again
     expect(await verifyJwt(token, undefined)).toBe(failureFor('expired'));
   });
 
@@ -208,11 +194,11 @@ describe('createJwtPath: the key a token was issued for', () => {
   });
 
   it('a token is never worth more than its key is now: narrowing the key narrows the token', async () => {
-    const { verifyJwt, sign, keys, record, keyStates, usageOf } = await setup();
+    const { verifyJwt, sign, keys, record, parts, usageOf } = await setup();
     const token = await sign();
     expect(reasonOf(await verifyJwt(token, { scopes: ['cache:write'] }))).toBe('ok');
     await keys.update(record.id, { scopes: ['cache:read'] });
-    keyStates.invalidate(record.id);
+    parts.feed({ type: 'changed', id: record.id, hash: record.hash });
     const narrowed = await verifyJwt(token, undefined);
     expect(narrowed.ok && narrowed.principal.scopes).toEqual(['cache:read']);
     const refused = await verifyJwt(token, { scopes: ['cache:write'] });
@@ -233,5 +219,71 @@ describe('createJwtPath: the key a token was issued for', () => {
     const token = await sign();
     for (let i = 0; i < 3; i++) expect(reasonOf(await verifyJwt(token, undefined))).toBe('ok');
     expect(counting.idReads).toBe(1);
+  });
+});
+
+describe('a JWT: the change feed and the key states kept by id', () => {
+  it('a change to its key drops the state kept for its tokens', async () => {
+    const { verifyJwt, sign, parts, counting, record } = await setup();
+    const token = await sign();
+    await verifyJwt(token, undefined);
+    await verifyJwt(token, undefined);
+    expect(counting.idReads).toBe(1);
+    parts.feed({ type: 'changed', id: record.id, hash: record.hash });
+    await verifyJwt(token, undefined);
+    expect(counting.idReads).toBe(2);
+  });
+
+  it('while the feed is lost every token reads its key again; once back, the states are cleared', async () => {
+    const { verifyJwt, sign, parts, counting } = await setup();
+    const token = await sign();
+    await verifyJwt(token, undefined);
+    parts.feed({ type: 'feed_lost' });
+    await verifyJwt(token, undefined);
+    await verifyJwt(token, undefined);
+    expect(counting.idReads).toBe(3);
+    parts.feed({ type: 'feed_restored' });
+    await verifyJwt(token, undefined);
+    await verifyJwt(token, undefined);
+    expect(counting.idReads).toBe(4);
+  });
+});
+
+describe('a JWT refused by a route guard (requireScopes)', () => {
+  it('is reported and counted as a key would be: a rejected event at the route, insufficient_scope', async () => {
+    const { verifyJwt, sign, usageOf, events, record } = await setup();
+    const result = await verifyJwt(await sign({ scope: 'cache:read' }), undefined);
+    const guard = createScopeGuard<undefined>(['cache:write']);
+    expect(guard(undefined, result.ok ? result.principal : undefined)).toMatchObject({
+      action: 'deny',
+      status: 403,
+    });
+    expect(events.at(-1)).toEqual({
+      type: 'rejected',
+      reason: 'insufficient_scope',
+      stage: 'route',
+      keyId: record.id,
+      prefix: record.prefix,
+      projectId: 'p',
+    });
+    expect(await usageOf()).toEqual({ insufficient_scope: 1 });
+  });
+
+  it('a token of no key is reported all the same (there is no key to count it for)', async () => {
+    const { verifyJwt, sign, usageOf, events, record } = await setup();
+    const result = await verifyJwt(await sign({}, 'user_1'), undefined);
+    createScopeGuard<undefined>(['analytics:read'])(
+      undefined,
+      result.ok ? result.principal : undefined,
+    );
+    expect(events.at(-1)).toEqual({
+      type: 'rejected',
+      reason: 'insufficient_scope',
+      stage: 'route',
+      keyId: 'user_1',
+      prefix: record.prefix, // the token's claim
+      projectId: 'p',
+    });
+    expect(await usageOf()).toEqual({});
   });
 });

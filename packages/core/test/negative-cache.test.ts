@@ -2,7 +2,7 @@ import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 import type { StoreChangeListener } from '../src/types';
 import { createVerifier } from '../src/verify/verifier';
-import { verifyNow } from '../src/verify/verifier-settings';
+import { verifyNow } from '../src/verify/core-verifier';
 import { manualClock } from './fixtures';
 
 const bearer = (key: string): string => `Bearer ${key}`;

@@ -5,7 +5,7 @@ import { validateScopeVocabulary } from '../scopes';
 import { SqliteKeyStore } from '../stores/sqlite-store';
 import { redisConnectionFromEnv, type RedisEnvConnection } from './redis-env';
 import type { AuthEvent, KeyStore, Verifier, VerifierOptions } from '../types';
-import { OWNS_STORE, createVerifier } from '../verify/verifier';
+import { buildVerifier } from '../verify/verifier';
 
 /** Default location of the embedded key database, relative to the working directory. */
 export const DEFAULT_KEYS_FILE = '.vectorcache/keys.db';
@@ -195,12 +195,14 @@ export function createVerifierFromEnv(
           userListener(event);
         }
       : (debug ?? userListener);
-  return createVerifier({
-    ...rest,
-    onEvent,
-    store,
-    pepper: rest.pepper ?? pepperFromEnv(env),
-    allowedScopes: rest.allowedScopes ?? allowedScopesFromEnv(env),
-    [OWNS_STORE]: rest.store === undefined,
-  } as VerifierOptions);
+  return buildVerifier(
+    {
+      ...rest,
+      onEvent,
+      store,
+      pepper: rest.pepper ?? pepperFromEnv(env),
+      allowedScopes: rest.allowedScopes ?? allowedScopesFromEnv(env),
+    },
+    rest.store === undefined, // a store it opened is closed with it
+  );
 }

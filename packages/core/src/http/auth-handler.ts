@@ -14,12 +14,8 @@ import {
   type FailureHook,
 } from './auth-options';
 import { missingScopes } from '../scopes';
-import {
-  cachedHitOf,
-  hotPathOf,
-  noteScopeRefusal,
-  verifierStore,
-} from '../verify/verifier-settings';
+import { cachedHitOf, hotPathOf, verifierStore } from '../verify/core-verifier';
+import { factsOf } from '../verify/principal';
 import type {
   AuthFailure,
   Principal,
@@ -210,7 +206,8 @@ export function createScopeGuard<Req>(
     if (!principal) return denial(failureFor('missing'), req, onFailure, report);
     const missing = missingScopes(principal.scopes, scopes, mode);
     if (missing.length > 0) {
-      noteScopeRefusal(principal); // usage analytics count it `insufficient_scope`, not `valid`
+      // Counted `insufficient_scope` in usage analytics (not `valid`) and reported, as a verifier's.
+      factsOf(principal).onRouteRefusal?.(principal);
       return denial(insufficientScope(missing), req, onFailure, report);
     }
     return { action: 'allow', principal };

@@ -1,4 +1,4 @@
-import type { AttemptLimitOptions } from '../verify/attempt-limiter';
+import type { AttemptLimitOptions } from '../verify/verifier-types';
 import { checkTrustProxy, type TrustProxy } from './client-address';
 import { projectIdFromEnv } from '../config/env';
 import type { FailureOverride } from './hook-answer';

@@ -59,3 +59,21 @@ export function parseAuthorization(
   }
   return { kind: 'token', token: value.slice(at, end) };
 }
+
+/** `Bearer ` and a key: the one header form the hot path takes without parsing. */
+const FAST_HEADER_LENGTH = 'Bearer '.length + 35;
+
+/**
+ * The token of an `Authorization` value in the exact common form (`Bearer ` and 35 characters,
+ * one header), else `undefined` and the value needs {@link parseAuthorization}. The token's format
+ * is not checked: a verified key's hash comes only from a key checked when it was cached.
+ */
+export function exactBearerToken(
+  authorization: string | readonly string[] | undefined,
+): string | undefined {
+  return typeof authorization === 'string' &&
+    authorization.length === FAST_HEADER_LENGTH &&
+    authorization.startsWith('Bearer ')
+    ? authorization.slice(7)
+    : undefined;
+}

@@ -3,7 +3,7 @@ import { KeyObject, createHash } from 'node:crypto';
 import { jwtVerify, type JWTPayload } from 'jose';
 import { checkAlgorithms, verificationKey, type JwtOptions } from './jwt-keys';
 import { isValidScope, scopeGranted, scopesSatisfied } from '../scopes';
-import { markJwtPrincipal } from './token-exchange';
+import { factsOf, makePrincipal, type RouteRefusalHook } from '../verify/principal';
 import type { Principal } from '../types';
 import { invalidOption } from '../config/options';
 
@@ -50,7 +50,10 @@ const TOKEN_CODES = new Set([
  */
 export function createJwtChecker(
   options: JwtOptions,
-  cache: { max: number; now: () => number } = { max: 10_000, now: Date.now },
+  cache: { max: number; now: () => number; onRouteRefusal?: RouteRefusalHook } = {
+    max: 10_000,
+    now: Date.now,
+  },
 ): (token: string) => Promise<JwtCheck> {
   if (!options || typeof options !== 'object') {
     throw invalidOption(
@@ -103,14 +106,9 @@ export function createJwtChecker(
     }
     const prefix = typeof payload.key_prefix === 'string' ? payload.key_prefix : '';
     const name = typeof payload.name === 'string' ? payload.name : subject;
-    const principal: Principal = Object.freeze(
-      markJwtPrincipal({
-        keyId: subject,
-        projectId,
-        name,
-        prefix,
-        scopes: Object.freeze(scopesOf(payload)),
-      }),
+    const principal = makePrincipal(
+      { keyId: subject, projectId, name, prefix, scopes: Object.freeze(scopesOf(payload)) },
+      { viaJwt: true, onRouteRefusal: cache.onRouteRefusal },
     );
     const check: JwtCheck = {
       ok: true,
@@ -138,8 +136,9 @@ export function boundByKeyScopes(principal: Principal, keyScopes: readonly strin
   const scopes = new Set<string>();
   for (const scope of principal.scopes) if (scopeGranted(keyScopes, scope)) scopes.add(scope);
   for (const scope of keyScopes) if (scopeGranted(principal.scopes, scope)) scopes.add(scope);
-  const bounded = Object.freeze(
-    markJwtPrincipal({ ...principal, scopes: Object.freeze([...scopes]) }),
+  const bounded = makePrincipal(
+    { ...principal, scopes: Object.freeze([...scopes]) },
+    factsOf(principal), // a spread copies no fact
   );
   narrowed.set(principal, { keyScopes, principal: bounded });
   return bounded;

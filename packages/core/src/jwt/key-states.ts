@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { isFresh, isServableStale } from '../verify/cache-entries';
 import { CoalescedReads } from '../verify/coalesce';
 import type { StoredKeyRecord } from '../types';
 import type { UsageCounter } from '../usage/usage';
@@ -42,7 +43,7 @@ export class KeyStates {
   ): Promise<{ record: StoredKeyRecord | null; usage?: UsageCounter } | undefined> {
     const { ttl, staleMs, now, feedUp, fetch, counter } = this.options;
     const cached = this.cache.get(id);
-    if (cached && feedUp() && at - cached.fetchedAt < ttl) return cached;
+    if (cached && isFresh(cached.fetchedAt, at, ttl, feedUp())) return cached;
     try {
       const { value, cacheable } = await this.reads.run(id, () => fetch(id));
       if (value === null) return { record: null };
@@ -50,7 +51,7 @@ export class KeyStates {
       if (cacheable) this.cache.set(id, state);
       return state;
     } catch {
-      if (cached && staleMs > 0 && at - cached.fetchedAt < ttl + staleMs) return cached;
+      if (cached && isServableStale(cached.fetchedAt, at, ttl, staleMs)) return cached;
       return undefined;
     }
   }

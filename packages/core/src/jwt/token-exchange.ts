@@ -1,24 +1,24 @@
 import { failureFor } from '../http/answers';
+import { factsOf } from '../verify/principal';
 import type { VectorcacheAuthError } from '../errors';
 import type { IssuedToken, TokenIssuer } from './token-issuer';
 import { isValidScope } from '../scopes';
 import type { HttpAnswer, Principal } from '../types';
 
 // Principals that came from a JWT may not mint further tokens (no endless renewal). The mark is a
-// brand on the object under a registry symbol, not a set inside this module: an app that loads
-// core twice (its ESM and its CommonJS build) must see the mark made by either copy.
-const FROM_JWT = Symbol.for('@vectorcache/auth-core.fromJwt');
+// declared fact on the object (`PrincipalFacts.viaJwt`), not a set inside this module: an app that
+// loads core twice (its ESM and its CommonJS build) must see the mark made by either copy.
 
 /** Marks a principal (before it is frozen) as authenticated by a JWT rather than an API key. */
 export function markJwtPrincipal<P extends Principal>(principal: P): P {
   // Non-enumerable: invisible to JSON, spreads and equality checks of the principal's fields.
-  Object.defineProperty(principal, FROM_JWT, { value: true });
+  Object.defineProperty(principal, 'viaJwt', { value: true });
   return principal;
 }
 
 /** Whether the principal was authenticated by a JWT (by any copy of core). */
 export function isJwtPrincipal(principal: Principal): boolean {
-  return (principal as { [FROM_JWT]?: unknown })[FROM_JWT] === true;
+  return factsOf(principal).viaJwt === true;
 }
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;

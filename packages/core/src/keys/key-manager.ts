@@ -26,7 +26,7 @@ import type {
   Verifier,
 } from '../types';
 import { insertReplacing } from './rotation';
-import { verifierStore } from '../verify/verifier-settings';
+import { verifierStore } from '../verify/core-verifier';
 import { createAuditWriter } from './key-audit';
 import {
   actorOf,

@@ -1,5 +1,11 @@
 import { LRUCache } from 'lru-cache';
-import type { Lookup, NegativeEntry, VerifiedEntry } from './cache-entries';
+import {
+  isFresh,
+  isServableStale,
+  type Lookup,
+  type RefusedEntry,
+  type VerifiedEntry,
+} from './cache-entries';
 import { CoalescedReads } from './coalesce';
 import { cacheKeyOf, cacheKeyOfHex, isApiKeyFormat } from '../keys/key-format';
 import type { KeyStates } from '../jwt/key-states';
@@ -35,7 +41,7 @@ export class ApiKeyCache {
   /** Keys found active, with their ready answers. */
   readonly verified: LRUCache<string, VerifiedEntry>;
   /** Keys found revoked or expired. */
-  readonly negative: LRUCache<string, NegativeEntry>;
+  readonly refused: LRUCache<string, RefusedEntry>;
   /** Hashes the store does not hold. */
   readonly unknown: LRUCache<string, true>;
   /** False while the store's change feed is down. */
@@ -51,7 +57,7 @@ export class ApiKeyCache {
     // ttlResolution 0: lru-cache must ask the (injectable) clock every time, not a cached reading.
     // A revoked or expired key can be changed back (revokedAt cleared, expiry moved later): its
     // refusal is forgotten on a change, a restored feed, or after the ttl.
-    this.negative = new LRUCache<string, NegativeEntry>({
+    this.refused = new LRUCache<string, RefusedEntry>({
       max: revokedMax,
       ttl,
       ttlResolution: 0,
@@ -70,17 +76,22 @@ export class ApiKeyCache {
    * the store has none) and the entry was read less than the ttl ago.
    */
   trusts(entry: VerifiedEntry, at: number): boolean {
-    return this.feedUp && at - entry.fetchedAt < this.ttl;
+    return isFresh(entry.fetchedAt, at, this.ttl, this.feedUp);
+  }
+
+  /** Whether a verified entry may still answer at `at` while the store fails. */
+  servesStale(entry: VerifiedEntry, at: number, staleMs: number): boolean {
+    return isServableStale(entry.fetchedAt, at, this.ttl, staleMs);
   }
 
   /** The store's change listener (bound: pass it to `store.subscribe` as is). */
   readonly onChange = (change: StoreChange): void => {
-    const { verified, negative, unknown, hashReads } = this;
+    const { verified, refused, unknown, hashReads } = this;
     const { keyStates, onEvent, emit } = this.options;
     if (change.type === 'changed') {
       const cacheKey = cacheKeyOfHex(change.hash);
       verified.delete(cacheKey);
-      negative.delete(cacheKey);
+      refused.delete(cacheKey);
       unknown.delete(cacheKey);
       hashReads.invalidate(change.hash);
       keyStates.invalidate(change.id);
@@ -91,7 +102,7 @@ export class ApiKeyCache {
       if (onEvent) emit({ type: 'feed_lost' });
     } else {
       verified.clear();
-      negative.clear();
+      refused.clear();
       unknown.clear();
       keyStates.clear();
       hashReads.invalidateAll();
@@ -114,7 +125,7 @@ export class ApiKeyCache {
     const parsed = parseAuthorization(authorization);
     if (parsed.kind !== 'token' || !isApiKeyFormat(parsed.token)) return;
     const cacheKey = cacheKeyOf(parsed.token, pepper);
-    const counter = this.verified.peek(cacheKey)?.usage ?? this.negative.peek(cacheKey)?.usage;
+    const counter = this.verified.peek(cacheKey)?.usage ?? this.refused.peek(cacheKey)?.usage;
     if (counter) usage!.refuse(counter, 'rate_limited', now(), false);
   };
 
@@ -122,7 +133,7 @@ export class ApiKeyCache {
   sizes(): { verifiedKeys: number; refusedKeys: number; unknownKeys: number } {
     return {
       verifiedKeys: this.verified.size,
-      refusedKeys: this.negative.size,
+      refusedKeys: this.refused.size,
       unknownKeys: this.unknown.size,
     };
   }

@@ -1,14 +1,5 @@
-import type { ApiKeyCache } from './api-key-cache';
-import {
-  CACHE_HIT,
-  createCachedHit,
-  exactBearerToken,
-  liveAt,
-  passesRoute,
-  type CachedHit,
-} from './cached-hit';
-import { verifiedEntry, type Lookup, type Pending, type VerifiedEntry } from './cache-entries';
-import type { Decisions } from './decisions';
+import { exactBearerToken, parseAuthorization } from '../http/parse';
+import { looksLikeJwt } from '../jwt/jwt';
 import {
   cacheKeyOf,
   hashesEqual,
@@ -16,9 +7,6 @@ import {
   isApiKeyFormat,
   keyPrefix,
 } from '../keys/key-format';
-import { looksLikeJwt } from '../jwt/jwt';
-import { parseAuthorization } from '../http/parse';
-import { keyStatus } from '../keys/records';
 import type {
   AuthEvent,
   Principal,
@@ -26,21 +14,39 @@ import type {
   VerifyRequirements,
   VerifyResult,
 } from '../types';
-import type { UsageAggregator, UsageCounter } from '../usage/usage';
-import type { RefusalOutcome } from '../usage/usage-totals';
+import type { UsageAggregator } from '../usage/usage';
+import type { ApiKeyCache } from './api-key-cache';
+import { verifiedEntry, type Lookup, type VerifiedEntry } from './cache-entries';
+import { decide } from './decide';
+import type { Decisions } from './decisions';
 
 // Frozen and shared: a listener cannot change what the next one receives.
+const CACHE_HIT = Object.freeze({ type: 'cache_hit' } as const);
 const CACHE_MISS = Object.freeze({ type: 'cache_miss' } as const);
 
-/** The refusals `check` gives an active key: another project, a missing scope. */
-export type Refusal = Extract<RefusalOutcome, 'wrong_project' | 'insufficient_scope'>;
+/** What a verification waits for when the caches cannot settle it. */
+export type Pending =
+  | {
+      wait: 'store';
+      token: string;
+      /** The key's hash as the caches hold it (`cacheKeyOf`). */
+      cacheKey: string;
+      entry: VerifiedEntry | undefined;
+      at: number;
+    }
+  | { wait: 'jwt'; token: string };
+
+/** The principal of an `Authorization` value the caches alone allow, else `undefined`. */
+export type CachedHit = (
+  authorization: string | readonly string[] | undefined,
+) => Principal | undefined;
 
 /** What the API-key path needs from its verifier. */
 export interface ApiKeyPathOptions {
   cache: ApiKeyCache;
   pepper: string | undefined;
   now: () => number;
-  ttl: number;
+  /** How long past the ttl a verified key may still be served while the store fails (ms). */
   staleMs: number;
   onEvent: ((event: AuthEvent) => void) | undefined;
   /** Whether a JWT may be presented: a JWT-shaped token is then handed to the JWT path. */
@@ -56,124 +62,87 @@ export interface ApiKeyPath {
     authorization: string | readonly string[] | undefined,
     requirements: VerifyRequirements | undefined,
   ) => VerifyResult | Pending;
-  /** The cache-miss path: one coalesced store read. */
-  verifyFromStore: (
-    token: string,
-    cacheKey: string,
-    cached: VerifiedEntry | undefined,
-    at: number,
+  /** The cache-miss path: one coalesced store read, then the same decision. */
+  fromStore: (
+    pending: Extract<Pending, { wait: 'store' }>,
     requirements: VerifyRequirements | undefined,
   ) => Promise<VerifyResult>;
-  /** The cached-hit check of a route with these requirements (see `cached-hit.ts`). */
+  /**
+   * A route's cached hit: one flat function for the most common request (the exact `Bearer vc_…`
+   * form of a verified key, trusted, that `decide` passes), counted and reported as the full path
+   * would; on anything else it does nothing and answers `undefined`, and the full path decides.
+   */
   cachedHit: (requirements: VerifyRequirements | undefined) => CachedHit;
 }
 
 /**
  * Builds the API-key path on an {@link ApiKeyCache}: the synchronous hot path (header, cache
- * lookup, ready answer) and the store read of a miss.
+ * lookup, `decide`, ready answer) and the store read of a miss, which ends in the same `settle`.
  */
 export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
-  const { cache, pepper, now, ttl, staleMs, onEvent, jwt, usage } = options;
-  const { reject, emit, check, verified: emitVerified } = options.decisions;
-  const { verified, negative, unknown } = cache;
+  const { cache, pepper, now, staleMs, onEvent, jwt, usage } = options;
+  const { reject, allow, refuse, emit, onRouteRefusal, track } = options.decisions;
+  const { verified, refused, unknown } = cache;
   // The hash of the key a cached hit just missed, for the full path of the same request only:
   // taken and cleared by its `decideNow`, so no key is ever compared with another request's.
   let missedToken: string | undefined;
   let missedKey = '';
-  const remember = (token: string, cacheKey: string): void => {
-    missedToken = token;
-    missedKey = cacheKey;
-  };
 
-  /** Checks a record found (in the cache or the store) and builds the answer. */
+  /** The answer for a key found (in the cache or the store): `decide`, then count and report. */
   function settle(
     cacheKey: string,
     entry: VerifiedEntry,
     at: number,
     requirements: VerifyRequirements | undefined,
   ): VerifyResult {
-    const record = entry.record;
-    const status = liveAt(entry, at) ? 'active' : keyStatus(record, at);
-    if (status !== 'active') {
-      verified.delete(cacheKey);
-      negative.set(cacheKey, {
-        reason: status,
-        keyId: record.id,
-        projectId: record.projectId,
-        usage: entry.usage,
-      });
-      if (entry.usage) usage!.refuse(entry.usage, status, at, false);
-      return reject(status, record.prefix, record.id, record.projectId);
-    }
-    if (entry.usage) usage!.record(entry.usage, at);
-    if (requirements === undefined || passesRoute(entry, requirements)) {
-      if (onEvent) emitVerified(entry.principal);
+    const refusal = decide(entry, at, requirements);
+    if (refusal === undefined) {
+      allow(entry.principal, entry.usage, at);
       return entry.success;
     }
-    const result = check(entry.principal, requirements, entry.success);
-    if (!result.ok && entry.usage) usage!.refuse(entry.usage, result.reason as Refusal, at, true);
-    return result;
+    if (refusal === 'revoked' || refusal === 'expired') {
+      // Filed with the refused keys: refused again without a store read until it changes.
+      verified.delete(cacheKey);
+      const { id, projectId } = entry.record;
+      refused.set(cacheKey, { reason: refusal, keyId: id, projectId, usage: entry.usage });
+    }
+    return refuse(refusal, entry.principal, requirements, entry.usage, at);
   }
 
-  // A route guard's refusal: counted `insufficient_scope` in analytics, and reported. One hook
-  // for every principal of this verifier (a closure per cached key cost ~100 bytes of each
-  // entry); each principal's usage counter is found by the principal itself.
-  const counters = new WeakMap<Principal, UsageCounter>();
-  const refused = (principal: Principal): void => {
-    const counter = counters.get(principal);
-    if (counter) usage!.reclassify(counter, now());
-    if (onEvent) {
-      emit({
-        type: 'rejected',
-        reason: 'insufficient_scope',
-        stage: 'route',
-        keyId: principal.keyId,
-        prefix: principal.prefix,
-        projectId: principal.projectId,
-      });
-    }
-  };
-
-  /** A cache entry for a record just read, with its usage counter and guard-refusal hook. */
+  /** A cache entry for a record just read, with its usage counter and route-refusal hook. */
   function newEntry(record: StoredKeyRecord): VerifiedEntry {
     const counter = usage?.counter(record.id, record.projectId);
-    if (!counter && !onEvent) return verifiedEntry(record, now(), undefined);
-    const entry = verifiedEntry(record, now(), counter, refused);
-    if (counter) counters.set(entry.principal, counter);
+    const entry = verifiedEntry(record, now(), counter, onRouteRefusal);
+    if (counter) track(entry.principal, counter);
     return entry;
   }
 
-  async function verifyFromStore(
-    token: string,
-    cacheKey: string,
-    cached: VerifiedEntry | undefined,
-    at: number,
+  async function fromStore(
+    { token, cacheKey, entry: cached, at }: Extract<Pending, { wait: 'store' }>,
     requirements: VerifyRequirements | undefined,
   ): Promise<VerifyResult> {
-    const prefix = keyPrefix(token);
     const hex = hexOfCacheKey(cacheKey);
     let lookup: Lookup;
     try {
       lookup = await cache.read(hex);
     } catch {
-      if (cached && staleMs > 0 && at - cached.fetchedAt < ttl + staleMs) {
-        lookup = { record: cached.record, cacheable: false };
-      } else {
-        return reject('store_unavailable', prefix);
+      if (!cached || !cache.servesStale(cached, at, staleMs)) {
+        return reject('store_unavailable', keyPrefix(token));
       }
+      lookup = { record: cached.record, cacheable: false };
     }
     const record = lookup.record;
     if (record === null || !hashesEqual(record.hash, hex)) {
       if (lookup.cacheable) unknown.set(cacheKey, true);
       verified.delete(cacheKey);
-      return reject('unknown', prefix);
+      return reject('unknown', keyPrefix(token));
     }
     let entry = cached;
     if (entry?.record !== record) {
       entry = newEntry(record);
       // Only an active key enters the verified cache: a revoked or expired one would push a
       // live key out of it (settle files it with the refused keys instead).
-      if (lookup.cacheable && liveAt(entry, at)) {
+      if (lookup.cacheable && decide(entry, at, undefined) === undefined) {
         verified.set(cacheKey, entry);
       }
     }
@@ -186,35 +155,34 @@ export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
   ): VerifyResult | Pending {
     const missed = missedToken;
     missedToken = undefined;
-    const exact = exactBearerToken(authorization);
-    if (exact !== undefined) {
+    let token = exactBearerToken(authorization);
+    let cacheKey: string;
+    if (token !== undefined) {
       // The exact common form. Hashed before the format check: a verified key's hash comes only
       // from that key (checked when it was cached), so a hit needs no pattern; a miss checks it.
-      const token = exact;
       // The cached hit of this request may have hashed the key already (and missed).
-      const cacheKey = token === missed ? missedKey : cacheKeyOf(token, pepper);
-      const at = now();
-      // A key is never both verified and dead (revocation evicts it), so the hot path looks here first.
+      cacheKey = token === missed ? missedKey : cacheKeyOf(token, pepper);
       const entry = verified.get(cacheKey);
-      if (entry !== undefined) return decideCached(token, cacheKey, at, entry, requirements);
-      if (isApiKeyFormat(token)) return decideUncached(token, cacheKey, at);
+      if (entry !== undefined) return decideCached(token, cacheKey, now(), entry, requirements);
+      if (!isApiKeyFormat(token)) token = undefined;
     }
-    const parsed = parseAuthorization(authorization);
-    if (parsed.kind !== 'token') return reject(parsed.kind);
-    const token = parsed.token;
-    if (!isApiKeyFormat(token)) {
-      if (jwt && looksLikeJwt(token)) return { wait: 'jwt', token };
-      return reject('invalid_format');
+    if (token === undefined) {
+      const parsed = parseAuthorization(authorization);
+      if (parsed.kind !== 'token') return reject(parsed.kind);
+      token = parsed.token;
+      if (!isApiKeyFormat(token)) {
+        if (jwt && looksLikeJwt(token)) return { wait: 'jwt', token };
+        return reject('invalid_format');
+      }
+      // Caches are keyed by the raw hash (latin1): cheaper to encode and look up than hex.
+      cacheKey = cacheKeyOf(token, pepper);
+      const entry = verified.get(cacheKey);
+      if (entry !== undefined) return decideCached(token, cacheKey, now(), entry, requirements);
     }
-    // Caches are keyed by the raw hash (latin1): cheaper to encode and look up than hex.
-    const cacheKey = cacheKeyOf(token, pepper);
-    const at = now();
-    const entry = verified.get(cacheKey);
-    if (entry !== undefined) return decideCached(token, cacheKey, at, entry, requirements);
-    return decideUncached(token, cacheKey, at);
+    return decideUncached(token, cacheKey!, now());
   }
 
-  /** A verified key: its ready answer while the cache is trusted, else a store read. */
+  /** A verified key: its answer while the cache is trusted, else a store read. */
   function decideCached(
     token: string,
     cacheKey: string,
@@ -232,7 +200,7 @@ export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
 
   /** A key not verified: a known refusal, else a store read. */
   function decideUncached(token: string, cacheKey: string, at: number): VerifyResult | Pending {
-    const dead = negative.get(cacheKey);
+    const dead = refused.get(cacheKey);
     if (dead) {
       if (onEvent) emit(CACHE_HIT);
       if (dead.usage) usage!.refuse(dead.usage, dead.reason, at, false);
@@ -246,8 +214,26 @@ export function createApiKeyPath(options: ApiKeyPathOptions): ApiKeyPath {
     return { wait: 'store', token, cacheKey, entry: undefined, at };
   }
 
-  const cachedHit = (requirements: VerifyRequirements | undefined): CachedHit =>
-    createCachedHit({ ...options, remember }, requirements);
+  function cachedHit(requirements: VerifyRequirements | undefined): CachedHit {
+    return (authorization) => {
+      const token = exactBearerToken(authorization);
+      if (token === undefined) return undefined;
+      const cacheKey = cacheKeyOf(token, pepper);
+      const entry = verified.get(cacheKey);
+      if (entry === undefined) {
+        missedToken = token;
+        missedKey = cacheKey;
+        return undefined;
+      }
+      const at = now();
+      if (!cache.trusts(entry, at) || decide(entry, at, requirements) !== undefined) {
+        return undefined;
+      }
+      if (onEvent) emit(CACHE_HIT);
+      allow(entry.principal, entry.usage, at);
+      return entry.principal;
+    };
+  }
 
-  return { decideNow, verifyFromStore, cachedHit };
+  return { decideNow, fromStore, cachedHit };
 }

@@ -3,16 +3,7 @@ import { tooManyAttempts } from '../http/answers';
 import { positiveInteger } from '../config/options';
 import { withTimeout } from '../timeout';
 import type { AuthEvent, KeyStore, RejectReason, VerifyResult } from '../types';
-
-/** Opt-in limit of failed verifications per client address. */
-export interface AttemptLimitOptions {
-  /** Failed verifications a client may make within the window before it gets 429. @default 20 */
-  max?: number;
-  /** Length of the window in ms. @default 60000 */
-  windowMs?: number;
-  /** Clients tracked at once; the least recently seen are forgotten first. @default 10000 */
-  maxClients?: number;
-}
+import type { AttemptLimitOptions } from './verifier-types';
 
 interface ClientState {
   count: number;

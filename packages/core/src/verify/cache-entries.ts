@@ -1,24 +1,20 @@
-import type { AuthSuccess, Principal, ScopeMode, StoredKeyRecord } from '../types';
+import type { AuthSuccess, StoredKeyRecord } from '../types';
 import type { UsageCounter } from '../usage/usage';
-import { toPrincipal } from './verifier-settings';
+import type { Grant } from './decide';
+import { toPrincipal, type RouteRefusalHook } from './principal';
 
 /** A verified key in the cache: the record and everything the hot path needs, built once. */
-export interface VerifiedEntry {
+export interface VerifiedEntry extends Grant {
   record: StoredKeyRecord;
-  principal: Principal;
   /** The success result, built once per cached record. */
   success: AuthSuccess;
-  expiresAtMs: number;
   fetchedAt: number;
   /** Usage of this key, counted without a lookup. */
   usage: UsageCounter | undefined;
-  /** The last scope requirement checked (by identity) and its outcome, so a route's fixed list is checked once. */
-  scopesFor: readonly string[] | undefined;
-  scopesMode: ScopeMode | undefined;
-  scopesOk: boolean;
 }
 
-export interface NegativeEntry {
+/** A key found revoked or expired, refused without a store read until it changes. */
+export interface RefusedEntry {
   reason: 'revoked' | 'expired';
   keyId: string;
   projectId: string;
@@ -28,35 +24,44 @@ export interface NegativeEntry {
 
 export type Lookup = { record: StoredKeyRecord | null; cacheable: boolean };
 
-/** What a verification waits for when the caches cannot settle it. */
-export type Pending =
-  | {
-      wait: 'store';
-      token: string;
-      /** The key's hash as the caches hold it (`cacheKeyOf`). */
-      cacheKey: string;
-      entry: VerifiedEntry | undefined;
-      at: number;
-    }
-  | { wait: 'jwt'; token: string };
-
 /** A cache entry for a record just read from the store. */
 export function verifiedEntry(
   record: StoredKeyRecord,
   fetchedAt: number,
   usage: UsageCounter | undefined,
-  onScopeRefused?: (principal: Principal) => void,
+  onRouteRefusal?: RouteRefusalHook,
 ): VerifiedEntry {
-  const principal = toPrincipal(record, onScopeRefused);
+  const principal = toPrincipal(record, onRouteRefusal);
+  const expiresAtMs = record.expiresAt === null ? Infinity : Date.parse(record.expiresAt);
   return {
-    record,
+    revoked: record.revokedAt !== null,
+    expiresAtMs,
     principal,
-    success: Object.freeze({ ok: true, principal }),
-    expiresAtMs: record.expiresAt === null ? Infinity : Date.parse(record.expiresAt),
-    fetchedAt,
-    usage,
     scopesFor: undefined,
     scopesMode: undefined,
     scopesOk: false,
+    record,
+    success: Object.freeze({ ok: true, principal }),
+    fetchedAt,
+    usage,
   };
+}
+
+/**
+ * Whether a copy of a record read at `fetchedAt` may answer at `at` without the store: the change
+ * feed is up (or the store has none) and it was read less than the ttl ago. Every cache of
+ * records (by hash, by id) trusts by this rule.
+ */
+export function isFresh(fetchedAt: number, at: number, ttl: number, feedUp: boolean): boolean {
+  return feedUp && at - fetchedAt < ttl;
+}
+
+/** Whether a copy may still answer while the store fails: the opt-in `staleIfErrorMs` window. */
+export function isServableStale(
+  fetchedAt: number,
+  at: number,
+  ttl: number,
+  staleMs: number,
+): boolean {
+  return staleMs > 0 && at - fetchedAt < ttl + staleMs;
 }

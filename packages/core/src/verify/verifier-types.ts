@@ -1,4 +1,3 @@
-import type { AttemptLimitOptions } from './attempt-limiter';
 import type { RejectReason, ScopeMode, VerifyResult } from '../http/answer-types';
 import type { JwtOptions } from '../jwt/jwt-keys';
 import type { KeyStore } from '../store-types';
@@ -104,6 +103,16 @@ export interface UsageOptions {
   maxPendingKeys?: number;
   /** Set to false to disable usage tracking entirely. @default true */
   enabled?: boolean;
+}
+
+/** Opt-in limit of failed verifications per client address. */
+export interface AttemptLimitOptions {
+  /** Failed verifications a client may make within the window before it gets 429. @default 20 */
+  max?: number;
+  /** Length of the window in ms. @default 60000 */
+  windowMs?: number;
+  /** Clients tracked at once; the least recently seen are forgotten first. @default 10000 */
+  maxClients?: number;
 }
 
 /** Options of {@link createVerifier}. */

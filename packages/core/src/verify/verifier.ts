@@ -1,27 +1,23 @@
-import { ApiKeyCache } from './api-key-cache';
-import { createApiKeyPath } from './api-key-path';
-import { AttemptLimiter, createAttemptGate } from './attempt-limiter';
-import type { Pending } from './cache-entries';
-import { createDecisions } from './decisions';
 import { createJwtChecker } from '../jwt/jwt';
 import { createJwtPath } from '../jwt/jwt-path';
 import { KeyStates } from '../jwt/key-states';
-import { createRecordReader } from './record-reader';
 import { withTimeout } from '../timeout';
 import type { Verifier, VerifierOptions, VerifyRequirements, VerifyResult } from '../types';
 import { UsageAggregator } from '../usage/usage';
+import { ApiKeyCache } from './api-key-cache';
+import { createApiKeyPath } from './api-key-path';
+import { AttemptLimiter, createAttemptGate } from './attempt-limiter';
+import type { CoreVerifier } from './core-verifier';
+import { createDecisions } from './decisions';
+import { createRecordReader } from './record-reader';
 import { resolveVerifierSettings } from './verifier-settings';
 
-export { OWNS_STORE } from './verifier-settings';
-import { CACHED_HIT, VERIFIER_STORE, VERIFY_NOW } from './verifier-settings';
+// A request's path, top to bottom: the attempt limit (opt-in) → the header and the API-key caches
+// (`api-key-path.ts`) → on a miss one coalesced store read, or for a JWT its check (`jwt-path.ts`)
+// → the one rule list, `decide` (`decide.ts`) → the answer, its event and its usage count
+// (`decisions.ts`). This file builds those parts once, from options checked once.
 
-// The verifier's parts: the API-key cache and its change feed (`api-key-cache.ts`), the API-key
-// path (`api-key-path.ts`), the JWT path (`jwt-path.ts`), the attempt limit (`attempt-limiter.ts`),
-// usage batching (`usage.ts`) and the store reads (`record-reader.ts`); this file wires them.
-
-function isPending(value: VerifyResult | Pending): value is Pending {
-  return (value as Pending).wait !== undefined;
-}
+type Authorization = string | readonly string[] | undefined;
 
 /**
  * Creates the verifier: parses the `Authorization` header, checks the key against bounded caches
@@ -32,34 +28,24 @@ function isPending(value: VerifyResult | Pending): value is Pending {
  * if (!result.ok) res.writeHead(result.status, result.headers).end(result.body);
  */
 export function createVerifier(options: VerifierOptions): Verifier {
-  const {
-    store,
-    now,
-    pepper,
-    allowedScopes,
-    timeoutMs,
-    ttl,
-    staleMs,
-    onEvent,
-    ownsStore,
-    cacheMax,
-    revokedMax,
-    unknownMax,
-    unknownTtlMs,
-    usage: usageSettings,
-  } = resolveVerifierSettings(options);
+  return buildVerifier(options, false);
+}
 
-  const jwtCheck = options.jwt ? createJwtChecker(options.jwt, { max: cacheMax, now }) : undefined;
-  const usage = usageSettings
+/** {@link createVerifier}, closing the store on `close()` when `ownsStore` (zero configuration). */
+export function buildVerifier(options: VerifierOptions, ownsStore: boolean): Verifier {
+  const settings = resolveVerifierSettings(options);
+  const { store, now, pepper, timeoutMs, ttl, staleMs, onEvent, cacheMax } = settings;
+
+  const usage = settings.usage
     ? new UsageAggregator(
         store,
-        usageSettings.maxPendingKeys,
-        usageSettings.flushIntervalMs,
+        settings.usage.maxPendingKeys,
+        settings.usage.flushIntervalMs,
         (s, batch, flushId) =>
           withTimeout(s.recordUsage(batch, flushId), timeoutMs * 4, 'a usage write'),
       )
     : undefined;
-  const decisions = createDecisions(onEvent);
+  const decisions = createDecisions(onEvent, usage, now);
   const fetchRecord = createRecordReader(store, timeoutMs, onEvent, decisions.emit);
 
   // Tokens name their key by id: its state is cached by id, evicted by the same change feed.
@@ -73,22 +59,34 @@ export function createVerifier(options: VerifierOptions): Verifier {
     counter: (record) => usage?.counter(record.id, record.projectId),
   });
   const keys = new ApiKeyCache({
-    pepper,
-    now,
-    ttl,
-    cacheMax,
-    revokedMax,
-    unknownMax,
-    unknownTtlMs,
-    onEvent,
+    ...settings,
     emit: decisions.emit,
     fetchRecord,
     usage,
     keyStates,
   });
   const unsubscribe = store.subscribe?.(keys.onChange);
-  const verifyJwt = jwtCheck
-    ? createJwtPath({ jwtCheck, keyStates, usage, decisions, now })
+  const apiKeys = createApiKeyPath({
+    cache: keys,
+    pepper,
+    now,
+    staleMs,
+    onEvent,
+    jwt: options.jwt !== undefined,
+    usage,
+    decisions,
+  });
+  const verifyJwt = options.jwt
+    ? createJwtPath({
+        jwtCheck: createJwtChecker(options.jwt, {
+          max: cacheMax,
+          now,
+          onRouteRefusal: decisions.onRouteRefusal,
+        }),
+        keyStates,
+        decisions,
+        now,
+      })
     : undefined;
 
   // Failures that may be guesses count towards the opt-in limit; a missing header does not.
@@ -100,22 +98,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
     onEvent ? decisions.emit : undefined,
     usage ? keys.countRateLimited : undefined,
   );
-  const { decideNow, verifyFromStore, cachedHit } = createApiKeyPath({
-    cache: keys,
-    pepper,
-    now,
-    ttl,
-    staleMs,
-    onEvent,
-    jwt: jwtCheck !== undefined,
-    usage,
-    decisions,
-  });
 
-  // One pass: settled synchronously when no I/O is needed, else the promise of the store read
-  // or JWT check, so nothing (parsing, hashing, cache lookups) is done twice on a miss.
+  /** Settled synchronously when no I/O is needed, else the promise of the store read or JWT check. */
   function verifyNow(
-    authorization: string | readonly string[] | undefined,
+    authorization: Authorization,
     requirements?: VerifyRequirements,
   ): VerifyResult | Promise<VerifyResult> {
     // Attempts are checked before and counted after only under an attempt limit; without one
@@ -123,28 +109,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const client = limiter ? requirements?.client : undefined;
     const limited = client ? rateLimited(client, authorization) : undefined;
     if (limited) return limited;
-    const decided = decideNow(authorization, requirements);
-    if (!isPending(decided)) return client ? counted(client, decided) : decided;
-    const pending = settle(decided, requirements);
+    const decided = apiKeys.decideNow(authorization, requirements);
+    if (!('wait' in decided)) return client ? counted(client, decided) : decided;
+    const pending =
+      decided.wait === 'jwt'
+        ? verifyJwt!(decided.token, requirements)
+        : apiKeys.fromStore(decided, requirements);
     return client ? pending.then((result) => counted(client, result)) : pending;
   }
 
-  /** What the caches could not settle: the store read or the JWT check. */
-  function settle(decided: Pending, requirements?: VerifyRequirements): Promise<VerifyResult> {
-    return decided.wait === 'jwt'
-      ? verifyJwt!(decided.token, requirements)
-      : verifyFromStore(decided.token, decided.cacheKey, decided.entry, decided.at, requirements);
-  }
-
-  function verify(
-    authorization: string | readonly string[] | undefined,
-    requirements?: VerifyRequirements,
-  ): Promise<VerifyResult> {
-    return Promise.resolve(verifyNow(authorization, requirements));
-  }
-
-  const api: Verifier = {
-    verify,
+  const verifier: Verifier = {
+    verify: (authorization, requirements) =>
+      Promise.resolve(verifyNow(authorization, requirements)),
     stats: () => ({
       ...keys.sizes(),
       feed: unsubscribe === undefined ? 'none' : keys.feedUp ? 'up' : 'down',
@@ -162,15 +138,21 @@ export function createVerifier(options: VerifierOptions): Verifier {
       }
     },
   };
-  // The management API and its key manager work on this verifier's store, with its pepper.
-  Object.defineProperty(api, VERIFIER_STORE, {
-    value: { store, pepper, now, allowedScopes, limitsAttempts: limiter !== undefined },
-    enumerable: false,
+  // What adapters, the management API and key managers use (see `CoreVerifier`).
+  const lent: CoreVerifier['lent'] = {
+    store,
+    pepper,
+    now,
+    allowedScopes: settings.allowedScopes,
+    limitsAttempts: limiter !== undefined,
+  };
+  // No cached hit under an attempt limit: every request must meet the limit first.
+  const cachedHit: CoreVerifier['cachedHit'] = (requirements) =>
+    limiter ? undefined : apiKeys.cachedHit(requirements);
+  Object.defineProperties(verifier, {
+    verifyNow: { value: verifyNow },
+    cachedHit: { value: cachedHit },
+    lent: { value: lent },
   });
-  // Adapters reach the synchronous hot path through `verifyNow(verifier, ...)`.
-  Object.defineProperty(api, VERIFY_NOW, { value: verifyNow, enumerable: false });
-  // ... and a route's cached hit through `cachedHitOf`: none with an attempt limit, which every
-  // request must pass first.
-  if (!limiter) Object.defineProperty(api, CACHED_HIT, { value: cachedHit, enumerable: false });
-  return api;
+  return verifier;
 }

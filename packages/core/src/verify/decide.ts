@@ -1,0 +1,61 @@
+import { scopesSatisfied } from '../scopes';
+import type { Principal, ScopeMode, VerifyRequirements } from '../types';
+
+/**
+ * What a decision reads of a key: its state (revoked, expiry) and the principal it grants. A
+ * cached key keeps one (its cache entry), built once per record read; a JWT's is built per check.
+ */
+export interface Grant {
+  readonly revoked: boolean;
+  /** Epoch ms; `Infinity` for a key that never expires, NaN (never live) for a garbled date. */
+  readonly expiresAtMs: number;
+  readonly principal: Principal;
+  /**
+   * The last scope requirement checked (by identity) and its answer: a route passes the same
+   * array on every request, so its scopes are checked once per cached key.
+   */
+  scopesFor: readonly string[] | undefined;
+  scopesMode: ScopeMode | undefined;
+  scopesOk: boolean;
+}
+
+/** Why a grant does not pass: its key's state first, then the route's requirements. */
+export type Refusal = 'revoked' | 'expired' | 'wrong_project' | 'insufficient_scope';
+
+/** A grant's fields before any scope requirement was checked. */
+export function newGrant(revoked: boolean, expiresAtMs: number, principal: Principal): Grant {
+  return {
+    revoked,
+    expiresAtMs,
+    principal,
+    scopesFor: undefined,
+    scopesMode: undefined,
+    scopesOk: false,
+  };
+}
+
+/**
+ * The one rule list of every path (the API key read from the store, the cached hit, the JWT):
+ * status → project → scopes; `undefined` when the request passes. A check that concerns a key
+ * and a route (its environment, an allowed address, a rate limit, credits) comes here, once.
+ * Synchronous and allocation-free, so the cached hit runs it as it is.
+ */
+export function decide(
+  grant: Grant,
+  at: number,
+  requirements: VerifyRequirements | undefined,
+): Refusal | undefined {
+  if (grant.revoked) return 'revoked';
+  if (!(grant.expiresAtMs > at)) return 'expired';
+  if (requirements === undefined) return undefined;
+  const { projectId, scopes, scopeMode } = requirements;
+  // The project is checked before the scopes (its 403 says less about the key).
+  if (projectId !== undefined && projectId !== grant.principal.projectId) return 'wrong_project';
+  if (scopes === undefined) return undefined;
+  if (grant.scopesFor !== scopes || grant.scopesMode !== scopeMode) {
+    grant.scopesOk = scopesSatisfied(grant.principal.scopes, scopes, scopeMode);
+    grant.scopesFor = scopes;
+    grant.scopesMode = scopeMode;
+  }
+  return grant.scopesOk ? undefined : 'insufficient_scope';
+}
