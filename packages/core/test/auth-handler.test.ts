@@ -2,6 +2,7 @@ import { createAuthHandler, createScopeGuard } from '../src/http/auth-handler';
 import { readAuthorizationHeader } from '../src/http/request-headers';
 import { createKeyManager } from '../src/keys/key-manager';
 import { MemoryKeyStore } from '../src/stores/memory-store';
+import type { AuthEvent } from '../src/types';
 import { createVerifier } from '../src/verify/verifier';
 
 interface FakeReq {
@@ -235,4 +236,51 @@ describe('readAuthorizationHeader', () => {
     ).toEqual(['Bearer a', 'Bearer b']);
     expect(readAuthorizationHeader({ headers: {} })).toBeUndefined();
   });
+});
+
+describe('a projectId function that gives no project fails closed', () => {
+  it.each<[string, (req: FakeReq) => string | undefined | Promise<string | undefined>]>([
+    ['returns undefined', () => undefined],
+    ['returns an empty string', () => ''],
+    [
+      'throws',
+      () => {
+        throw new Error('no tenant');
+      },
+    ],
+    ['resolves to undefined', async () => undefined],
+    ['rejects', async () => Promise.reject(new Error('no tenant'))],
+  ])(
+    '%s: the project 403 for a valid key, and an event saying the project was unknown',
+    async (_, projectId) => {
+      const store = new MemoryKeyStore();
+      const { key } = await createKeyManager({ store }).create({ projectId: 'acme', name: 'n' });
+      const events: AuthEvent[] = [];
+      const handler = createAuthHandler<FakeReq>({
+        store,
+        projectId,
+        onEvent: (event) => void events.push(event),
+      });
+      const denied = await handler.decide({ url: '/' }, `Bearer ${key}`);
+      expect(denied).toMatchObject({
+        action: 'deny',
+        status: 403,
+        body: '{"detail":"API key does not have permission to access this project"}',
+      });
+      expect(events).toContainEqual(
+        expect.objectContaining({ type: 'rejected', reason: 'wrong_project', projectId: 'acme' }),
+      );
+      expect(events).toContainEqual({
+        type: 'hook_error',
+        hook: 'projectId',
+        detail: expect.stringMatching(
+          /^projectId (returned|threw).*the route's project is unknown/,
+        ),
+      });
+      // An unknown key is still the 401 it always is.
+      const unknown = await handler.decide({ url: '/' }, `Bearer vc_${'0'.repeat(32)}`);
+      expect(unknown).toMatchObject({ action: 'deny', status: 401 });
+      await handler.close();
+    },
+  );
 });

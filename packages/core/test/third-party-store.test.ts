@@ -263,6 +263,9 @@ describe('a third-party store that returns a malformed record', () => {
     ['scopes holding a non-string', { scopes: ['cache:read', 5] }],
     ['a revokedAt that is neither null nor a string', { revokedAt: 5 }],
     ['an expiresAt that is neither null nor a string', { expiresAt: 5 }],
+    // A record that cannot say whether it was revoked is corrupt, not unknown (nor valid).
+    ['no revokedAt', { revokedAt: undefined }],
+    ['no expiresAt', { expiresAt: undefined }],
   ])('%s answers 503 (a store failure), never 200 or 401', async (_what, patch) => {
     expect(await verifyWith({ ...good, ...patch })).toMatchObject({
       ok: false,

@@ -15,6 +15,7 @@ import {
 } from './auth-options';
 import { missingScopes } from '../scopes';
 import { cachedHitOf, hotPathOf, verifierStore } from '../verify/core-verifier';
+import { UNKNOWN_PROJECT } from '../verify/decide';
 import { factsOf } from '../verify/principal';
 import type {
   AuthFailure,
@@ -42,6 +43,17 @@ function isWebSource(source: AuthSource): source is WebRequestSource {
 
 function isNodeRequest(source: AuthSource): source is NodeRequestLike {
   return typeof source === 'object' && source !== null && !Array.isArray(source);
+}
+
+/** What a `projectId` function gave, named without the request's data. */
+function describeValue(value: unknown): string {
+  return value === undefined
+    ? 'undefined'
+    : value === null
+      ? 'null'
+      : value === ''
+        ? 'an empty string'
+        : `a ${typeof value}`;
 }
 
 function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
@@ -157,11 +169,37 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
       needs = { ...needs, client: clientAddress(addressSource, trustProxy) };
     }
     if (!projectOf) return afterProject(req, authorization, needs);
-    const project = projectOf(req);
-    if (isThenable(project)) {
-      return project.then((projectId) => afterProject(req, authorization, { ...needs, projectId }));
+    let project: ReturnType<typeof projectOf>;
+    try {
+      project = projectOf(req);
+    } catch {
+      return afterProject(req, authorization, routeProject(needs, undefined, true));
     }
-    return afterProject(req, authorization, { ...needs, projectId: project });
+    if (isThenable(project)) {
+      return project.then(
+        (projectId) => afterProject(req, authorization, routeProject(needs, projectId)),
+        () => afterProject(req, authorization, routeProject(needs, undefined, true)),
+      );
+    }
+    return afterProject(req, authorization, routeProject(needs, project));
+  }
+
+  /**
+   * The requirements with the project a `projectId` function gave. One that gave none (or threw)
+   * fails closed: no key belongs to an unknown project, so a valid key gets the project's 403.
+   */
+  function routeProject(
+    needs: VerifyRequirements,
+    projectId: unknown,
+    threw = false,
+  ): VerifyRequirements {
+    if (typeof projectId === 'string' && projectId !== '') return { ...needs, projectId };
+    const what = threw ? 'threw' : `returned ${describeValue(projectId)}`;
+    report(
+      'projectId',
+      `${what}: the route's project is unknown, the request was refused as of another project (403)`,
+    );
+    return { ...needs, projectId: UNKNOWN_PROJECT };
   }
 
   // Synchronous whenever nothing has to be awaited (a cached key, a bad header), so adapters

@@ -16,7 +16,7 @@ export interface Refusal {
 }
 
 /** The hooks of the options whose mistakes core absorbs and reports. */
-export type HookName = 'onFailure';
+export type HookName = 'onFailure' | 'projectId';
 
 // RFC 9110 field names (tchar) and the value bytes Node and the Fetch Headers both accept:
 // Latin-1 without controls other than HTAB. An em dash, a CR or a NUL fails here, not in Node.
@@ -114,7 +114,10 @@ export function hookReporter(
 ): (hook: HookName, problem: string) => void {
   const seen = new Set<string>();
   return (hook, problem) => {
-    const detail = `${hook} ${problem}; core's own answer was sent instead.`;
+    const detail =
+      hook === 'onFailure'
+        ? `${hook} ${problem}; core's own answer was sent instead.`
+        : `${hook} ${problem}.`;
     if (seen.has(detail) || seen.size >= MAX_REPORTED) return;
     seen.add(detail);
     for (const listener of listeners) {

@@ -51,7 +51,8 @@ export function publicRecord(record: ApiKeyRecord): PublicKeyRecord {
 
 /**
  * Whether a value read from a store is usable as a record: an object with string `id`, `hash`,
- * `projectId`, an array of string `scopes`, and nullable string dates.
+ * `projectId`, an array of string `scopes`, and `revokedAt` and `expiresAt` each present, `null` or a
+ * string (a record that cannot say whether it was revoked is corrupt).
  */
 export function isUsableRecord(value: unknown): value is StoredKeyRecord {
   if (typeof value !== 'object' || value === null) return false;
@@ -64,8 +65,8 @@ export function isUsableRecord(value: unknown): value is StoredKeyRecord {
     r.projectId.length > 0 &&
     Array.isArray(r.scopes) &&
     r.scopes.every((s) => typeof s === 'string') &&
-    nullableString(r.revokedAt ?? null) &&
-    nullableString(r.expiresAt ?? null)
+    nullableString(r.revokedAt) &&
+    nullableString(r.expiresAt)
   );
 }
 

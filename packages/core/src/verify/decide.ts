@@ -19,6 +19,12 @@ export interface Grant {
   scopesOk: boolean;
 }
 
+/**
+ * The project of a route whose `projectId` function gave none: no key belongs to it (records and
+ * tokens always name a project), so every key is refused as of another project. Fails closed.
+ */
+export const UNKNOWN_PROJECT = '';
+
 /** Why a grant does not pass: its key's state first, then the route's requirements. */
 export type Refusal = 'revoked' | 'expired' | 'wrong_project' | 'insufficient_scope';
 

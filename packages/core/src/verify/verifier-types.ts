@@ -30,7 +30,8 @@ export interface VerifyRequirements {
  *   with `durationMs` and `result`.
  * - `feed_lost`, `feed_restored`: the store's change feed went down (cached keys are read again
  *   from the store) or came back.
- * - `hook_error`: a hook of the options failed or answered something unsendable (reported once
+ * - `hook_error`: a hook of the options failed or answered something unsendable, or a `projectId`
+ *   function gave no project (the route's project was unknown: refused with 403) (reported once
  *   per distinct mistake).
  */
 export interface AuthEvent {
@@ -40,8 +41,11 @@ export interface AuthEvent {
   /** Display prefix of the presented key (`vc_1234`), when it was of key format. */
   prefix?: string;
   projectId?: string;
-  /** For `hook_error`: the hook at fault. */
-  hook?: 'onFailure';
+  /**
+   * For `hook_error`: the option at fault (`projectId`: a function that gave no project, so the
+   * route's project was unknown and the request refused).
+   */
+  hook?: 'onFailure' | 'projectId';
   /** For `hook_error`: what was wrong and what was done instead; never the request's data. */
   detail?: string;
   /** `route` on the `rejected` event of a route guard (`requireScopes`). */
