@@ -1,5 +1,6 @@
 import type { HttpAnswer } from '@vectorcache/auth-core/adapter';
 import {
+  DEFAULT_SCOPES,
   type ApiKeyRecord,
   type KeyManager,
   type KeyStore,
@@ -76,8 +77,6 @@ function grantable(caller: Principal, scopes: readonly string[]): void {
     );
   }
 }
-
-const DEFAULT_SCOPES = ['cache:*', 'analytics:read'];
 
 const newestFirst = (a: ApiKeyRecord, b: ApiKeyRecord): number =>
   b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);

@@ -32,7 +32,8 @@ export { withTimeout } from './timeout';
 export { invalidOption, positiveInteger, positiveNumber } from './config/options';
 export { pepperFromEnv, projectIdFromEnv } from './config/env';
 export type { RedisKeyStoreConstructor } from './config/env';
-export { USAGE_OUTCOMES } from './usage/usage-totals';
+export { USAGE_OUTCOMES, isUsageOutcome } from './usage/usage-totals';
+export { resolveRetention } from './usage/retention';
 export {
   parseIsoDate,
   rankUsageKeys,

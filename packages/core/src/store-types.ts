@@ -80,6 +80,12 @@ export interface KeyStore {
    * both writes happen or neither does.
    */
   insert(record: StoredKeyRecord, replacing?: { id: string; patch: KeyRecordPatch }): Promise<void>;
+  /**
+   * `true` when `insert` applies `replacing` in the same atomic operation. A store that does not
+   * declare it (written before `replacing` existed) gets a rotation as two writes: the new record
+   * first, revoked again if the patch of the old one fails.
+   */
+  readonly replacesAtomically?: boolean;
   /** The record with this id, or `null`. */
   get(id: string): Promise<StoredKeyRecord | null>;
   /** Every record, or those of one project. */

@@ -1,12 +1,6 @@
 import { VectorcacheAuthError } from '@vectorcache/auth-core';
-import { USAGE_OUTCOMES } from '@vectorcache/auth-core/adapter';
-import type {
-  UsageBucket,
-  UsageGranularity,
-  UsageOutcome,
-  UsageQuery,
-  UsageRow,
-} from '@vectorcache/auth-core';
+import { isUsageOutcome } from '@vectorcache/auth-core/adapter';
+import type { UsageBucket, UsageGranularity, UsageQuery, UsageRow } from '@vectorcache/auth-core';
 import type { KeyLayout } from './key-layout';
 
 const HOUR = 3_600_000;
@@ -15,8 +9,6 @@ const DAY = 24 * HOUR;
 export const FLUSH_ID_TTL_MS = 15 * 60_000;
 /** Bound on the buckets one `readUsage` reads (the retention bounds it far below in practice). */
 const MAX_BUCKETS = 20_000;
-
-const OUTCOMES: ReadonlySet<string> = new Set<UsageOutcome>(USAGE_OUTCOMES);
 
 /** How long analytics are kept, in days. */
 export interface Retention {
@@ -79,7 +71,7 @@ export function analyticsCommand(
     for (const bucket of buckets) {
       const at = Date.parse(bucket.hour);
       const count = Math.floor(bucket.count);
-      if (Number.isNaN(at) || !(count > 0) || !OUTCOMES.has(bucket.outcome)) continue;
+      if (Number.isNaN(at) || !(count > 0) || !isUsageOutcome(bucket.outcome)) continue;
       const field = `${keyId}|${bucket.outcome}`;
       add('hour', projectId, Math.floor(at / HOUR) * HOUR, field, count);
       add('day', projectId, Math.floor(at / DAY) * DAY, field, count);
@@ -155,9 +147,9 @@ export function usageRows(
     const id = field.slice(0, bar);
     const outcome = field.slice(bar + 1);
     const count = Number(value);
-    if (bar < 0 || !OUTCOMES.has(outcome) || !Number.isSafeInteger(count)) continue;
+    if (bar < 0 || !isUsageOutcome(outcome) || !Number.isSafeInteger(count)) continue;
     if (keyId === undefined || id === keyId) {
-      rows.push({ keyId: id, start, outcome: outcome as UsageOutcome, count });
+      rows.push({ keyId: id, start, outcome, count });
     }
   }
   return rows.sort((a, b) => a.keyId.localeCompare(b.keyId) || a.outcome.localeCompare(b.outcome));

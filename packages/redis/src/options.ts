@@ -1,4 +1,9 @@
-import { invalidOption, positiveInteger, positiveNumber } from '@vectorcache/auth-core/adapter';
+import {
+  invalidOption,
+  positiveInteger,
+  positiveNumber,
+  resolveRetention,
+} from '@vectorcache/auth-core/adapter';
 import type { ClusterNode, RedisConnection, RedisKeyStoreOptions } from './types';
 
 /** Options with every default filled in. */
@@ -109,8 +114,7 @@ export function validateOptions(
       'entries',
     ),
     onError: options.onError ?? (() => undefined),
-    hourlyDays: positive(retention.hourlyDays, 'retention.hourlyDays', 35, 'days'),
-    dailyDays: positive(retention.dailyDays, 'retention.dailyDays', 400, 'days'),
+    ...resolveRetention(retention),
     auditLimit: positiveInteger(
       options.auditLimit,
       10_000,

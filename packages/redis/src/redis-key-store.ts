@@ -54,6 +54,7 @@ import { readUsageRows, writeUsage, type UsageContext } from './usage';
  * await store.close();
  */
 export class RedisKeyStore implements KeyStore {
+  readonly replacesAtomically = true;
   /** Where the store connects, as `Redis host:port` or `Redis Cluster host:port,...`: never credentials. */
   readonly description: string;
   private readonly client: Client;

@@ -3,10 +3,10 @@ import type { KeyRecordPatch, KeyStore, StoredKeyRecord } from '../types';
 
 /**
  * Writes a rotation: the new record and the replaced record's patch in one atomic store
- * operation (`insert(record, replacing)`). A store whose `insert` declares no `replacing`
- * parameter (written before it existed) gets two writes; when the second fails, the new record
- * is revoked at once, so no key whose plaintext was never shown stays usable, and the error is
- * passed on.
+ * operation (`insert(record, replacing)`) when the store declares `replacesAtomically`. Another
+ * store (written before `replacing` existed) gets two writes; when the second fails, the new
+ * record is revoked at once, so no key whose plaintext was never shown stays usable, and the error
+ * is passed on.
  */
 export async function insertReplacing(
   store: KeyStore,
@@ -14,7 +14,7 @@ export async function insertReplacing(
   patch: KeyRecordPatch,
   replacedId: string,
 ): Promise<void> {
-  if (store.insert.length >= 2) {
+  if (store.replacesAtomically === true) {
     await store.insert(record, { id: replacedId, patch });
     return;
   }

@@ -12,9 +12,9 @@ import type {
 import { LRUCache } from 'lru-cache';
 import { ChangeListeners, RecordTable } from './record-table';
 import { UsageTable, type UsageTableOptions } from './usage-table';
+import { FLUSH_ID_MEMORY_MS } from '../usage/retention';
 
 /** How long an applied flush id is remembered, as the other built-in stores do. */
-const FLUSH_MEMORY_MS = 15 * 60_000;
 
 /** Options of {@link MemoryKeyStore}: analytics retention, the audit bound, the clock. */
 export type MemoryKeyStoreOptions = UsageTableOptions;
@@ -26,6 +26,7 @@ export type MemoryKeyStoreOptions = UsageTableOptions;
  * @example const store = new MemoryKeyStore();
  */
 export class MemoryKeyStore implements KeyStore {
+  readonly replacesAtomically = true;
   private readonly table = new RecordTable();
   private readonly listeners = new ChangeListeners();
   private readonly usage: UsageTable;
@@ -37,7 +38,7 @@ export class MemoryKeyStore implements KeyStore {
     const now = options.now ?? Date.now;
     this.flushes = new LRUCache({
       max: 10_000,
-      ttl: FLUSH_MEMORY_MS,
+      ttl: FLUSH_ID_MEMORY_MS,
       ttlResolution: 0,
       perf: { now },
     });

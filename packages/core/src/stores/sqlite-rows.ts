@@ -1,6 +1,5 @@
 import { VectorcacheAuthError } from '../errors';
-import { USAGE_OUTCOMES as OUTCOMES } from '../usage/usage-totals';
-import type { AuditEntry, KeyRecordPatch, StoredKeyRecord, UsageOutcome } from '../types';
+import type { AuditEntry, KeyRecordPatch, StoredKeyRecord } from '../types';
 import type { SqliteRow, SqliteValue } from './sqlite-driver';
 
 /** The columns of the `keys` table, in the order {@link recordValues} gives them. */
@@ -105,9 +104,6 @@ export function recordFromRow(row: SqliteRow): StoredKeyRecord {
   if (row.rotated_to !== null) record.rotatedTo = row.rotated_to;
   return record;
 }
-
-/** The outcomes analytics count, to refuse anything else in a usage batch. */
-export const USAGE_OUTCOMES: ReadonlySet<UsageOutcome> = new Set(OUTCOMES);
 
 /** An audit row's JSON as an entry, or `null` when it is not one. */
 export function auditFromJson(text: unknown): AuditEntry | null {

@@ -41,6 +41,7 @@ export const REQUEST_PATH_SQL = {
  * @example const store = new SqliteKeyStore({ path: '.vectorcache/keys.db' });
  */
 export class SqliteKeyStore implements KeyStore {
+  readonly replacesAtomically = true;
   /** Absolute path of the database file. */
   readonly path: string;
   private readonly auditMax: number;

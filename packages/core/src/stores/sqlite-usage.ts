@@ -1,8 +1,9 @@
 import { VectorcacheAuthError } from '../errors';
 import type { AuditEntry, UsageEntry, UsageQuery, UsageRetention, UsageRow } from '../types';
 import type { SqliteConnection } from './sqlite-driver';
-import { USAGE_OUTCOMES, auditFromJson } from './sqlite-rows';
-import { positiveInteger } from '../config/options';
+import { auditFromJson } from './sqlite-rows';
+import { FLUSH_ID_MEMORY_MS, resolveRetention } from '../usage/retention';
+import { isUsageOutcome } from '../usage/usage-totals';
 
 /**
  * Usage counters, analytics rows, flush ids and the audit list of the SQLite store. Every
@@ -18,14 +19,10 @@ export interface Retention {
   dailyMs: number;
 }
 
-/** Validates `retention` (whole days, at least 1) and fills in 35 and 400 days. */
-export function retentionOf(retention: UsageRetention = {}): Retention {
-  const days = (value: number | undefined, fallback: number, name: string): number =>
-    positiveInteger(value, fallback, `retention.${name}`, 'days') * DAY_MS;
-  return {
-    hourlyMs: days(retention.hourlyDays, 35, 'hourlyDays'),
-    dailyMs: days(retention.dailyDays, 400, 'dailyDays'),
-  };
+/** `retention` checked by the stores' one rule, in milliseconds. */
+export function retentionOf(retention?: UsageRetention): Retention {
+  const { hourlyDays, dailyDays } = resolveRetention(retention);
+  return { hourlyMs: hourlyDays * DAY_MS, dailyMs: dailyDays * DAY_MS };
 }
 
 const floorTo = (ms: number, unit: number): string =>
@@ -75,7 +72,7 @@ export function applyUsage(
     for (const bucket of entry.buckets) {
       const at = Date.parse(bucket?.hour);
       if (
-        !USAGE_OUTCOMES.has(bucket.outcome) ||
+        !isUsageOutcome(bucket.outcome) ||
         !isCount(bucket.count) ||
         bucket.count <= 0 ||
         !Number.isFinite(at)
@@ -92,8 +89,6 @@ export function applyUsage(
   }
 }
 
-/** How long applied flush ids and change-log rows are kept. */
-export const FLUSH_MEMORY_MS = 15 * 60_000;
 export const CHANGE_LOG_MS = 10 * 60_000;
 
 /** Drops what is past its retention: analytics rows, old flush ids, old change-log rows. */
@@ -104,7 +99,7 @@ export function prune(db: SqliteConnection, nowMs: number, retention: Retention)
   db.prepare('DELETE FROM usage_daily WHERE start < ?').run(
     floorTo(nowMs - retention.dailyMs, DAY_MS),
   );
-  db.prepare('DELETE FROM flushes WHERE at < ?').run(nowMs - FLUSH_MEMORY_MS);
+  db.prepare('DELETE FROM flushes WHERE at < ?').run(nowMs - FLUSH_ID_MEMORY_MS);
   db.prepare('DELETE FROM changes WHERE at < ?').run(nowMs - CHANGE_LOG_MS);
 }
 

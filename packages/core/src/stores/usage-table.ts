@@ -7,15 +7,10 @@ import type {
   UsageRow,
 } from '../types';
 import { positiveNumber } from '../config/options';
+import { resolveRetention } from '../usage/retention';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-
-/** Default retention of analytics: hourly points 35 days, daily points 400 days. */
-export const DEFAULT_RETENTION: Readonly<Required<UsageRetention>> = Object.freeze({
-  hourlyDays: 35,
-  dailyDays: 400,
-});
 
 /** Default bound of a project's audit list. */
 export const DEFAULT_AUDIT_LIMIT = 10_000;
@@ -35,22 +30,6 @@ interface StoredRow {
   keyId: string;
   start: number;
   counts: Partial<Record<UsageOutcome, number>>;
-}
-
-/** Retention with defaults filled in and checked. */
-export function resolveRetention(retention: UsageRetention | undefined): Required<UsageRetention> {
-  return {
-    hourlyDays: positiveNumber(
-      retention?.hourlyDays,
-      DEFAULT_RETENTION.hourlyDays,
-      'retention.hourlyDays',
-    ),
-    dailyDays: positiveNumber(
-      retention?.dailyDays,
-      DEFAULT_RETENTION.dailyDays,
-      'retention.dailyDays',
-    ),
-  };
 }
 
 /** Start of the UTC hour or day of `ms`. */

@@ -1,6 +1,6 @@
 import { VectorcacheAuthError } from '../errors';
 import type { UsageGranularity, UsageOutcome, UsageRow } from '../types';
-import { USAGE_OUTCOMES } from './usage-totals';
+import { USAGE_OUTCOMES, isUsageOutcome } from './usage-totals';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -102,7 +102,7 @@ export function toUsagePoints(rows: readonly UsageRow[], range: UsageRange): Usa
   for (const row of rows) {
     const start = Date.parse(row.start);
     const point = byStart.get(start - (((start % unit) + unit) % unit));
-    if (!point || !USAGE_OUTCOMES.includes(row.outcome) || !(row.count > 0)) continue;
+    if (!point || !isUsageOutcome(row.outcome) || !(row.count > 0)) continue;
     point.outcomes[row.outcome] += row.count;
     point.requests += row.count;
   }

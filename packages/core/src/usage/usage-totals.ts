@@ -37,6 +37,11 @@ export const USAGE_OUTCOMES: readonly UsageOutcome[] = Object.freeze([
 ]);
 const OUTCOMES = USAGE_OUTCOMES;
 
+/** Whether `value` is one of {@link USAGE_OUTCOMES} (a row read back from a store is checked). */
+export function isUsageOutcome(value: unknown): value is UsageOutcome {
+  return (OUTCOMES as readonly unknown[]).includes(value);
+}
+
 /** At most this many hours of analytics are carried per key while the store refuses writes. */
 const MAX_CARRIED_HOURS = 48;
 
