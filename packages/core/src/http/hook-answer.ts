@@ -1,4 +1,4 @@
-import type { AuthEvent, AuthFailure } from '../types';
+import type { AuthEvent, AuthFailure, HttpAnswer } from '../types';
 
 /** A replacement for the default refusal, returned by an `onFailure` hook. */
 export interface FailureOverride {
@@ -6,13 +6,6 @@ export interface FailureOverride {
   /** A string is sent as is; anything else is sent as JSON. */
   body?: unknown;
   headers?: Record<string, string>;
-}
-
-/** The refusal a request gets: core's own, or a valid override of it. */
-export interface Refusal {
-  status: number;
-  body: string;
-  headers: Readonly<Record<string, string>>;
 }
 
 /** The hooks of the options whose mistakes core absorbs and reports. */
@@ -35,7 +28,7 @@ const RESERVED = new Set([
 ]);
 
 /** The override applied to core's refusal, or what is wrong with it. */
-function overridden(failure: AuthFailure, override: object): Refusal | string {
+function overridden(failure: AuthFailure, override: object): HttpAnswer | string {
   if (typeof (override as { then?: unknown }).then === 'function') {
     return 'returned a promise (it must answer synchronously)';
   }
@@ -84,8 +77,8 @@ export function refusalThroughHook<Req>(
   req: Req,
   hook: (failure: AuthFailure, req: Req) => FailureOverride | void,
   report: (hook: HookName, problem: string) => void,
-): Refusal {
-  let result: Refusal | string;
+): HttpAnswer {
+  let result: HttpAnswer | string;
   try {
     const override: unknown = hook(failure, req);
     if (override === undefined || override === null) return failure;
