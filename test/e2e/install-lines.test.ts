@@ -168,6 +168,27 @@ it('every install line of the package READMEs works as written, with nothing com
     );
     expect(stdout).toBe('function function');
 
+    // The same app opening the embedded store: on Node 20 (no node:sqlite) the error names the
+    // package to install; where Node has node:sqlite, it just works.
+    const embedded = await run(
+      process.execPath,
+      [
+        '-e',
+        "const { SqliteKeyStore } = require('@vectorcache/auth-core');" +
+          "(async () => { const s = new SqliteKeyStore({ path: 'keys.db' });" +
+          "  await s.insert({ id: 'key_' + '0'.repeat(24), projectId: 'p', name: 'n', prefix: 'vc_0000'," +
+          "    hash: 'a'.repeat(64), scopes: [], createdAt: new Date().toISOString(), lastUsedAt: null," +
+          '    requestCount: 0, revokedAt: null, expiresAt: null });' +
+          "  await s.close(); return 'opened'; })().then(" +
+          '(m) => process.stdout.write(m), (e) => process.stdout.write(String(e.message)))',
+      ],
+      { cwd: app },
+    );
+    const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+    const hasNodeSqlite = major > 22 || (major === 22 && minor >= 13);
+    if (hasNodeSqlite) expect(embedded.stdout).toBe('opened');
+    else expect(embedded.stdout).toContain('npm install better-sqlite3@12');
+
     // Every other line, one after another into the same app, as a service grows.
     for (const { line } of lines) {
       if (line === fastifyLine || line === redisLine) continue;
