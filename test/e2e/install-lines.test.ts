@@ -16,6 +16,9 @@ jest.setTimeout(15 * 60_000);
 const run = promisify(execFile);
 const INSTALL_BOUND_MS = 6 * 60_000;
 const PACKAGES = join(REPO_ROOT, 'packages');
+// The app's processes see what a user's would: not the NODE_PATH that pnpm's bin shims set to
+// the repository's own node_modules (where better-sqlite3 is found).
+const { NODE_PATH: _repoModules, ...APP_ENV } = process.env;
 
 interface Packed {
   tarball: string;
@@ -109,7 +112,13 @@ async function npmInstall(app: string, args: string[]): Promise<string> {
   const { stdout, stderr } = await run(
     'npm',
     ['install', '--no-audit', '--no-fund', '--loglevel=warn', ...args],
-    { cwd: app, timeout: INSTALL_BOUND_MS, killSignal: 'SIGKILL', maxBuffer: 1 << 26 },
+    {
+      cwd: app,
+      env: APP_ENV,
+      timeout: INSTALL_BOUND_MS,
+      killSignal: 'SIGKILL',
+      maxBuffer: 1 << 26,
+    },
   );
   return stdout + stderr;
 }
@@ -164,7 +173,7 @@ it('every install line of the package READMEs works as written, with nothing com
         "const f = require('@vectorcache/auth-fastify'); const r = require('@vectorcache/auth-redis');" +
           "process.stdout.write(typeof f.vectorcacheAuth + ' ' + typeof r.RedisKeyStore)",
       ],
-      { cwd: app },
+      { cwd: app, env: APP_ENV },
     );
     expect(stdout).toBe('function function');
 
@@ -182,7 +191,7 @@ it('every install line of the package READMEs works as written, with nothing com
           "  await s.close(); return 'opened'; })().then(" +
           '(m) => process.stdout.write(m), (e) => process.stdout.write(String(e.message)))',
       ],
-      { cwd: app },
+      { cwd: app, env: APP_ENV },
     );
     const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
     const hasNodeSqlite = major > 22 || (major === 22 && minor >= 13);
