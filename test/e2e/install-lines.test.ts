@@ -58,7 +58,9 @@ beforeAll(async () => {
   for (const dir of readdirSync(PACKAGES)) {
     const manifestPath = join(PACKAGES, dir, 'package.json');
     if (!existsSync(manifestPath)) continue;
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string };
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      name: string;
+    } & Parameters<typeof workspaceNeeds>[0];
     const { stdout } = await pnpm(
       ['pack', '--pack-destination', packDir, '--json'],
       join(PACKAGES, dir),
