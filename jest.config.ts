@@ -85,6 +85,44 @@ const config: Config = {
       ],
     },
     {
+      // The Redis store's own suites again on ioredis 6 (RESP3 by default), which its peer range
+      // accepts beside ioredis 5: every `ioredis` import, the store's and the tests', gets v6.
+      ...shared,
+      displayName: 'ioredis-6',
+      moduleNameMapper: {
+        ...shared.moduleNameMapper,
+        '^ioredis$': '<rootDir>/packages/redis/node_modules/ioredis-v6',
+      },
+      globals: { IOREDIS_MAJOR: '6' },
+      testMatch: [
+        '<rootDir>/packages/redis/test/ioredis-major.test.ts',
+        '<rootDir>/packages/redis/test/redis-key-store.test.ts',
+        '<rootDir>/packages/redis/test/multi-instance.test.ts',
+        '<rootDir>/packages/redis/test/commands.test.ts',
+        '<rootDir>/packages/redis/test/rotation.test.ts',
+        '<rootDir>/packages/redis/test/pasted-key.test.ts',
+      ],
+    },
+    {
+      // The adapter and admin conformance suites again with Express 4, which the Express
+      // adapter's peer range accepts beside Express 5: every `express` import gets v4. Every
+      // adapter runs, so "byte for byte alike" is checked with Express 4 among them.
+      ...shared,
+      displayName: 'express-4',
+      moduleNameMapper: {
+        ...shared.moduleNameMapper,
+        '^express$': '<rootDir>/node_modules/express-v4',
+      },
+      globals: { EXPRESS_MAJOR: '4' },
+      testMatch: [
+        '<rootDir>/packages/express/test/**/*.test.ts',
+        '<rootDir>/test/adapters/contract.test.ts',
+        '<rootDir>/test/conformance/answers.test.ts',
+        '<rootDir>/test/conformance/cors.test.ts',
+        '<rootDir>/test/admin/table.test.ts',
+      ],
+    },
+    {
       ...shared,
       displayName: 'chaos',
       testMatch: [

@@ -1,14 +1,16 @@
 /**
  * `pnpm demo`: starts examples/express-server on the embedded SQLite store as the server of
- * project `demo`, creates a demo key (and a key of another project) on the first run, checks the
- * four answers itself and prints ready-to-paste curl lines.
+ * project `demo`, creates a demo key (and a key of another project, and a manager key for the
+ * dashboard) on the first run, checks the four answers itself and prints ready-to-paste curl
+ * lines, the dashboard's URL and the key to sign in with.
  *
  * Environment: PORT (default 3000), VECTORCACHE_DEMO_DIR (default `.vectorcache/` of the repo:
- * `keys.db` and the gitignored `demo-key` and `other-key`, mode 0600, which let later runs show
- * the keys again).
+ * `keys.db` and the gitignored `demo-key`, `other-key` and `admin-key`, mode 0600, which let later
+ * runs show the keys again).
  *
  * Stopping: Ctrl+C, or SIGTERM/SIGINT to this process or to the `pnpm`/`npx` that started it
- * (they do not pass signals on: the demo notices that its parent is gone and stops the same way).
+ * (they do not pass signals on: the demo notices that any process above it is gone and stops the
+ * same way).
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -23,11 +25,16 @@ const DEMO_DIR = resolve(
   process.env.VECTORCACHE_DEMO_DIR?.trim() || join(REPO_ROOT, '.vectorcache'),
 );
 const KEYS_FILE = join(DEMO_DIR, 'keys.db');
+/** The database `vectorcache-keys` uses when run at the repository root. */
+const DEFAULT_DEMO_KEYS_FILE = join(REPO_ROOT, '.vectorcache', 'keys.db');
 const KEY_FILE = join(DEMO_DIR, 'demo-key');
 const OTHER_KEY_FILE = join(DEMO_DIR, 'other-key');
+const ADMIN_KEY_FILE = join(DEMO_DIR, 'admin-key');
 const DEMO_PROJECT = 'demo';
 const OTHER_PROJECT = 'other';
 const DEMO_SCOPES = ['cache:read'];
+/** The dashboard's key: manages the project's keys, reads its analytics, may grant cache scopes. */
+const ADMIN_SCOPES = ['keys:manage', 'analytics:read', 'cache:*'];
 
 const QUERY_BODY = '{"prompt":"hello"}';
 const WRITE_BODY = '{"prompt":"hello","response":"world"}';
@@ -46,12 +53,13 @@ function parsePort(text: string): number {
 
 /**
  * The key saved in `file` if it is still active in the store; otherwise a new one of `projectId`
- * (scopes {@link DEMO_SCOPES}), saved there (0600).
+ * (scopes {@link DEMO_SCOPES} unless told), saved there (0600).
  */
 async function savedKey(
   file: string,
   projectId: string,
   name: string,
+  scopes: string[] = DEMO_SCOPES,
 ): Promise<{ key: string; created: boolean }> {
   const pepper = pepperFromEnv();
   // The environment points at KEYS_FILE (see main); an earlier demo's keys.json beside it is imported.
@@ -66,7 +74,7 @@ async function savedKey(
     const { key } = await createKeyManager({ store, pepper }).create({
       projectId,
       name,
-      scopes: DEMO_SCOPES,
+      scopes,
     });
     await mkdir(DEMO_DIR, { recursive: true, mode: 0o700 });
     // Removed and created anew, so the file never exists with wider permissions than 0600.
@@ -102,6 +110,7 @@ async function main(): Promise<void> {
 
   const { key, created } = await savedKey(KEY_FILE, DEMO_PROJECT, 'pnpm demo');
   const other = await savedKey(OTHER_KEY_FILE, OTHER_PROJECT, 'pnpm demo (another project)');
+  const admin = await savedKey(ADMIN_KEY_FILE, DEMO_PROJECT, 'pnpm demo dashboard', ADMIN_SCOPES);
   const { app, close } = createApp();
   const server = app.listen(port, '127.0.0.1');
   await new Promise<void>((resolveListen, rejectListen) => {
@@ -170,7 +179,11 @@ async function main(): Promise<void> {
       `  # 403 "API key does not have permission to access this project": a key of project ${OTHER_PROJECT}`,
       `  curl -i -X POST ${base}/v1/cache/query -H "Authorization: Bearer $OTHER_PROJECT_KEY" ${json} -d '${QUERY_BODY}'`,
       '',
-      `Manage keys: VECTORCACHE_KEYS_FILE=${display(KEYS_FILE)} node ${display(join(REPO_ROOT, 'packages/cli/dist/bin.js'))} list`,
+      `Dashboard: ${base}/admin/ (the management API and its page, mounted on the same server)`,
+      `  sign in with this key of project ${DEMO_PROJECT} (scopes ${ADMIN_SCOPES.join(',')}; saved in ${display(ADMIN_KEY_FILE)}):`,
+      `  ${admin.key}`,
+      '',
+      `Manage keys from a terminal (in the repository): ${KEYS_FILE === DEFAULT_DEMO_KEYS_FILE ? '' : `VECTORCACHE_KEYS_FILE=${KEYS_FILE} `}pnpm exec vectorcache-keys list --project ${DEMO_PROJECT}`,
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { describeStore } from '@vectorcache/auth-core';
 
@@ -5,15 +6,47 @@ import { describeStore } from '@vectorcache/auth-core';
 const PARENT_CHECK_MS = 500;
 
 /**
- * Calls `stop` once the process that started this one exits. `pnpm start &` (or `pnpm demo &`)
- * gives the PID of pnpm, which dies on SIGTERM without passing the signal on: this process is
- * then handed to another parent, which this notices within half a second.
+ * The processes above this one, nearest first, up to (not including) PID 1: the `sh`, `pnpm` and
+ * `npx` a script runs under, and the shell that typed the command. Read from `/proc` (Linux);
+ * elsewhere only the parent is known.
+ */
+function ancestors(): number[] {
+  const chain: number[] = [];
+  let pid = process.ppid;
+  while (pid > 1 && chain.length < 32) {
+    chain.push(pid);
+    try {
+      // The fourth field of /proc/<pid>/stat is the parent; the second, the command, may hold spaces.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      break;
+    }
+  }
+  return chain;
+}
+
+function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Calls `stop` once any process that started this one exits. `pnpm demo &` or `npx pnpm demo &`
+ * gives the PID of pnpm or npx, which die on SIGTERM without passing the signal on, and the
+ * processes between them and this one (pnpm, `sh`) keep running: so every ancestor is watched,
+ * not only the parent, and a kill of any of them is noticed within half a second.
  * @example stopWhenParentExits(() => server.close());
  */
 export function stopWhenParentExits(stop: () => void): void {
   const parent = process.ppid;
+  const watched = ancestors();
   setInterval(() => {
-    if (process.ppid !== parent) stop();
+    if (process.ppid !== parent || watched.some(gone)) stop();
   }, PARENT_CHECK_MS).unref();
 }
 

@@ -68,7 +68,7 @@ it('first run: creates a read-only demo key, saves it 0600, and its curl lines g
 
   expect(output).toContain(`Key store: SQLite key database ${join(dir, 'keys.db')}`);
   const stored = await storedKeys();
-  expect(stored).toHaveLength(2);
+  expect(stored).toHaveLength(3);
   expect(stored.find((record) => record.name === 'pnpm demo')).toMatchObject({
     projectId: 'demo',
     scopes: ['cache:read'],
@@ -107,6 +107,32 @@ it('first run: creates a read-only demo key, saves it 0600, and its curl lines g
     `${exports}\n${curls[3]!.replace('curl -i', 'curl -s')}`,
   ]);
   expect(stdout).toBe('{"detail":"API key does not have permission to access this project"}');
+
+  // The dashboard: its URL, and a manager key that signs in to it and may grant what it offers.
+  const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]!;
+  expect(lines).toContain(
+    `Dashboard: ${base}/admin/ (the management API and its page, mounted on the same server)`,
+  );
+  const adminKey = (await readFile(join(dir, 'admin-key'), 'utf8')).trim();
+  expect((await stat(join(dir, 'admin-key'))).mode & 0o777).toBe(0o600);
+  expect(lines).toContain(adminKey);
+  expect(stored.find((record) => record.prefix === adminKey.slice(0, 7))).toMatchObject({
+    projectId: 'demo',
+    scopes: ['keys:manage', 'analytics:read', 'cache:*'],
+  });
+  const page = await fetch(`${base}/admin/`);
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  const created = await fetch(`${base}/admin/v1/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'from the dashboard', scopes: ['cache:read'] }),
+  });
+  expect(created.status).toBe(201);
+  // The suggested command is the README's, not a path into a build folder.
+  expect(lines).toContain(
+    `Manage keys from a terminal (in the repository): VECTORCACHE_KEYS_FILE=${join(dir, 'keys.db')} pnpm exec vectorcache-keys list --project demo`,
+  );
 });
 
 it('later runs show the saved key again and create no other', async () => {
@@ -115,14 +141,19 @@ it('later runs show the saved key again and create no other', async () => {
   demo = await startDemo();
   expect(demo.output()).toContain(`export VECTORCACHE_API_KEY=${key}`);
   expect(demo.output()).toContain('Self-check passed.');
-  expect(await storedKeys()).toHaveLength(2);
+  expect(await storedKeys()).toHaveLength(4);
 });
 
-it('SIGTERM to the PID of `pnpm run demo` (the one `pnpm demo &` gives) stops the server and frees its port', async () => {
+// `pnpm demo &` gives the PID of pnpm; `npx -y pnpm@12.4.2 demo &` (the README's) that of npx, with
+// pnpm and a shell between it and the server, which live on when npx is killed.
+it.each([
+  ['pnpm run demo', 'pnpm', ['run', 'demo']],
+  ['npx -y pnpm@12.4.2 run demo', 'npx', ['-y', 'pnpm@12.4.2', 'run', 'demo']],
+])('SIGTERM to the PID of `%s` stops the server and frees its port', async (_, command, args) => {
   await demo?.stop();
   demo = undefined;
   // Built first, so the demo's own build step finds nothing to do.
-  const viaPnpm = await startProcess('pnpm', ['run', 'demo'], {
+  const viaPnpm = await startProcess(command, args, {
     cwd: REPO_ROOT,
     env: { VECTORCACHE_DEMO_DIR: dir, PORT: '0' },
     ready: READY,
@@ -156,6 +187,7 @@ it('the default demo directory is gitignored', async () => {
   const paths = [
     '.vectorcache/demo-key',
     '.vectorcache/other-key',
+    '.vectorcache/admin-key',
     '.vectorcache/keys.db',
     '.vectorcache/keys.db-wal',
   ];

@@ -4,6 +4,7 @@ import {
   vectorcacheAuth,
   type FastifyAuthOptions,
 } from '@vectorcache/auth-fastify';
+import { createVerifierFromEnv } from '@vectorcache/auth-core';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { errorAnswer, NOT_FOUND } from '../../shared/answers';
 import { createPromptCache, textField } from '../../shared/prompt-cache';
@@ -38,14 +39,15 @@ export async function createApp(
     return reply.code(answer.status).send(answer.body);
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(NOT_FOUND));
+  // One verifier for the middleware and the management API (one store connection, shared caches
+  // and usage counts), built here unless given, and closed with the app.
+  const { store, verifier: given, ...authOptions } = options;
+  const verifier = given ?? createVerifierFromEnv(store ? { store } : {});
+  if (!given) app.addHook('onClose', () => verifier.close());
   // Keys are checked in onRequest, before the body is read.
-  await app.register(vectorcacheAuth, { ...options, skip: isPublicOrAdmin });
+  await app.register(vectorcacheAuth, { ...authOptions, verifier, skip: isPublicOrAdmin });
   // The management API, encapsulated under its prefix.
-  await app.register(vectorcacheAdmin, {
-    prefix: '/admin',
-    store: options.store,
-    verifier: options.verifier,
-  });
+  await app.register(vectorcacheAdmin, { prefix: '/admin', verifier });
 
   app.get('/health', async () => ({ status: 'ok' }));
 

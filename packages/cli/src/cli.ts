@@ -203,16 +203,32 @@ function addList(program: Command, ctx: Context): void {
     .action(async (options: { project?: string; json?: boolean }) => {
       const filter =
         options.project === undefined ? undefined : { projectId: projectOption(options.project) };
-      const records = await withKeys(ctx, (keys) => keys.list(filter));
+      const { records, projects } = await withKeys(ctx, async (keys) => {
+        const found = await keys.list(filter);
+        // A project with no key may be a typo: name the projects there are (human output only).
+        const others =
+          found.length === 0 && filter && options.json !== true ? await keys.list() : [];
+        return { records: found, projects: [...new Set(others.map((r) => r.projectId))].sort() };
+      });
       if (options.json === true) return printJson(ctx, records.map(publicRecord));
       if (records.length === 0) {
         ctx.out(
-          (filter ? `No keys in project ${filter.projectId}.\n` : 'No keys.\n') + storeLine(ctx),
+          (filter ? `No keys in project ${filter.projectId}.\n` : 'No keys.\n') +
+            projectsLine(projects) +
+            storeLine(ctx),
         );
         return;
       }
       ctx.out(formatTable(records) + storeLine(ctx));
     });
+}
+
+/** `Projects with keys: a, b.` (at most 20 named), or nothing when there are none. */
+function projectsLine(projects: string[]): string {
+  if (projects.length === 0) return '';
+  const shown = projects.slice(0, 20).join(', ');
+  const more = projects.length > 20 ? ` and ${projects.length - 20} more` : '';
+  return `Projects with keys: ${shown}${more}.\n`;
 }
 
 function addRevoke(program: Command, ctx: Context): void {
@@ -348,10 +364,14 @@ function addUsage(program: Command, ctx: Context): void {
           });
         }
         const total = usage.points.reduce((sum, point) => sum + point.requests, 0);
-        ctx.out(
+        const heading =
           `Usage of key ${usage.record.id} (${displayPrefix(usage.record.prefix)}) per ${range.granularity}, ` +
-            `${formatDate(from)} to ${formatDate(to)}: ${total} requests.\n` +
-            formatUsageTable(usage.points),
+          `${formatDate(from)} to ${formatDate(to)}: `;
+        // A table of zeros says nothing a sentence does not.
+        ctx.out(
+          total === 0
+            ? `${heading}no requests in this range.\n`
+            : `${heading}${total} requests.\n${formatUsageTable(usage.points)}`,
         );
       },
     );

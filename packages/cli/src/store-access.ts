@@ -46,10 +46,18 @@ function openStore(env: NodeJS.ProcessEnv): KeyStore {
   return storeFromEnv(env, { RedisKeyStore: redisStoreClass() });
 }
 
-/** The folder of the embedded database the environment selects, or `undefined` on Redis. */
-function databaseFolder(env: NodeJS.ProcessEnv): string | undefined {
+/** The embedded database the environment selects, or `undefined` on Redis. */
+function databaseFile(env: NodeJS.ProcessEnv): string | undefined {
   if (env.VECTORCACHE_REDIS_URL?.trim() || env.VECTORCACHE_REDIS_CLUSTER?.trim()) return undefined;
-  return dirname(resolve(env.VECTORCACHE_KEYS_FILE?.trim() || DEFAULT_KEYS_FILE));
+  return resolve(env.VECTORCACHE_KEYS_FILE?.trim() || DEFAULT_KEYS_FILE);
+}
+
+/** Whether `err` says that an id names no key. */
+function isUnknownId(err: unknown): boolean {
+  return (
+    (err instanceof VectorcacheAuthError && err.code === 'key_not_found') ||
+    (err instanceof CliUsageError && err.message.startsWith('no key with id'))
+  );
 }
 
 /** A driver's own failure (e.g. ioredis while Redis goes away) as a store error, in words. */
@@ -82,12 +90,20 @@ export async function withStore<T>(
   ctx: Context,
   work: (store: KeyStore) => Promise<T>,
 ): Promise<T> {
-  const folder = ctx.openStore ? undefined : databaseFolder(ctx.env);
+  const file = ctx.openStore ? undefined : databaseFile(ctx.env);
+  const fileExisted = file === undefined || existsSync(file);
+  const folder = file === undefined ? undefined : dirname(file);
   const folderExisted = folder === undefined || existsSync(folder);
   const store = ctx.openStore ? ctx.openStore() : openStore(ctx.env);
   try {
     return await withTimeout(work(store), ctx.storeTimeoutMs, 'the command', 'storeTimeoutMs');
   } catch (err) {
+    if (!fileExisted && isUnknownId(err)) {
+      // Not "no key with id": there is no database here at all (another folder, a typo).
+      throw new CliUsageError(
+        `no key database at ${file as string}: the file does not exist, so it holds no key; run the command in the folder your keys were made in, or set VECTORCACHE_KEYS_FILE to their database`,
+      );
+    }
     if (err instanceof VectorcacheAuthError || err instanceof CliUsageError) throw err;
     throw storeFailure(ctx, err);
   } finally {

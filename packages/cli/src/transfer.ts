@@ -7,6 +7,10 @@ import { printJson, storeLine, withStore, type Context } from './store-access';
 
 const PROGRAM = 'vectorcache-keys';
 
+/** What `export` does not carry, in the words both commands print. */
+const LEFT_BEHIND =
+  'Usage analytics (requests per hour and outcome) and the audit list are not exported: they stay in the store they were recorded in.';
+
 /** `export`: every record (hashes only, never a key) as JSON on stdout, for `import` elsewhere. */
 export function addExport(program: Command, ctx: Context): void {
   program
@@ -24,6 +28,10 @@ export function addExport(program: Command, ctx: Context): void {
         options.project === undefined ? undefined : { projectId: projectOption(options.project) };
       const records = await withStore(ctx, (store) => store.list(filter));
       ctx.out(formatKeyExport(records));
+      // On stderr: stdout is the JSON. What an export leaves behind, said where it is made.
+      ctx.warn(
+        `Exported ${records.length} key record${records.length === 1 ? '' : 's'} (hashes, request counts and last-used times; never a key). ${LEFT_BEHIND}`,
+      );
     });
 }
 
@@ -67,6 +75,7 @@ export function addImport(program: Command, ctx: Context): void {
           (counts.alreadyPresent > 0
             ? `; ${counts.alreadyPresent} already present (same id or hash) and left as they are.\n`
             : '.\n') +
+          `${LEFT_BEHIND}\n` +
           storeLine(ctx),
       );
     });

@@ -188,11 +188,13 @@ describe('list', () => {
     const table = await run('list', '--project', 'proj_a');
     expect(tableOf(table.stdout)).toHaveLength(2);
     expect(table.stdout).toContain(a.record.id);
-    expect(await run('list', '--project', 'nope')).toEqual({
+    // A project without keys may be a typo: the projects that have keys are named.
+    expect(await run('list', '--project', 'proj_aa')).toEqual({
       code: 0,
-      stdout: `No keys in project nope.\n${store}`,
+      stdout: `No keys in project proj_aa.\nProjects with keys: proj_a, proj_b.\n${store}`,
       stderr: '',
     });
+    expect(JSON.parse((await run('list', '--project', 'proj_aa', '--json')).stdout)).toEqual([]);
   });
 
   it('--json prints the array of records, without any plaintext key', async () => {
@@ -560,6 +562,33 @@ describe('scope vocabulary', () => {
     expect(await readOrNull(keysFile)).toBe(before);
     env = { ...env, VECTORCACHE_SCOPES: 'cache:read,Cache:Write' };
     expectUsageError(await run('list'), /VECTORCACHE_SCOPES holds an invalid scope "Cache:Write"/);
+  });
+});
+
+describe('a key database that does not exist', () => {
+  it('an id is refused by naming the missing file, not as "no key with id", and nothing is created', async () => {
+    keysFile = join(dir, 'elsewhere', 'keys.db');
+    env = { VECTORCACHE_KEYS_FILE: keysFile };
+    const id = 'key_0123456789abcdef01234567';
+    for (const args of [
+      ['usage', id],
+      ['revoke', id],
+      ['update', id, '--name', 'x'],
+    ]) {
+      const result = await run(...args);
+      expect({ args, code: result.code, stdout: result.stdout }).toEqual({
+        args,
+        code: 2,
+        stdout: '',
+      });
+      expect(result.stderr).toBe(
+        `error: no key database at ${keysFile}: the file does not exist, so it holds no key; run the command in the folder your keys were made in, or set VECTORCACHE_KEYS_FILE to their database\n`,
+      );
+    }
+    expect(await readOrNull(keysFile)).toBeNull();
+    // With the database there, an unknown id is just that.
+    await run('create', '--project', 'p', '--name', 'n');
+    expect((await run('usage', id)).stderr).toMatch(/^error: no key with id/);
   });
 });
 

@@ -115,6 +115,19 @@ describe('usage', () => {
     expect(human.stdout).toMatch(/2030-01-02T00:00:00Z\s+5\s+3\s+0\s+0\s+1\s+1\s+0/);
   });
 
+  it('says "no requests in this range" instead of a table of zeros', async () => {
+    const { store, issued } = await setup();
+    const human = await run(store, 'usage', issued.record.id);
+    expect(human).toMatchObject({ code: 0, stderr: '' });
+    expect(human.stdout).toMatch(
+      /^Usage of key key_\w+ \(vc_\w{4}\.\.\.\) per hour, .*: no requests in this range\.\n/,
+    );
+    expect(human.stdout).not.toMatch(/START\s+REQUESTS/);
+    // JSON still has every point, zeros included, as the API answers.
+    const json = await run(store, 'usage', issued.record.id, '--json');
+    expect((JSON.parse(json.stdout) as { points: unknown[] }).points).toHaveLength(24);
+  });
+
   it('refuses a bad range with a line that quotes it', async () => {
     const { store, issued } = await setup();
     const result = await run(store, 'usage', issued.record.id, '--from', 'yesterday');

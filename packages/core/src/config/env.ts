@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { VectorcacheAuthError } from '../errors';
@@ -173,6 +174,25 @@ export function projectIdFromEnv(env: Env = process.env): string | undefined {
   return env.VECTORCACHE_PROJECT_ID?.trim() || undefined;
 }
 
+/** Key database paths already announced as new by this process. */
+const announcedNew = new Set<string>();
+
+/**
+ * Says once per path, on stderr, that a server starts on a key database that does not exist yet:
+ * it refuses every key until keys are made there, and keys made in another folder (another
+ * `.vectorcache/keys.db`) are not visible to it. An existing database is opened quietly.
+ */
+function announceNewDatabase(path: string, write = (line: string) => process.stderr.write(line)) {
+  if (announcedNew.has(path) || existsSync(path)) return;
+  announcedNew.add(path);
+  write(
+    `vectorcache auth: no key database at ${path} yet, so every key is refused until keys are ` +
+      `created in it; keys made in another folder are in that folder's .vectorcache/keys.db and ` +
+      `not visible here (set VECTORCACHE_KEYS_FILE to the database your keys are in, or run ` +
+      `vectorcache-keys from this folder)\n`,
+  );
+}
+
 /**
  * A verifier configured from the environment (store, pepper, `VECTORCACHE_SCOPES`, `VECTORCACHE_DEBUG` logging), unless given explicitly. When
  * it builds the store itself, `close()` closes that store too.
@@ -183,6 +203,7 @@ export function createVerifierFromEnv(
 ): Verifier {
   const { env = process.env, ...rest } = options;
   const store = rest.store ?? storeFromEnv(env);
+  if (rest.store === undefined && store instanceof SqliteKeyStore) announceNewDatabase(store.path);
   const debug = debugLoggerFromEnv(env);
   if (debug && rest.store === undefined) {
     process.stderr.write(`vectorcache auth: store ${describeStore(env)}\n`);
