@@ -267,7 +267,8 @@ describe('a client refused by the attempt limit', () => {
     expect(count(revoked.record.id, 'rate_limited')).toBe(1);
     expect(count(revoked.record.id, 'revoked')).toBe(1);
     expect(rows.reduce((n, r) => n + r.count, 0)).toBe(5);
-    // A rate-limited request is not a use of the key.
-    expect((await memory.get(record.id))?.requestCount).toBe(1);
+    // requestCount is the sum of the key's outcomes: its valid request and its 2 rate-limited ones.
+    expect((await memory.get(record.id))?.requestCount).toBe(3);
+    expect((await memory.get(revoked.record.id))?.requestCount).toBe(2);
   });
 });

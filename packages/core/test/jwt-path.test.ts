@@ -146,7 +146,7 @@ describe('a JWT: the key it was issued for', () => {
     });
   });
 
-  it('a key expiring while its state is cached: the uses before stay valid, the refusal is no use', async () => {
+  it('a key expiring while its state is cached: the uses before stay valid, the refusal counts as expired', async () => {
     const { verifyJwt, sign, memory, record, clock, usageOf } = await setup();
     await memory.update(record.id, { expiresAt: new Date(clock.now() + 5000).toISOString() });
     const token = await sign();
@@ -155,7 +155,7 @@ describe('a JWT: the key it was issued for', () => {
     // The same cached state (and usage counter) answers both requests.
     expect(await verifyJwt(token, undefined)).toBe(failureFor('expired'));
     expect(await usageOf()).toEqual({ valid: 1, expired: 1 });
-    expect((await memory.get(record.id))?.requestCount).toBe(1);
+    expect((await memory.get(record.id))?.requestCount).toBe(2);
   });
 
   it('an expired key: its tokens are refused from the second it expires', async () => {

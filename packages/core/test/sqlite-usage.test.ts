@@ -54,10 +54,16 @@ describe.each(sqliteDriversHere())('SqliteKeyStore usage, analytics and audit on
       lastUsedAt: new Date(T0 + 5000).toISOString(),
     });
     expect(await store.get(b.id)).toMatchObject({ requestCount: 1 });
-    // A batch of refusals only (count 0) leaves requestCount and lastUsedAt alone.
+    // Requests of a revoked key (no lastUsedAt) count, and leave lastUsedAt alone.
+    await store.recordUsage([{ id: b.id, count: 2 }]);
+    expect(await store.get(b.id)).toMatchObject({
+      requestCount: 3,
+      lastUsedAt: new Date(T0 + 2000).toISOString(),
+    });
+    // An entry of analytics only (count 0) changes neither.
     await store.recordUsage([entry(b.id, 0, T0 + 9000)]);
     expect(await store.get(b.id)).toMatchObject({
-      requestCount: 1,
+      requestCount: 3,
       lastUsedAt: new Date(T0 + 2000).toISOString(),
     });
   });

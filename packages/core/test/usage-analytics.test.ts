@@ -76,7 +76,7 @@ describe('usage analytics in the verifier', () => {
     expect(countsOf(store, record.id)).toEqual({
       '2026-03-01T10:00:00.000Z': { valid: 7, insufficient_scope: 3, wrong_project: 2 },
     });
-    // requestCount keeps its meaning: every request in which the key was found active.
+    // requestCount is every request made with the key: the sum of its outcomes.
     expect((await keys.get(record.id))!.requestCount).toBe(12);
 
     // The next hour is its own bucket; a revoked key is counted from the store and from the cache.
@@ -86,7 +86,10 @@ describe('usage analytics in the verifier', () => {
     await verifier.flush();
     expect(countsOf(store, record.id)['2026-03-01T11:00:00.000Z']).toEqual({ revoked: 4 });
     const after = (await keys.get(record.id))!;
-    expect(after.requestCount).toBe(12);
+    // The attempts after the revocation count as requests; lastUsedAt stays the last accepted one.
+    expect(after.requestCount).toBe(16);
+    const outcomes = Object.values(countsOf(store, record.id)).flatMap((c) => Object.values(c));
+    expect(outcomes.reduce((sum, n) => sum + (n ?? 0), 0)).toBe(after.requestCount);
     expect(after.lastUsedAt).toBe('2026-03-01T10:15:00.000Z');
     await verifier.close();
   });
@@ -111,7 +114,8 @@ describe('usage analytics in the verifier', () => {
       '2026-03-01T10:00:00.000Z': { valid: 1 },
       '2026-03-01T11:00:00.000Z': { valid: 2, expired: 2 },
     });
-    expect(store.batches[0]![0]).toMatchObject({ id: record.id, count: 3, projectId: 'p' });
+    expect(store.batches[0]![0]).toMatchObject({ id: record.id, count: 5, projectId: 'p' });
+    expect(store.batches[0]![0]!.lastUsedAt).toBe('2026-03-01T11:00:00.000Z');
     await verifier.close();
   });
 

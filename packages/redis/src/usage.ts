@@ -68,7 +68,7 @@ export async function writeUsage(
     const known = ids.get(entry.id);
     if (known === undefined) continue;
     if (entry.count > 0) {
-      const lastUsed = Date.parse(entry.lastUsedAt);
+      const lastUsed = Date.parse(entry.lastUsedAt ?? '');
       recordKeys.push(keys.record(known.hash));
       recordArgs.push(
         entry.id,

@@ -102,11 +102,11 @@ export class RecordTable {
   recordUsage(batch: readonly UsageEntry[]): void {
     for (const entry of batch) {
       const current = this.byId.get(entry.id);
-      // An entry with no active request carries only analytics: nothing of the record changes.
       if (!current || !(entry.count > 0)) continue;
       current.requestCount += entry.count;
-      if (current.lastUsedAt === null || entry.lastUsedAt > current.lastUsedAt) {
-        current.lastUsedAt = entry.lastUsedAt;
+      const last = entry.lastUsedAt;
+      if (last !== undefined && (current.lastUsedAt === null || last > current.lastUsedAt)) {
+        current.lastUsedAt = last;
       }
     }
   }

@@ -50,7 +50,7 @@ export function applyUsage(
 ): void {
   const counted = db.prepare(
     `UPDATE keys SET request_count = request_count + ?,
-       last_used_at = CASE WHEN ? > 0 AND (last_used_at IS NULL OR last_used_at < ?)
+       last_used_at = CASE WHEN ? > 0 AND ? <> '' AND (last_used_at IS NULL OR last_used_at < ?)
                       THEN ? ELSE last_used_at END
      WHERE id = ? RETURNING project_id`,
   );
@@ -65,7 +65,7 @@ export function applyUsage(
     if (!entry || typeof entry.id !== 'string') continue;
     const count = isCount(entry.count) && entry.count > 0 ? entry.count : 0;
     const lastUsedAt = typeof entry.lastUsedAt === 'string' ? entry.lastUsedAt : '';
-    const row = counted.get(count, count, lastUsedAt, lastUsedAt, entry.id);
+    const row = counted.get(count, count, lastUsedAt, lastUsedAt, lastUsedAt, entry.id);
     if (!row || !Array.isArray(entry.buckets)) continue;
     const projectId = typeof row.project_id === 'string' ? row.project_id : entry.projectId;
     if (!projectId) continue;

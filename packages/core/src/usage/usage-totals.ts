@@ -88,12 +88,9 @@ export function toEntry(id: string, total: Totals): UsageEntry {
       if (count) buckets.push({ hour, outcome, count });
     }
   }
-  const entry: UsageEntry = {
-    id,
-    count: total.count,
-    lastUsedAt: new Date(total.last).toISOString(),
-    buckets,
-  };
+  const entry: UsageEntry = { id, count: total.count, buckets };
+  // `last` is only set by a request in which the key was active.
+  if (total.last > 0) entry.lastUsedAt = new Date(total.last).toISOString();
   if (total.projectId !== undefined) entry.projectId = total.projectId;
   return entry;
 }

@@ -16,16 +16,21 @@ export interface UsageBucket {
 }
 
 /**
- * Usage of one key aggregated in memory between two flushes. An entry whose `count` is 0 carries
- * only analytics (e.g. refusals of a revoked key): a store then leaves `requestCount` and
- * `lastUsedAt` as they are and only adds the `buckets`.
+ * Usage of one key aggregated in memory between two flushes. A store adds `count` to the key's
+ * `requestCount`, keeps the later of `lastUsedAt` and its own, and adds the `buckets`.
  */
 export interface UsageEntry {
   id: string;
-  /** Requests counted since the last flush in which the key was found active (`requestCount`). */
+  /**
+   * Requests made with this key since the last flush, whatever their outcome (the sum of their
+   * analytics outcomes: refusals of a revoked or expired key included), added to `requestCount`.
+   */
   count: number;
-  /** ISO-8601 time of the latest of those requests (meaningless when `count` is 0). */
-  lastUsedAt: string;
+  /**
+   * ISO-8601 time of the latest of those requests in which the key was found active; absent when
+   * there was none (only refusals of a revoked or expired key): `lastUsedAt` stays as it is.
+   */
+  lastUsedAt?: string;
   /** The key's project, so a store can keep project-level analytics. */
   projectId?: string;
   /** Analytics: counts by UTC hour and outcome (every outcome, refusals included). */

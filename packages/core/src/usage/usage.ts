@@ -22,15 +22,16 @@ const HOUR_MS = 3_600_000;
 export interface UsageCounter {
   readonly id: string;
   readonly projectId: string | undefined;
-  /** Requests of this segment in which the key was found active (`requestCount`). */
+  /** Requests of this segment, whatever their outcome (`requestCount`). */
   count: number;
+  /** The latest request in which the key was found active (`lastUsedAt`); 0 when none. */
   last: number;
   /** The flush period the counts belong to; an older one means they were already taken. */
   epoch: number;
   /** The UTC hour the counts belong to: `[hourStart, hourEnd)` in epoch ms. */
   hourStart: number;
   hourEnd: number;
-  /** Of `count`, the requests refused all the same (another project, a missing scope). */
+  /** Of `count`, the requests refused (another project, a missing scope, a revoked key...). */
   refusedActive: number;
   /** Refusals of this segment by outcome; allocated on the first one. */
   refusals: RefusalCounts | undefined;
@@ -103,15 +104,22 @@ export class UsageAggregator {
 
   /**
    * Counts a refusal. `active`: the same request was counted by {@link record} just before (the
-   * key was active but of another project or lacking a scope), so it is not `valid`.
+   * key was active but of another project or lacking a scope), so it is not `valid`; otherwise
+   * (a revoked or expired key) it is counted here, a request like any other.
    */
   refuse(counter: UsageCounter, outcome: RefusalOutcome, at: number, active: boolean): void {
+    this.tally(counter, outcome, at);
+    if (!active) counter.count++;
+    counter.refusedActive++;
+  }
+
+  /** One more `outcome` in the counter's segment of hour `at`. */
+  private tally(counter: UsageCounter, outcome: RefusalOutcome, at: number): void {
     if (counter.epoch !== this.epoch || at >= counter.hourEnd || at < counter.hourStart) {
       this.open(counter, at);
     }
     const refusals = (counter.refusals ??= {});
     refusals[outcome] = (refusals[outcome] ?? 0) + 1;
-    if (active) counter.refusedActive++;
   }
 
   /**
@@ -122,8 +130,10 @@ export class UsageAggregator {
   reclassify(counter: UsageCounter, at: number): void {
     const current = counter.epoch === this.epoch && at < counter.hourEnd && at >= counter.hourStart;
     const validHere = current && counter.count - counter.refusedActive > 0;
-    this.refuse(counter, 'insufficient_scope', at, validHere);
-    if (!validHere) counter.debt++;
+    if (validHere) return this.refuse(counter, 'insufficient_scope', at, true);
+    // Counted (as valid) by an earlier flush: only its outcome moves.
+    this.tally(counter, 'insufficient_scope', at);
+    counter.debt++;
   }
 
   private open(counter: UsageCounter, at: number): void {
