@@ -101,7 +101,7 @@ export async function withStore<T>(
     if (!fileExisted && isUnknownId(err)) {
       // Not "no key with id": there is no database here at all (another folder, a typo).
       throw new CliUsageError(
-        `no key database at ${file as string}: the file does not exist, so it holds no key; run the command in the folder your keys were made in, or set VECTORCACHE_KEYS_FILE to their database`,
+        `no key database at ${file}: the file does not exist, so it holds no key; run the command in the folder your keys were made in, or set VECTORCACHE_KEYS_FILE to their database`,
       );
     }
     if (err instanceof VectorcacheAuthError || err instanceof CliUsageError) throw err;

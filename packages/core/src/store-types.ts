@@ -62,7 +62,16 @@ export interface AuditEntry {
  * - `feed_restored`: the feed is back; everything cached before must be cleared.
  */
 export type StoreChange =
-  { type: 'changed'; id: string; hash: string } | { type: 'feed_lost' } | { type: 'feed_restored' };
+  | { type: 'changed'; id: string; hash: string }
+  | {
+      type: 'feed_lost';
+      /**
+       * The feed has not been up yet (a subscription still being made at start): distrusted the
+       * same, but not reported as a loss, nor its first `feed_restored` as a return.
+       */
+      connecting?: boolean;
+    }
+  | { type: 'feed_restored' };
 
 /** A listener registered with {@link KeyStore.subscribe}. */
 export type StoreChangeListener = (change: StoreChange) => void;

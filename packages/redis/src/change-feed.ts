@@ -32,6 +32,9 @@ interface PubSubChangeFeedOptions {
  * loss the feed opens a new connection, to wherever the channel lives then (a promoted replica
  * after a failover), retrying within 200 ms.
  */
+const FEED_LOST: StoreChange = { type: 'feed_lost' };
+const CONNECTING: StoreChange = { type: 'feed_lost', connecting: true };
+
 export class PubSubChangeFeed {
   private readonly listeners = new Set<StoreChangeListener>();
   private running = false;
@@ -42,6 +45,8 @@ export class PubSubChangeFeed {
   /** Bumped whenever a connection is opened or the feed stops, so stale callbacks do nothing. */
   private generation = 0;
   private up = false;
+  /** The feed has been up once: before that, a listener hears that it is still connecting. */
+  private everUp = false;
   private pingSentAt: number | null = null;
   private pingSeq = 0;
   /** The feed was distrusted because a PING is overdue, on a connection still open. */
@@ -56,7 +61,9 @@ export class PubSubChangeFeed {
     if (!this.running) this.start();
     if (!this.up) {
       queueMicrotask(() => {
-        if (this.listeners.has(listener) && !this.up) deliver(listener, { type: 'feed_lost' });
+        if (this.listeners.has(listener) && !this.up) {
+          deliver(listener, this.everUp ? FEED_LOST : CONNECTING);
+        }
       });
     }
     return () => {
@@ -157,6 +164,7 @@ export class PubSubChangeFeed {
         clearTimeout(timer);
         if (this.feed?.connection !== sub || sub.status !== 'ready' || this.up) return;
         this.up = true;
+        this.everUp = true;
         this.attempts = 0;
         this.emit({ type: 'feed_restored' });
       },
@@ -229,6 +237,7 @@ export class PubSubChangeFeed {
           // Late, not lost: every message published before the PING has arrived before its answer.
           this.overdue = false;
           this.up = true;
+          this.everUp = true;
           this.emit({ type: 'feed_restored' });
         }
       },

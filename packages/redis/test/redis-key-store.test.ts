@@ -533,7 +533,10 @@ for (const target of REDIS_TARGETS) {
         const other = another();
         const changes: StoreChange[] = [];
         await feedUp(other, changes);
-        expect(changes).toEqual([{ type: 'feed_lost' }, { type: 'feed_restored' }]);
+        expect(changes).toEqual([
+          { type: 'feed_lost', connecting: true },
+          { type: 'feed_restored' },
+        ]);
         const record = makeRecord();
         await store.insert(record);
         await store.update(record.id, { expiresAt: '2030-01-01T00:00:00.000Z' });

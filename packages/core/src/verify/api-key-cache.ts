@@ -46,6 +46,8 @@ export class ApiKeyCache {
   readonly unknown: LRUCache<string, true>;
   /** False while the store's change feed is down. */
   feedUp = true;
+  /** The feed said it is still connecting: its loss and first return are not events. */
+  private connecting = false;
   private readonly hashReads = new CoalescedReads<StoredKeyRecord | null>();
   /** How long a verified entry is trusted without a store read (ms). */
   private readonly ttl: number;
@@ -99,7 +101,8 @@ export class ApiKeyCache {
       this.feedUp = false;
       hashReads.invalidateAll();
       keyStates.distrustReads();
-      if (onEvent) emit({ type: 'feed_lost' });
+      if (change.connecting === true) this.connecting = true;
+      else if (onEvent) emit({ type: 'feed_lost' });
     } else {
       verified.clear();
       refused.clear();
@@ -107,7 +110,8 @@ export class ApiKeyCache {
       keyStates.clear();
       hashReads.invalidateAll();
       this.feedUp = true;
-      if (onEvent) emit({ type: 'feed_restored' });
+      if (this.connecting) this.connecting = false;
+      else if (onEvent) emit({ type: 'feed_restored' });
     }
   };
 
