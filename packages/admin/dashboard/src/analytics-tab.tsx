@@ -167,6 +167,7 @@ function Usage(props: { api: Api; canManage: boolean }) {
               series={view.series}
               granularity={view.granularity}
               label={`Requests per ${granularity} for ${subject}, ${rangeLabel}, by outcome. The same numbers are in the tables below.`}
+              period={rangeLabel}
             />
           ) : (
             <div class="chart" />

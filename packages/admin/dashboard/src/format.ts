@@ -40,6 +40,20 @@ export function displayPrefix(prefix: string): string {
   return `${prefix}...`;
 }
 
+/**
+ * The time axis's labels for its ticks (epoch seconds), in UTC, 24-hour: `14:00` within a day,
+ * `12-02` at midnight. Per day, only a midnight tick is labelled, so that a day reads once however
+ * many ticks the chart draws across it.
+ */
+export function axisLabels(splits: readonly number[], granularity: 'hour' | 'day'): string[] {
+  return splits.map((seconds) => {
+    const d = new Date(seconds * 1000);
+    const midnight = d.getUTCHours() === 0 && d.getUTCMinutes() === 0;
+    if (midnight) return `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+    return granularity === 'day' ? '' : `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+  });
+}
+
 export type RangeName = '24h' | '7d' | '30d';
 
 export const RANGES: { name: RangeName; label: string; hours: number }[] = [

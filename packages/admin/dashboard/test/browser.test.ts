@@ -137,6 +137,19 @@ async function outcomeCount(page: Page, outcome: string): Promise<number> {
   return Number(await cell.textContent());
 }
 
+/** The chart legend's value for the line labelled `label`, once it is `text` (or after 10 s). */
+async function legendValue(page: Page, label: string, text: string): Promise<string> {
+  const exactly = (t: string) => new RegExp(`^${t.replace(/[()]/g, '\\$&')}$`);
+  const value = page
+    .locator('.u-legend tr', { has: page.locator('th', { hasText: exactly(label) }) })
+    .locator('td');
+  await value
+    .filter({ hasText: exactly(text) })
+    .waitFor({ timeout: 10_000 })
+    .catch(() => undefined);
+  return ((await value.textContent({ timeout: 1_000 }).catch(() => null)) ?? '').trim();
+}
+
 /** Whether the page's DOM, inputs or storage hold `secret` anywhere. */
 async function pageHolds(page: Page, secret: string): Promise<boolean> {
   return page.evaluate((s) => {
@@ -332,6 +345,11 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
         expect(await outcomeCount(page, 'insufficient_scope')).toBe(1);
         expect(await outcomeCount(page, 'revoked')).toBe(1);
         expect(await outcomeCount(page, 'total')).toBe(4);
+        // Not hovered, the chart's legend shows the period and each line's total, not "--".
+        expect(await legendValue(page, 'Time (UTC)', 'last 24 hours')).toBe('last 24 hours');
+        expect(await legendValue(page, 'Valid', '2')).toBe('2');
+        expect(await legendValue(page, 'Refused: missing scope', '1')).toBe('1');
+        expect(await legendValue(page, 'Refused: revoked key', '1')).toBe('1');
         const ranked = page.locator(`[data-testid="ranking"] tr[data-key-id="${createdId}"]`);
         expect(await showing(ranked.locator('td').last(), '4')).toBe('4');
         // And those of the rotated key: one 200 and one 201 (valid), one 403 for the scope it lost.
