@@ -3,7 +3,8 @@ import { ApiError, createApi, errorText } from './api';
 import type { Api } from './api';
 import { KeysTab } from './keys-tab';
 import { AnalyticsTab } from './analytics-tab';
-import { displayPrefix, rangeWindow } from './format';
+import { displayPrefix, rangeWindow, signedInRecord } from './format';
+import type { KeyRecord } from './api';
 
 /** A signed-in key: its client, what it may do, and the project it belongs to. */
 interface Session {
@@ -15,7 +16,14 @@ interface Session {
   prefix: string;
   canManage: boolean;
   canRead: boolean;
+  /** The signed-in key's own record, when it may list keys and its prefix is unique. */
+  record: KeyRecord | null;
 }
+
+/** How to make a key that can do everything the dashboard offers (quoted for zsh's `*`). */
+const FIRST_KEY_COMMAND =
+  'npx -p @vectorcache/auth-cli vectorcache-keys create --project YOUR_PROJECT --name dashboard ' +
+  "--scopes 'keys:manage,analytics:read,cache:*'";
 
 /** Where the key is kept when the user asks to stay signed in: this tab only, never on disk. */
 const STORAGE_KEY = 'vectorcache-dashboard-key';
@@ -64,12 +72,15 @@ export function App(props: { base: URL }) {
 /** Checks a key against the API: which of the two tabs it may use, and its project. */
 async function signIn(base: URL, key: string): Promise<Session> {
   const api = createApi(base, key);
+  const prefix = key.slice(0, 7);
   let canManage = false;
   let projectId: string | null = null;
+  let record: KeyRecord | null = null;
   try {
     const keys = await api.listKeys();
     canManage = true;
     projectId = keys[0]?.projectId ?? null;
+    record = signedInRecord(keys, prefix);
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 403) throw error;
   }
@@ -89,11 +100,10 @@ async function signIn(base: URL, key: string): Promise<Session> {
     throw new Error(
       'This key is valid, but it has neither the keys:manage nor the analytics:read scope, so ' +
         'the dashboard can show nothing with it. Sign in with a key that has at least one of ' +
-        'them (for example: vectorcache-keys create --project YOUR_PROJECT --name dashboard ' +
-        '--scopes keys:manage,analytics:read).',
+        `them (for example: ${FIRST_KEY_COMMAND}).`,
     );
   }
-  return { key, api, projectId, prefix: key.slice(0, 7), canManage, canRead };
+  return { key, api, projectId, prefix, canManage, canRead, record };
 }
 
 function SignIn(props: {
@@ -134,6 +144,10 @@ function SignIn(props: {
           Sign in with an API key that has the <code>keys:manage</code> scope (to manage keys) or{' '}
           <code>analytics:read</code> (to read usage). The key stays in this page's memory (or, if
           you tick the box below, in this tab's session storage) and is forgotten when you sign out.
+        </p>
+        <p class="hint">
+          No key yet? Create one with the CLI, run where it sees the same key store as this server:{' '}
+          <code>{FIRST_KEY_COMMAND}</code>
         </p>
         <label for="sign-in-key">API key</label>
         <input
@@ -221,7 +235,11 @@ function Dashboard(props: { session: Session; onSignOut: () => void }) {
         >
           {tab === 'keys' ? (
             session.canManage ? (
-              <KeysTab api={session.api} onProject={setProjectId} />
+              <KeysTab
+                api={session.api}
+                signedIn={{ prefix: session.prefix, record: session.record }}
+                onProject={setProjectId}
+              />
             ) : (
               <p class="notice">
                 Your key cannot manage keys: it lacks the <code>keys:manage</code> scope. Sign in

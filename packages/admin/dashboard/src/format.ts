@@ -1,5 +1,7 @@
 /** Plain helpers for what the page shows: dates, prefixes, scopes and time ranges. */
 
+import type { KeyRecord } from './api';
+
 /** The scopes the page offers as checkboxes when a key is created or edited. */
 export const KNOWN_SCOPES = [
   { scope: 'cache:read', label: 'Read the cache' },
@@ -9,8 +11,32 @@ export const KNOWN_SCOPES = [
   { scope: 'keys:manage', label: 'Manage API keys' },
 ] as const;
 
-/** What a key created without a choice gets (the API's own default). */
-export const DEFAULT_SCOPES = ['cache:*', 'analytics:read'];
+/** What the Create dialog ticks first: the least a key can do, when the caller may grant it. */
+export const LEAST_SCOPE = 'cache:read';
+
+/** Whether `held` grants `scope`: `*` grants all, `res:*` grants `res:<any>`, else exactly. */
+export function grants(held: readonly string[], scope: string): boolean {
+  const resource = scope.slice(0, scope.indexOf(':') + 1);
+  return held.some((h) => h === '*' || h === scope || (resource !== '' && h === `${resource}*`));
+}
+
+/**
+ * The known scopes the signed-in key may hand out, or all of them when its own scopes are not
+ * known (the API refuses an escalation anyway).
+ */
+export function grantableScopes(held: readonly string[] | null): string[] {
+  const known = KNOWN_SCOPES.map((s) => s.scope);
+  return held === null ? known : known.filter((scope) => grants(held, scope));
+}
+
+/**
+ * The record of the signed-in key among a project's keys: the one active key with its display
+ * prefix (`vc_` and 4 hex characters, the key's first 7 characters). `null` when none or several match: a prefix is not unique.
+ */
+export function signedInRecord(keys: readonly KeyRecord[], prefix: string): KeyRecord | null {
+  const matches = keys.filter((k) => k.status === 'active' && k.prefix === prefix);
+  return matches.length === 1 ? (matches[0] ?? null) : null;
+}
 
 /** The outcomes usage analytics count, in the order the page lists them. */
 export const OUTCOMES = [

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api, IssuedKey, KeyRecord, KeyStatus } from './api';
-import { DEFAULT_SCOPES, displayPrefix } from './format';
+import { LEAST_SCOPE, displayPrefix, grantableScopes, signedInRecord } from './format';
 import { DataTable, DateText, ErrorLine, Select } from './ui';
 import { errorText } from './api';
 import {
@@ -43,11 +43,23 @@ const ACTIONS = [
   { kind: 'revoke', label: 'Revoke' },
 ] as const;
 
+/** What the tab knows of the signed-in key: its display prefix, and its record when unique. */
+export interface SignedIn {
+  prefix: string;
+  record: KeyRecord | null;
+}
+
 /** The API Keys tab: the project's keys, a status filter, and create, edit, rotate, revoke. */
-export function KeysTab(props: { api: Api; onProject: (projectId: string) => void }) {
+export function KeysTab(props: {
+  api: Api;
+  signedIn: SignedIn;
+  onProject: (projectId: string) => void;
+}) {
   const { api } = props;
   const [filter, setFilter] = useState<KeyStatus | ''>('');
   const [keys, setKeys] = useState<KeyRecord[] | null>(null);
+  // The signed-in key's record, read again with every list that holds the active keys.
+  const [self, setSelf] = useState(props.signedIn.record);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [open, setOpen] = useState<Open>(null);
@@ -59,6 +71,8 @@ export function KeysTab(props: { api: Api; onProject: (projectId: string) => voi
       .listKeys(filter || undefined)
       .then((list) => {
         if (!live) return;
+        if (filter === '' || filter === 'active')
+          setSelf(signedInRecord(list, props.signedIn.prefix));
         setKeys(list);
         setError(null);
         if (list[0]) props.onProject(list[0].projectId);
@@ -71,6 +85,7 @@ export function KeysTab(props: { api: Api; onProject: (projectId: string) => voi
 
   const reload = () => setReloads((n) => n + 1);
   const close = () => setOpen(null);
+  const grantable = grantableScopes(self?.scopes ?? null);
 
   return (
     <>
@@ -146,7 +161,8 @@ export function KeysTab(props: { api: Api; onProject: (projectId: string) => voi
 
       {open?.kind === 'create' && (
         <CreateKeyDialog
-          initialScopes={DEFAULT_SCOPES}
+          grantable={grantable}
+          initialScopes={grantable.includes(LEAST_SCOPE) ? [LEAST_SCOPE] : []}
           onClose={close}
           onSubmit={async (input) => {
             const issued = await api.createKey(input);
@@ -188,6 +204,7 @@ export function KeysTab(props: { api: Api; onProject: (projectId: string) => voi
       )}
       {open?.kind === 'edit' && (
         <EditKeyDialog
+          grantable={grantable}
           record={open.record}
           onClose={close}
           onSubmit={async (patch) => {

@@ -137,6 +137,18 @@ async function outcomeCount(page: Page, outcome: string): Promise<number> {
   return Number(await cell.textContent());
 }
 
+/** The scopes a dialog offers as checkboxes, in order, and those ticked. */
+async function offeredScopes(dialog: Locator): Promise<{ offered: string[]; ticked: string[] }> {
+  const boxes = dialog.locator('input[name="scope"]:not([disabled])');
+  await boxes.first().waitFor();
+  return boxes.evaluateAll((inputs) => ({
+    offered: inputs.map((i) => (i as HTMLInputElement).value),
+    ticked: inputs
+      .filter((i) => (i as HTMLInputElement).checked)
+      .map((i) => (i as HTMLInputElement).value),
+  }));
+}
+
 /** The chart legend's value for the line labelled `label`, once it is `text` (or after 10 s). */
 async function legendValue(page: Page, label: string, text: string): Promise<string> {
   const exactly = (t: string) => new RegExp(`^${t.replace(/[()]/g, '\\$&')}$`);
@@ -257,13 +269,15 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
         expect(await xssCell.textContent()).toBe(XSS_NAME);
         expect(await page.locator('table.keys img').count()).toBe(0);
 
-        // Create a key with cache:read only; the dialog shows it once.
+        // Create a key with cache:read only, the least privilege the dialog starts with (this
+        // manager may grant every known scope, so each is offered); the dialog shows it once.
         await page.getByRole('button', { name: 'Create API key' }).click();
         const create = page.getByTestId('create-dialog');
+        expect(await offeredScopes(create)).toEqual({
+          offered: ['cache:read', 'cache:write', 'cache:*', 'analytics:read', 'keys:manage'],
+          ticked: ['cache:read'],
+        });
         await create.getByLabel('Name').fill('e2e created');
-        await create.getByRole('checkbox', { name: /cache:\*/ }).uncheck();
-        await create.getByRole('checkbox', { name: /analytics:read/ }).uncheck();
-        await create.getByRole('checkbox', { name: /^cache:read/ }).check();
         await create.getByRole('button', { name: 'Create key' }).click();
         const issuedDialog = page.getByTestId('issued-dialog');
         await issuedDialog.waitFor();
@@ -457,35 +471,62 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
   test('a key without either scope, and every refusal of the API, are told in words', () =>
     keyFree(async () => {
       const { page, watch } = await open();
+      // The way to a first key names the CLI's scoped package and makes a key that can do what
+      // the dashboard offers.
+      const firstKey =
+        "npx -p @vectorcache/auth-cli vectorcache-keys create --project YOUR_PROJECT --name dashboard --scopes 'keys:manage,analytics:read,cache:*'";
+      expect(await page.locator('.sign-in .hint').textContent()).toContain(firstKey);
       await submitKey(page, cacheOnlyKey);
-      expect(
-        await showing(
-          page.getByRole('alert'),
-          'neither the keys:manage nor the analytics:read scope',
-        ),
-      ).toContain('neither the keys:manage nor the analytics:read scope');
+      const noScope = await showing(
+        page.getByRole('alert'),
+        'neither the keys:manage nor the analytics:read scope',
+      );
+      expect(noScope).toContain('neither the keys:manage nor the analytics:read scope');
+      expect(noScope).toContain(firstKey);
 
       await submitKey(page, `vc_${'0'.repeat(32)}`);
       expect(await showing(page.getByRole('alert'), 'unknown, revoked or expired')).toContain(
         'unknown, revoked or expired',
       );
 
-      // A manager without cache scopes cannot hand them out: the 403 is shown with its detail.
+      // A manager without cache scopes is offered only what it can grant, and nothing is ticked.
       await submitKey(page, limitedManagerKey);
       expect(await showing(page.getByTestId('project'), projectId)).toBe(projectId);
       await page.getByRole('button', { name: 'Create API key' }).click();
       const create = page.getByTestId('create-dialog');
-      await create.getByLabel('Name').fill('escalation');
-      await create.getByRole('button', { name: 'Create key' }).click();
-      expect(
-        await showing(
-          create.getByRole('alert'),
-          'Cannot grant scopes the calling key does not have',
-        ),
-      ).toContain('Cannot grant scopes the calling key does not have');
-      await page.getByRole('tab', { name: 'Analytics' }).waitFor();
+      expect(await offeredScopes(create)).toEqual({ offered: ['keys:manage'], ticked: [] });
+      expect(await create.textContent()).toContain(
+        'Only the scopes your own key grants are offered.',
+      );
       await create.press('Escape');
       await create.waitFor({ state: 'detached' });
+
+      // Editing a key with a scope it cannot grant: shown and removable, not addable back.
+      const backend = page.locator('table.keys tr', { hasText: 'backend' });
+      await backend.getByRole('button', { name: /^Edit/ }).click();
+      const edit = page.getByTestId('edit-dialog');
+      expect(await offeredScopes(edit)).toEqual({
+        offered: ['keys:manage', 'cache:read'],
+        ticked: ['cache:read'],
+      });
+      const cacheRead = edit.getByRole('checkbox', { name: /^cache:read/ });
+      await cacheRead.uncheck();
+      expect(await cacheRead.isDisabled()).toBe(true);
+      await edit.getByRole('button', { name: 'Cancel' }).click();
+      await edit.waitFor({ state: 'detached' });
+
+      // Renaming it keeps that scope, which the API refuses: the 403 is shown with its detail.
+      await backend.getByRole('button', { name: /^Edit/ }).click();
+      await edit.getByLabel('Name').fill('backend renamed');
+      await edit.getByRole('button', { name: 'Save' }).click();
+      expect(
+        await showing(
+          edit.getByRole('alert'),
+          'Cannot grant scopes the calling key does not have: cache:read',
+        ),
+      ).toContain('Cannot grant scopes the calling key does not have: cache:read');
+      await edit.press('Escape');
+      await edit.waitFor({ state: 'detached' });
       await page.getByRole('tab', { name: 'Analytics' }).click();
       expect(await showing(page.locator('.notice'), 'lacks the analytics:read scope')).toContain(
         'lacks the analytics:read scope',
