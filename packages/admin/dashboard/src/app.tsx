@@ -82,6 +82,16 @@ async function signIn(base: URL, key: string): Promise<Session> {
     projectId = keys[0]?.projectId ?? null;
     record = signedInRecord(keys, prefix);
   } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      // On this screen there is nothing to sign out of: say what to do here instead.
+      throw new ApiError(
+        401,
+        error.detail,
+        'This key was refused: it is unknown, revoked or expired. Check that you pasted all of ' +
+          'it (vc_ followed by 32 characters) and that it is still active, or sign in with ' +
+          'another key.',
+      );
+    }
     if (!(error instanceof ApiError) || error.status !== 403) throw error;
   }
   let canRead = false;

@@ -484,10 +484,12 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
       expect(noScope).toContain('neither the keys:manage nor the analytics:read scope');
       expect(noScope).toContain(firstKey);
 
+      // On the sign-in screen, a refused key is told with what to do there (not "sign out").
       await submitKey(page, `vc_${'0'.repeat(32)}`);
-      expect(await showing(page.getByRole('alert'), 'unknown, revoked or expired')).toContain(
-        'unknown, revoked or expired',
-      );
+      const refused = await showing(page.getByRole('alert'), 'unknown, revoked or expired');
+      expect(refused).toContain('unknown, revoked or expired');
+      expect(refused).toContain('Check that you pasted all of it');
+      expect(refused).not.toMatch(/sign out/i);
 
       // A manager without cache scopes is offered only what it can grant, and nothing is ticked.
       await submitKey(page, limitedManagerKey);
