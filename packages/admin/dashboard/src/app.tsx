@@ -34,7 +34,8 @@ type Tab = 'keys' | 'analytics';
 export function App(props: { base: URL }) {
   const [session, setSession] = useState<Session | null>(null);
   const [restoring, setRestoring] = useState(() => readStoredKey() !== null);
-  const [restoreError, setRestoreError] = useState<string | null>(null);
+  // Why the sign-in screen is back: a stored key that stopped working, a revoked own key.
+  const [signInNote, setSignInNote] = useState<string | null>(null);
 
   useEffect(() => {
     const stored = readStoredKey();
@@ -43,13 +44,14 @@ export function App(props: { base: URL }) {
       .then((s) => setSession(s))
       .catch((e) => {
         forgetStoredKey();
-        setRestoreError(`You were signed out: ${errorText(e)}`);
+        setSignInNote(`You were signed out: ${errorText(e)}`);
       })
       .finally(() => setRestoring(false));
   }, []);
 
-  const signOut = () => {
+  const signOut = (note?: string) => {
     forgetStoredKey();
+    setSignInNote(note ?? null);
     setSession(null);
   };
 
@@ -58,7 +60,7 @@ export function App(props: { base: URL }) {
     return (
       <SignIn
         base={props.base}
-        initialError={restoreError}
+        initialError={signInNote}
         onSignedIn={(s, remember) => {
           if (remember) storeKey(s.key);
           setSession(s);
@@ -187,7 +189,7 @@ function SignIn(props: {
   );
 }
 
-function Dashboard(props: { session: Session; onSignOut: () => void }) {
+function Dashboard(props: { session: Session; onSignOut: (note?: string) => void }) {
   const { session } = props;
   const [tab, setTab] = useState<Tab>(session.canManage ? 'keys' : 'analytics');
   const [projectId, setProjectId] = useState(session.projectId);
@@ -215,7 +217,7 @@ function Dashboard(props: { session: Session; onSignOut: () => void }) {
           <span>
             Signed in with <code>{displayPrefix(session.prefix)}</code>
           </span>
-          <button type="button" class="secondary" onClick={props.onSignOut}>
+          <button type="button" class="secondary" onClick={() => props.onSignOut()}>
             Sign out
           </button>
         </p>
@@ -249,6 +251,7 @@ function Dashboard(props: { session: Session; onSignOut: () => void }) {
                 api={session.api}
                 signedIn={{ prefix: session.prefix, record: session.record }}
                 onProject={setProjectId}
+                onSignOut={props.onSignOut}
               />
             ) : (
               <p class="notice">

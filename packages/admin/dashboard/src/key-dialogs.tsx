@@ -254,9 +254,20 @@ export function IssuedKeyDialog(props: {
   );
 }
 
+/** The warning of a dialog whose action ends the key the page is signed in with. */
+function SignedInWarning(props: { then: string }) {
+  return (
+    <p class="warning" role="note">
+      <strong>This is the key you are signed in with:</strong> {props.then}
+    </p>
+  );
+}
+
 /** Revoke, after an explicit confirmation; Cancel has the focus. */
 export function RevokeDialog(props: {
   record: KeyRecord;
+  /** Whether this is the signed-in key, whose revocation signs the page out. */
+  signedIn: boolean;
   onClose: () => void;
   onConfirm: () => Promise<void>;
 }) {
@@ -273,6 +284,7 @@ export function RevokeDialog(props: {
         <span class="name">{props.record.name}</span>” will be refused at once, on every server.
         This cannot be undone.
       </p>
+      {props.signedIn && <SignedInWarning then="the dashboard will sign you out." />}
       <ErrorLine error={action.error} />
       <div class="buttons">
         <button type="button" class="secondary" autofocus onClick={props.onClose}>
@@ -301,6 +313,8 @@ const GRACE_CHOICES = [
 /** Rotate: a new key with the same name and scopes; the old one lasts for the grace period. */
 export function RotateDialog(props: {
   record: KeyRecord;
+  /** Whether this is the signed-in key: without grace, the page signs out after the new key. */
+  signedIn: boolean;
   onClose: () => void;
   onConfirm: (grace: string | undefined) => Promise<void>;
 }) {
@@ -326,6 +340,9 @@ export function RotateDialog(props: {
           choices={GRACE_CHOICES}
           onChange={setGrace}
         />
+        {props.signedIn && grace === '' && (
+          <SignedInWarning then="with no grace period, the dashboard will sign you out once you have copied the new key." />
+        )}
         <FormEnd
           action={action}
           onCancel={props.onClose}

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Api, IssuedKey, KeyRecord, KeyStatus } from './api';
 import { LEAST_SCOPE, displayPrefix, grantableScopes, signedInRecord } from './format';
 import { DataTable, DateText, ErrorLine, Select } from './ui';
-import { errorText } from './api';
+import { ApiError, errorText } from './api';
 import {
   CreateKeyDialog,
   EditKeyDialog,
@@ -13,7 +13,7 @@ import {
 
 type Open =
   | { kind: 'create' }
-  | { kind: 'issued'; issued: IssuedKey; rotated: boolean }
+  | { kind: 'issued'; issued: IssuedKey; rotated: boolean; thenSignOut?: string }
   | { kind: 'revoke' | 'rotate' | 'edit'; record: KeyRecord }
   | null;
 
@@ -54,6 +54,8 @@ export function KeysTab(props: {
   api: Api;
   signedIn: SignedIn;
   onProject: (projectId: string) => void;
+  /** Back to sign-in, with a note saying why. */
+  onSignOut: (note: string) => void;
 }) {
   const { api } = props;
   const [filter, setFilter] = useState<KeyStatus | ''>('');
@@ -77,7 +79,17 @@ export function KeysTab(props: {
         setError(null);
         if (list[0]) props.onProject(list[0].projectId);
       })
-      .catch((e) => live && setError(errorText(e)));
+      .catch((e) => {
+        if (!live) return;
+        // The signed-in key stopped working (revoked or expired elsewhere): no stale table.
+        if (e instanceof ApiError && e.status === 401) {
+          props.onSignOut(
+            `You were signed out: the key you were signed in with ` +
+              `(${displayPrefix(props.signedIn.prefix)}) is no longer accepted: it was revoked ` +
+              'or it expired. Sign in with a valid key to go on.',
+          );
+        } else setError(errorText(e));
+      });
     return () => {
       live = false;
     };
@@ -86,6 +98,9 @@ export function KeysTab(props: {
   const reload = () => setReloads((n) => n + 1);
   const close = () => setOpen(null);
   const grantable = grantableScopes(self?.scopes ?? null);
+  // By id when the signed-in key's record is known, else by prefix (it may be this one).
+  const isSelf = (k: KeyRecord) =>
+    self ? k.id === self.id : k.status === 'active' && k.prefix === props.signedIn.prefix;
 
   return (
     <>
@@ -173,14 +188,29 @@ export function KeysTab(props: {
         />
       )}
       {open?.kind === 'issued' && (
-        <IssuedKeyDialog issued={open.issued} rotated={open.rotated} onClose={close} />
+        <IssuedKeyDialog
+          issued={open.issued}
+          rotated={open.rotated}
+          onClose={() => {
+            if (open.thenSignOut) props.onSignOut(open.thenSignOut);
+            else close();
+          }}
+        />
       )}
       {open?.kind === 'revoke' && (
         <RevokeDialog
           record={open.record}
+          signedIn={isSelf(open.record)}
           onClose={close}
           onConfirm={async () => {
             const record = await api.revokeKey(open.record.id);
+            if (isSelf(record)) {
+              props.onSignOut(
+                `You revoked ${displayPrefix(record.prefix)}, the key you were signed in with. ` +
+                  'Sign in with another key to go on.',
+              );
+              return;
+            }
             setNotice(`Key ${displayPrefix(record.prefix)} revoked.`);
             close();
             reload();
@@ -190,6 +220,7 @@ export function KeysTab(props: {
       {open?.kind === 'rotate' && (
         <RotateDialog
           record={open.record}
+          signedIn={isSelf(open.record)}
           onClose={close}
           onConfirm={async (grace) => {
             const issued = await api.rotateKey(open.record.id, grace);
@@ -197,8 +228,14 @@ export function KeysTab(props: {
               `Key ${displayPrefix(open.record.prefix)} rotated; the new key is ` +
                 `${displayPrefix(issued.record.prefix)}.`,
             );
-            setOpen({ kind: 'issued', issued, rotated: true });
-            reload();
+            // Rotating the signed-in key with no grace ends it: sign out once the new key is copied.
+            const ended = !grace && isSelf(open.record);
+            const thenSignOut = ended
+              ? `You rotated ${displayPrefix(open.record.prefix)}, the key you were signed in ` +
+                `with, and it stopped. Sign in with the new key ${displayPrefix(issued.record.prefix)} to go on.`
+              : undefined;
+            setOpen({ kind: 'issued', issued, rotated: true, thenSignOut });
+            if (!ended) reload();
           }}
         />
       )}

@@ -188,10 +188,11 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
   let limitedManagerKey: string;
   let cacheOnlyKey: string;
   let workerKey: string;
+  let keys: ReturnType<typeof createKeyManager>;
 
   beforeAll(async () => {
     ({ store, cleanup } = makeStore());
-    const keys = createKeyManager({ store });
+    keys = createKeyManager({ store });
     managerKey = (
       await keys.create({
         projectId,
@@ -230,6 +231,15 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
   async function submitKey(page: Page, key: string): Promise<void> {
     await page.getByLabel('API key').fill(key);
     await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  /** A new keys:manage key named `name`, and a tab signed in with it. */
+  async function signedInWithNewManager(name: string) {
+    const self = await keys.create({ projectId, name, scopes: ['keys:manage'] });
+    const { page, watch } = await open();
+    await submitKey(page, self.key);
+    expect(await showing(page.getByTestId('project'), projectId)).toBe(projectId);
+    return { self, page, watch };
   }
 
   /** What every tab must end with: no CSP violation and no script error, then it closes. */
@@ -533,6 +543,83 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
       expect(await showing(page.locator('.notice'), 'lacks the analytics:read scope')).toContain(
         'lacks the analytics:read scope',
       );
+      await closeClean(page, watch);
+    }));
+
+  test('revoking the key you are signed in with warns first, then signs out', () =>
+    keyFree(async () => {
+      const { self, page, watch } = await signedInWithNewManager('revoke me');
+      const warning = 'This is the key you are signed in with: the dashboard will sign you out.';
+
+      // Another key's confirmation has no such warning.
+      await page
+        .locator('table.keys tr', { hasText: 'key clerk' })
+        .getByRole('button', { name: /^Revoke/ })
+        .click();
+      const confirm = page.getByTestId('revoke-dialog');
+      await confirm.waitFor();
+      expect(await confirm.textContent()).not.toContain('signed in with');
+      await confirm.getByRole('button', { name: 'Cancel' }).click();
+      await confirm.waitFor({ state: 'detached' });
+
+      await page
+        .locator(`table.keys tr[data-key-id="${self.record.id}"]`)
+        .getByRole('button', { name: /^Revoke/ })
+        .click();
+      await confirm.waitFor();
+      expect(await confirm.getByRole('note').textContent()).toBe(warning);
+      await confirm.getByRole('button', { name: 'Revoke key' }).click();
+
+      // Back to sign-in, saying why, with no table left behind.
+      expect(await showing(page.getByRole('alert'), 'You revoked')).toBe(
+        `You revoked ${self.record.prefix}..., the key you were signed in with. Sign in with ` +
+          'another key to go on.',
+      );
+      expect(await page.getByLabel('API key').isVisible()).toBe(true);
+      expect(await page.locator('table.keys').count()).toBe(0);
+      expect((await keys.get(self.record.id))?.status).toBe('revoked');
+      await closeClean(page, watch);
+    }));
+
+  test('rotating the signed-in key with no grace signs out once the new key is closed', () =>
+    keyFree(async () => {
+      const { self, page, watch } = await signedInWithNewManager('rotate me');
+      await page
+        .locator(`table.keys tr[data-key-id="${self.record.id}"]`)
+        .getByRole('button', { name: /^Rotate/ })
+        .click();
+      const rotate = page.getByTestId('rotate-dialog');
+      expect(await rotate.getByRole('note').count()).toBe(0); // a 24 h grace by default
+      await rotate.getByLabel('Grace period for the old key').selectOption('');
+      expect(await showing(rotate.getByRole('note'), 'signed in with')).toContain(
+        'This is the key you are signed in with: with no grace period, the dashboard will sign ' +
+          'you out once you have copied the new key.',
+      );
+      await rotate.getByRole('button', { name: 'Rotate key' }).click();
+      // The new key is shown first (signing out now would lose it), then the page signs out.
+      const issued = page.getByTestId('issued-dialog');
+      await issued.waitFor();
+      const next = (await page.getByTestId('issued-key').textContent()) ?? '';
+      expect(/^vc_[0-9a-f]{32}$/.test(next)).toBe(true);
+      await issued.getByRole('button', { name: 'Done, close' }).click();
+      expect(await showing(page.getByRole('alert'), 'You rotated')).toContain(
+        `Sign in with the new key ${next.slice(0, 7)}... to go on.`,
+      );
+      await submitKey(page, next);
+      expect(await showing(page.getByTestId('project'), projectId)).toBe(projectId);
+      await closeClean(page, watch);
+    }));
+
+  test('a key revoked elsewhere signs the page out at its next read, with no stale table', () =>
+    keyFree(async () => {
+      const { self, page, watch } = await signedInWithNewManager('revoked elsewhere');
+      await keys.revoke(self.record.id);
+      await page.getByLabel('Show').selectOption('active');
+      expect(await showing(page.getByRole('alert'), 'You were signed out')).toBe(
+        `You were signed out: the key you were signed in with (${self.record.prefix}...) is no ` +
+          'longer accepted: it was revoked or it expired. Sign in with a valid key to go on.',
+      );
+      expect(await page.locator('table.keys').count()).toBe(0);
       await closeClean(page, watch);
     }));
 }
