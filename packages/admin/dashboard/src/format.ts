@@ -67,6 +67,16 @@ export function displayPrefix(prefix: string): string {
 }
 
 /**
+ * The status line after a rotation. It never ends on a display prefix, whose `...` would run
+ * into the full stop (`vc_eb74....`).
+ */
+export function rotationNotice(oldPrefix: string, newPrefix: string, grace: string | undefined) {
+  const old = displayPrefix(oldPrefix);
+  const until = grace ? `keeps working for ${grace}` : 'stops at once';
+  return `Rotated: the new key ${displayPrefix(newPrefix)} replaces ${old}, which ${until}.`;
+}
+
+/**
  * The time axis's labels for its ticks (epoch seconds), in UTC, 24-hour: `14:00` within a day,
  * `12-02` at midnight. Per day, only a midnight tick is labelled, so that a day reads once however
  * many ticks the chart draws across it.

@@ -1,6 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api, IssuedKey, KeyRecord, KeyStatus } from './api';
-import { LEAST_SCOPE, displayPrefix, grantableScopes, signedInRecord } from './format';
+import {
+  LEAST_SCOPE,
+  displayPrefix,
+  grantableScopes,
+  rotationNotice,
+  signedInRecord,
+} from './format';
 import { DataTable, DateText, ErrorLine, Select } from './ui';
 import { ApiError, errorText } from './api';
 import {
@@ -36,7 +42,7 @@ const FILTERS: { value: KeyStatus | ''; label: string }[] = [
   { value: 'expired', label: 'Expired keys' },
 ];
 
-/** The row buttons; only Edit is offered for keys that are no longer active. */
+/** The row buttons, for active keys only: a revoked or expired key can only be read. */
 const ACTIONS = [
   { kind: 'edit', label: 'Edit' },
   { kind: 'rotate', label: 'Rotate' },
@@ -47,6 +53,16 @@ const ACTIONS = [
 export interface SignedIn {
   prefix: string;
   record: KeyRecord | null;
+}
+
+/** A rotation link of a row: the key it replaced, or the one that replaced it. */
+function RotationLink(props: { words: string; id: string; prefixes: Map<string, string> }) {
+  const prefix = props.prefixes.get(props.id);
+  return (
+    <span class="link">
+      {props.words} <code>{prefix ? displayPrefix(prefix) : props.id}</code>
+    </span>
+  );
 }
 
 /** The API Keys tab: the project's keys, a status filter, and create, edit, rotate, revoke. */
@@ -62,6 +78,8 @@ export function KeysTab(props: {
   const [keys, setKeys] = useState<KeyRecord[] | null>(null);
   // The signed-in key's record, read again with every list that holds the active keys.
   const [self, setSelf] = useState(props.signedIn.record);
+  // Every key's prefix seen so far, so a filtered list still names the other side of a rotation.
+  const [prefixes] = useState(() => new Map<string, string>());
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [open, setOpen] = useState<Open>(null);
@@ -73,6 +91,7 @@ export function KeysTab(props: {
       .listKeys(filter || undefined)
       .then((list) => {
         if (!live) return;
+        for (const k of list) prefixes.set(k.id, k.prefix);
         if (filter === '' || filter === 'active')
           setSelf(signedInRecord(list, props.signedIn.prefix));
         setKeys(list);
@@ -126,7 +145,15 @@ export function KeysTab(props: {
           {keys.map((k) => (
             <tr key={k.id} data-key-id={k.id}>
               <td data-label="Prefix">
-                <code>{displayPrefix(k.prefix)}</code>
+                <span>
+                  <code>{displayPrefix(k.prefix)}</code>
+                  {k.rotatedTo && (
+                    <RotationLink words="rotated to" id={k.rotatedTo} prefixes={prefixes} />
+                  )}
+                  {k.rotatedFrom && (
+                    <RotationLink words="replaces" id={k.rotatedFrom} prefixes={prefixes} />
+                  )}
+                </span>
               </td>
               <td data-label="Name" class="name">
                 {k.name}
@@ -157,7 +184,7 @@ export function KeysTab(props: {
               </td>
               <td data-label="Actions" class="actions">
                 <span>
-                  {ACTIONS.filter((a) => a.kind === 'edit' || k.status === 'active').map((a) => (
+                  {(k.status === 'active' ? ACTIONS : []).map((a) => (
                     <button
                       type="button"
                       class={a.kind === 'revoke' ? 'danger' : 'secondary'}
@@ -224,10 +251,7 @@ export function KeysTab(props: {
           onClose={close}
           onConfirm={async (grace) => {
             const issued = await api.rotateKey(open.record.id, grace);
-            setNotice(
-              `Key ${displayPrefix(open.record.prefix)} rotated; the new key is ` +
-                `${displayPrefix(issued.record.prefix)}.`,
-            );
+            setNotice(rotationNotice(open.record.prefix, issued.record.prefix, grace));
             // Rotating the signed-in key with no grace ends it: sign out once the new key is copied.
             const ended = !grace && isSelf(open.record);
             const thenSignOut = ended

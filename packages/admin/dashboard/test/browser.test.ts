@@ -322,6 +322,8 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
         await confirm.waitFor({ state: 'detached' });
         expect(await showing(row.locator('td[data-label="Status"]'), 'revoked')).toBe('revoked');
         expect(await callCache(server.origin, created, 'query')).toBe(401);
+        // A revoked key can only be read: no Edit, Rotate or Revoke on its row.
+        expect(await row.getByRole('button').count()).toBe(0);
 
         // Rotate another key without grace: the new key shows once and works, the old one stops.
         const worker = page.locator('table.keys tr', { hasText: 'worker' });
@@ -343,6 +345,22 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
           'active',
           'revoked',
         ]);
+        // The status line does not end a sentence on a prefix's "..." ("vc_eb74....").
+        const said = await showing(page.locator('p.status'), 'Rotated');
+        expect(said).toBe(
+          `Rotated: the new key ${rotated.slice(0, 7)}... replaces ${workerKey.slice(0, 7)}..., ` +
+            'which stops at once.',
+        );
+        expect(said).not.toMatch(/\.\.\.\./);
+        // The pair is linked both ways, and the old key's row has no buttons.
+        expect(await worker.first().locator('.link').allTextContents()).toEqual([
+          `replaces ${workerKey.slice(0, 7)}...`,
+        ]);
+        expect(await worker.nth(1).locator('.link').allTextContents()).toEqual([
+          `rotated to ${rotated.slice(0, 7)}...`,
+        ]);
+        expect(await worker.nth(1).getByRole('button').count()).toBe(0);
+        const replacedId = (await worker.nth(1).getAttribute('data-key-id')) ?? '';
 
         // Edit the new key's scopes: cache:write instead of cache:read, effective at once.
         await worker.first().getByRole('button', { name: /^Edit/ }).click();
@@ -392,6 +410,13 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
           'key.revoked',
           'key.created',
         ]);
+        // The worker's rotation names the key that replaced it.
+        const rotation = page.locator(
+          `[data-testid="audit"] tr[data-action="key.rotated"][data-target="${replacedId}"]`,
+        );
+        expect(await showing(rotation.locator('.link'), 'rotated to')).toBe(
+          `rotated to ${rotated.slice(0, 7)}...`,
+        );
         // Both tabs, as pictures for the README, and in a narrow window without sideways scrolling.
         await page.setViewportSize({ width: 1200, height: 900 });
         await page.getByLabel('Keys').selectOption('');

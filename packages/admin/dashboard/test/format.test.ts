@@ -1,5 +1,5 @@
 import type { KeyRecord } from '../src/api';
-import { axisLabels, grantableScopes, grants, signedInRecord } from '../src/format';
+import { axisLabels, grantableScopes, grants, rotationNotice, signedInRecord } from '../src/format';
 
 const ALL = ['cache:read', 'cache:write', 'cache:*', 'analytics:read', 'keys:manage'];
 
@@ -77,5 +77,16 @@ describe('axisLabels: the chart time axis', () => {
   test('hourly, times within a day and the date at midnight', () => {
     const splits = ['2026-12-01T22:00Z', '2026-12-02T00:00Z', '2026-12-02T02:30Z'].map(at);
     expect(axisLabels(splits, 'hour')).toEqual(['22:00', '12-02', '02:30']);
+  });
+});
+
+describe('rotationNotice: the status line after a rotation', () => {
+  test('names both keys and never ends a sentence on a prefix (no "....")', () => {
+    const now = rotationNotice('vc_eb74', 'vc_01ab', undefined);
+    expect(now).toBe('Rotated: the new key vc_01ab... replaces vc_eb74..., which stops at once.');
+    expect(rotationNotice('vc_eb74', 'vc_01ab', '24h')).toBe(
+      'Rotated: the new key vc_01ab... replaces vc_eb74..., which keeps working for 24h.',
+    );
+    expect(now).not.toMatch(/\.{4}/);
   });
 });
