@@ -3,7 +3,7 @@ import { ApiError, createApi, errorText } from './api';
 import type { Api } from './api';
 import { KeysTab } from './keys-tab';
 import { AnalyticsTab } from './analytics-tab';
-import { displayPrefix, rangeWindow, signedInRecord } from './format';
+import { displayPrefix, keyGoneNote, rangeWindow, signedInRecord } from './format';
 import type { KeyRecord } from './api';
 
 /** A signed-in key: its client, what it may do, and the project it belongs to. */
@@ -44,7 +44,10 @@ export function App(props: { base: URL }) {
       .then((s) => setSession(s))
       .catch((e) => {
         forgetStoredKey();
-        setSignInNote(`You were signed out: ${errorText(e)}`);
+        const gone = e instanceof ApiError && e.status === 401;
+        setSignInNote(
+          gone ? keyGoneNote(stored.slice(0, 7)) : `You were signed out: ${errorText(e)}`,
+        );
       })
       .finally(() => setRestoring(false));
   }, []);

@@ -66,6 +66,14 @@ export function displayPrefix(prefix: string): string {
   return `${prefix}...`;
 }
 
+/** Why the page went back to sign-in when its key stopped working (revoked or expired). */
+export function keyGoneNote(prefix: string): string {
+  return (
+    `You were signed out: the key you were signed in with (${displayPrefix(prefix)}) is no ` +
+    'longer accepted: it was revoked or it expired. Sign in with a valid key to go on.'
+  );
+}
+
 /**
  * The status line after a rotation. It never ends on a display prefix, whose `...` would run
  * into the full stop (`vc_eb74....`).

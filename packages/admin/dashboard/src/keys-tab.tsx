@@ -4,6 +4,7 @@ import {
   LEAST_SCOPE,
   displayPrefix,
   grantableScopes,
+  keyGoneNote,
   rotationNotice,
   signedInRecord,
 } from './format';
@@ -102,11 +103,7 @@ export function KeysTab(props: {
         if (!live) return;
         // The signed-in key stopped working (revoked or expired elsewhere): no stale table.
         if (e instanceof ApiError && e.status === 401) {
-          props.onSignOut(
-            `You were signed out: the key you were signed in with ` +
-              `(${displayPrefix(props.signedIn.prefix)}) is no longer accepted: it was revoked ` +
-              'or it expired. Sign in with a valid key to go on.',
-          );
+          props.onSignOut(keyGoneNote(props.signedIn.prefix));
         } else setError(errorText(e));
       });
     return () => {

@@ -647,6 +647,23 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
       expect(await page.locator('table.keys').count()).toBe(0);
       await closeClean(page, watch);
     }));
+
+  test('a kept key revoked elsewhere is told as such after a reload, not as a bad paste', () =>
+    keyFree(async () => {
+      const self = await keys.create({ projectId, name: 'kept', scopes: ['keys:manage'] });
+      const { page, watch } = await open();
+      await page.getByLabel('Stay signed in while this tab is open').check();
+      await submitKey(page, self.key);
+      expect(await showing(page.getByTestId('project'), projectId)).toBe(projectId);
+      await keys.revoke(self.record.id);
+      await page.reload();
+      expect(await showing(page.getByRole('alert'), 'You were signed out')).toBe(
+        `You were signed out: the key you were signed in with (${self.record.prefix}...) is no ` +
+          'longer accepted: it was revoked or it expired. Sign in with a valid key to go on.',
+      );
+      expect(await pageHolds(page, self.key)).toBe(false);
+      await closeClean(page, watch);
+    }));
 }
 
 describeBrowser('the dashboard in Chromium', () => {
