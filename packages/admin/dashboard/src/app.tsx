@@ -161,8 +161,17 @@ function SignIn(props: {
           you tick the box below, in this tab's session storage) and is forgotten when you sign out.
         </p>
         <p class="hint">
-          No key yet? Create one with the CLI, run where it sees the same key store as this server:{' '}
-          <code>{FIRST_KEY_COMMAND}</code>
+          No key yet? Create one with the CLI, run in the server's folder (or with its{' '}
+          <code>VECTORCACHE_*</code> environment) so that it opens the same key store:
+          <code class="command">
+            {/* A flag never breaks after its "--". */}
+            {FIRST_KEY_COMMAND.split(' ').map((word, i) => (
+              <>
+                {i > 0 && ' '}
+                {word.startsWith('--') ? <span class="nowrap">{word}</span> : word}
+              </>
+            ))}
+          </code>
         </p>
         <label for="sign-in-key">API key</label>
         <input
