@@ -41,6 +41,8 @@ const config: Config = {
       testMatch: [
         '<rootDir>/packages/*/test/**/*.test.ts',
         '<rootDir>/test/conformance/contract-doc.test.ts',
+        // The dashboard's pure helpers (its page runs in the e2e project's Chromium).
+        '<rootDir>/packages/admin/dashboard/test/format.test.ts',
         // The adapter contract: every adapter over a real socket, memory and SQLite stores only.
         '<rootDir>/test/adapters/**/*.test.ts',
       ],

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { Api, AuditEvent, Granularity, RankedKey, UsageAnswer } from './api';
+import type { Api, AuditEvent, Granularity, KeyRecord, RankedKey, UsageAnswer } from './api';
 import { errorText } from './api';
 import type { Chart as ChartComponent, ChartSeries } from './chart';
 import { OUTCOMES, RANGES, displayPrefix, rangeWindow } from './format';
@@ -42,17 +42,27 @@ interface KeyChoice {
 
 /** The Analytics tab: requests over time by outcome, the most-used keys, and the audit list. */
 export function AnalyticsTab(props: { api: Api; canRead: boolean; canManage: boolean }) {
+  // The project's keys, for the key chooser and the audit's rotation links (keys:manage only).
+  const [keys, setKeys] = useState<KeyRecord[] | null>(null);
+  useEffect(() => {
+    if (!props.canManage) return;
+    props.api
+      .listKeys()
+      .then(setKeys)
+      .catch(() => undefined); // the audit's own read reports a failure
+  }, []);
+
   return (
     <>
       {props.canRead ? (
-        <Usage api={props.api} canManage={props.canManage} />
+        <Usage api={props.api} keys={keys} />
       ) : (
         <p class="notice">
           Your key cannot read usage: it lacks the <code>analytics:read</code> scope.
         </p>
       )}
       {props.canManage ? (
-        <Audit api={props.api} />
+        <Audit api={props.api} keys={keys ?? []} />
       ) : (
         <p class="notice">
           The audit list needs a key with the <code>keys:manage</code> scope.
@@ -62,12 +72,15 @@ export function AnalyticsTab(props: { api: Api; canRead: boolean; canManage: boo
   );
 }
 
-function Usage(props: { api: Api; canManage: boolean }) {
+/** `keys`: the project's keys when the signed-in key may list them, else `null`. */
+function Usage(props: { api: Api; keys: KeyRecord[] | null }) {
   const { api } = props;
   const [range, setRange] = useState<RangeName>('24h');
   const [granularity, setGranularity] = useState<Granularity>('hour');
   const [keyId, setKeyId] = useState('');
-  const [choices, setChoices] = useState<KeyChoice[]>([]);
+  const [ranked, setRanked] = useState<KeyChoice[]>([]);
+  // Without keys:manage, the keys to choose from are those of the ranking.
+  const choices: KeyChoice[] = props.keys ?? ranked;
   const [answer, setAnswer] = useState<{
     query: string;
     usage: UsageAnswer;
@@ -85,14 +98,6 @@ function Usage(props: { api: Api; canManage: boolean }) {
       .catch(() => setError('The chart could not be loaded; the tables below have the numbers.'));
   }, []);
 
-  useEffect(() => {
-    if (!props.canManage) return;
-    api
-      .listKeys()
-      .then((keys) => setChoices(keys))
-      .catch(() => undefined);
-  }, []);
-
   // Only the answer to the question on screen is shown, never the previous one.
   const query = `${range} ${granularity} ${keyId} ${reloads}`;
 
@@ -106,7 +111,7 @@ function Usage(props: { api: Api; canManage: boolean }) {
       .then((usage) => {
         if (!live) return;
         setRanking({ keys: usage.keys ?? [], range });
-        if (!props.canManage) setChoices(usage.keys ?? []);
+        setRanked(usage.keys ?? []);
       })
       .catch(() => undefined); // the chart's read reports the error
     chart
@@ -167,6 +172,7 @@ function Usage(props: { api: Api; canManage: boolean }) {
               series={view.series}
               granularity={view.granularity}
               label={`Requests per ${granularity} for ${subject}, ${rangeLabel}, by outcome. The same numbers are in the tables below.`}
+              period={rangeLabel}
             />
           ) : (
             <div class="chart" />
@@ -277,7 +283,14 @@ function summarise(usage: UsageAnswer, starts: number[]) {
   return { times, series, totals: rows, total, granularity: usage.granularity };
 }
 
-function Audit(props: { api: Api }) {
+/** The key that replaced the target of a rotation, as far as the project's keys tell. */
+function replacementOf(event: AuditEvent, keys: KeyRecord[]): KeyRecord | null {
+  if (event.action !== 'key.rotated') return null;
+  const to = keys.find((k) => k.id === event.target.keyId)?.rotatedTo;
+  return (to && keys.find((k) => k.id === to)) || null;
+}
+
+function Audit(props: { api: Api; keys: KeyRecord[] }) {
   const [events, setEvents] = useState<AuditEvent[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [reloads, setReloads] = useState(0);
@@ -315,23 +328,32 @@ function Audit(props: { api: Api }) {
           columns={['When', 'Action', 'By', 'Key']}
           empty={events.length === 0 ? 'No management actions yet.' : null}
         >
-          {events.map((e) => (
-            <tr data-action={e.action} data-target={e.target.keyId}>
-              <td data-label="When">
-                <DateText iso={e.at} />
-              </td>
-              <td data-label="Action">{ACTIONS[e.action] ?? e.action}</td>
-              <td data-label="By">
-                {e.actor ? <code>{displayPrefix(e.actor.prefix)}</code> : 'CLI or code'}
-              </td>
-              <td data-label="Key">
-                <span>
-                  <code>{displayPrefix(e.target.prefix)}</code>{' '}
-                  <span class="name">{e.target.name}</span>
-                </span>
-              </td>
-            </tr>
-          ))}
+          {events.map((e) => {
+            const replacement = replacementOf(e, props.keys);
+            return (
+              <tr data-action={e.action} data-target={e.target.keyId}>
+                <td data-label="When">
+                  <DateText iso={e.at} />
+                </td>
+                <td data-label="Action">{ACTIONS[e.action] ?? e.action}</td>
+                <td data-label="By">
+                  {e.actor ? <code>{displayPrefix(e.actor.prefix)}</code> : 'CLI or code'}
+                </td>
+                <td data-label="Key">
+                  <span>
+                    <code>{displayPrefix(e.target.prefix)}</code>{' '}
+                    <span class="name">{e.target.name}</span>
+                    {replacement && (
+                      <span class="link">
+                        {' '}
+                        rotated to <code>{displayPrefix(replacement.prefix)}</code>
+                      </span>
+                    )}
+                  </span>
+                </td>
+              </tr>
+            );
+          })}
         </DataTable>
       )}
     </section>

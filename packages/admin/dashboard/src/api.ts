@@ -18,6 +18,10 @@ export interface KeyRecord {
   revokedAt: string | null;
   expiresAt: string | null;
   status: KeyStatus;
+  /** The id of the key this one replaced by rotation, when it did. */
+  rotatedFrom?: string | null;
+  /** The id of the key that replaced this one by rotation, when one did. */
+  rotatedTo?: string | null;
 }
 
 /** A key as issued by create or rotate: shown once, then forgotten. */

@@ -3,7 +3,8 @@ import { ApiError, createApi, errorText } from './api';
 import type { Api } from './api';
 import { KeysTab } from './keys-tab';
 import { AnalyticsTab } from './analytics-tab';
-import { displayPrefix, rangeWindow } from './format';
+import { displayPrefix, keyGoneNote, rangeWindow, signedInRecord } from './format';
+import type { KeyRecord } from './api';
 
 /** A signed-in key: its client, what it may do, and the project it belongs to. */
 interface Session {
@@ -15,7 +16,14 @@ interface Session {
   prefix: string;
   canManage: boolean;
   canRead: boolean;
+  /** The signed-in key's own record, when it may list keys and its prefix is unique. */
+  record: KeyRecord | null;
 }
+
+/** How to make a key that can do everything the dashboard offers (quoted for zsh's `*`). */
+const FIRST_KEY_COMMAND =
+  'npx -p @vectorcache/auth-cli vectorcache-keys create --project YOUR_PROJECT --name dashboard ' +
+  "--scopes 'keys:manage,analytics:read,cache:*'";
 
 /** Where the key is kept when the user asks to stay signed in: this tab only, never on disk. */
 const STORAGE_KEY = 'vectorcache-dashboard-key';
@@ -26,7 +34,8 @@ type Tab = 'keys' | 'analytics';
 export function App(props: { base: URL }) {
   const [session, setSession] = useState<Session | null>(null);
   const [restoring, setRestoring] = useState(() => readStoredKey() !== null);
-  const [restoreError, setRestoreError] = useState<string | null>(null);
+  // Why the sign-in screen is back: a stored key that stopped working, a revoked own key.
+  const [signInNote, setSignInNote] = useState<string | null>(null);
 
   useEffect(() => {
     const stored = readStoredKey();
@@ -35,13 +44,17 @@ export function App(props: { base: URL }) {
       .then((s) => setSession(s))
       .catch((e) => {
         forgetStoredKey();
-        setRestoreError(`You were signed out: ${errorText(e)}`);
+        const gone = e instanceof ApiError && e.status === 401;
+        setSignInNote(
+          gone ? keyGoneNote(stored.slice(0, 7)) : `You were signed out: ${errorText(e)}`,
+        );
       })
       .finally(() => setRestoring(false));
   }, []);
 
-  const signOut = () => {
+  const signOut = (note?: string) => {
     forgetStoredKey();
+    setSignInNote(note ?? null);
     setSession(null);
   };
 
@@ -50,7 +63,7 @@ export function App(props: { base: URL }) {
     return (
       <SignIn
         base={props.base}
-        initialError={restoreError}
+        initialError={signInNote}
         onSignedIn={(s, remember) => {
           if (remember) storeKey(s.key);
           setSession(s);
@@ -64,13 +77,26 @@ export function App(props: { base: URL }) {
 /** Checks a key against the API: which of the two tabs it may use, and its project. */
 async function signIn(base: URL, key: string): Promise<Session> {
   const api = createApi(base, key);
+  const prefix = key.slice(0, 7);
   let canManage = false;
   let projectId: string | null = null;
+  let record: KeyRecord | null = null;
   try {
     const keys = await api.listKeys();
     canManage = true;
     projectId = keys[0]?.projectId ?? null;
+    record = signedInRecord(keys, prefix);
   } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      // On this screen there is nothing to sign out of: say what to do here instead.
+      throw new ApiError(
+        401,
+        error.detail,
+        'This key was refused: it is unknown, revoked or expired. Check that you pasted all of ' +
+          'it (vc_ followed by 32 characters) and that it is still active, or sign in with ' +
+          'another key.',
+      );
+    }
     if (!(error instanceof ApiError) || error.status !== 403) throw error;
   }
   let canRead = false;
@@ -89,11 +115,10 @@ async function signIn(base: URL, key: string): Promise<Session> {
     throw new Error(
       'This key is valid, but it has neither the keys:manage nor the analytics:read scope, so ' +
         'the dashboard can show nothing with it. Sign in with a key that has at least one of ' +
-        'them (for example: vectorcache-keys create --project YOUR_PROJECT --name dashboard ' +
-        '--scopes keys:manage,analytics:read).',
+        `them (for example: ${FIRST_KEY_COMMAND}).`,
     );
   }
-  return { key, api, projectId, prefix: key.slice(0, 7), canManage, canRead };
+  return { key, api, projectId, prefix, canManage, canRead, record };
 }
 
 function SignIn(props: {
@@ -135,6 +160,19 @@ function SignIn(props: {
           <code>analytics:read</code> (to read usage). The key stays in this page's memory (or, if
           you tick the box below, in this tab's session storage) and is forgotten when you sign out.
         </p>
+        <p class="hint">
+          No key yet? Create one with the CLI, run in the server's folder (or with its{' '}
+          <code>VECTORCACHE_*</code> environment) so that it opens the same key store:
+          <code class="command">
+            {/* A flag never breaks after its "--". */}
+            {FIRST_KEY_COMMAND.split(' ').map((word, i) => (
+              <>
+                {i > 0 && ' '}
+                {word.startsWith('--') ? <span class="nowrap">{word}</span> : word}
+              </>
+            ))}
+          </code>
+        </p>
         <label for="sign-in-key">API key</label>
         <input
           id="sign-in-key"
@@ -163,7 +201,7 @@ function SignIn(props: {
   );
 }
 
-function Dashboard(props: { session: Session; onSignOut: () => void }) {
+function Dashboard(props: { session: Session; onSignOut: (note?: string) => void }) {
   const { session } = props;
   const [tab, setTab] = useState<Tab>(session.canManage ? 'keys' : 'analytics');
   const [projectId, setProjectId] = useState(session.projectId);
@@ -191,7 +229,7 @@ function Dashboard(props: { session: Session; onSignOut: () => void }) {
           <span>
             Signed in with <code>{displayPrefix(session.prefix)}</code>
           </span>
-          <button type="button" class="secondary" onClick={props.onSignOut}>
+          <button type="button" class="secondary" onClick={() => props.onSignOut()}>
             Sign out
           </button>
         </p>
@@ -221,7 +259,12 @@ function Dashboard(props: { session: Session; onSignOut: () => void }) {
         >
           {tab === 'keys' ? (
             session.canManage ? (
-              <KeysTab api={session.api} onProject={setProjectId} />
+              <KeysTab
+                api={session.api}
+                signedIn={{ prefix: session.prefix, record: session.record }}
+                onProject={setProjectId}
+                onSignOut={props.onSignOut}
+              />
             ) : (
               <p class="notice">
                 Your key cannot manage keys: it lacks the <code>keys:manage</code> scope. Sign in

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
+import { axisLabels, formatDate } from './format';
 
 /** One line of the chart. The dash pattern tells lines apart without colour. */
 export interface ChartSeries {
@@ -10,15 +11,11 @@ export interface ChartSeries {
 }
 
 const HEIGHT = 260;
-const pad = (n: number) => String(n).padStart(2, '0');
+const DAY_SECONDS = 86_400;
+/** Daily, ticks fall on whole days only (uPlot picks the smallest step that leaves room). */
+const DAY_STEPS = [1, 2, 3, 7, 14, 28].map((days) => days * DAY_SECONDS);
 
-/** Axis labels in UTC, 24-hour: `14:00` within a day, `12-02` at midnight and for days. */
-function tick(seconds: number, granularity: 'hour' | 'day'): string {
-  const d = new Date(seconds * 1000);
-  const day = `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-  if (granularity === 'day' || (d.getUTCHours() === 0 && d.getUTCMinutes() === 0)) return day;
-  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
-}
+const sum = (values: number[]) => values.reduce((total, v) => total + v, 0);
 
 /**
  * A uPlot time-series chart (times in epoch milliseconds, UTC axis), resized with its container.
@@ -29,6 +26,8 @@ export function Chart(props: {
   series: ChartSeries[];
   granularity: 'hour' | 'day';
   label: string;
+  /** What the legend says for the time when no point is hovered (`last 7 days`). */
+  period: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
 
@@ -43,13 +42,25 @@ export function Chart(props: {
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
         scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         axes: [
-          { values: (_u, splits) => splits.map((s) => tick(s, props.granularity)) },
+          {
+            values: (_u, splits) => axisLabels(splits, props.granularity),
+            ...(props.granularity === 'day' ? { incrs: DAY_STEPS } : {}),
+          },
           { label: 'Requests' },
         ],
+        // Not hovered, the legend shows the period and each line's total over it (not `--`).
         series: [
-          { label: 'Time (UTC)' },
+          {
+            label: 'Time (UTC)',
+            value: (_u, _seconds, _s, idx) =>
+              idx == null
+                ? props.period
+                : formatDate(new Date(props.times[idx] ?? 0).toISOString()),
+          },
           ...props.series.map((s) => ({
             label: s.label,
+            value: (_u: uPlot, _count: number, _s: number, idx: number | null) =>
+              String(idx == null ? sum(s.values) : (s.values[idx] ?? 0)),
             stroke: s.stroke,
             width: 2,
             dash: s.dash,
@@ -72,7 +83,7 @@ export function Chart(props: {
       resize.disconnect();
       plot.destroy();
     };
-  }, [props.times, props.series, props.granularity]);
+  }, [props.times, props.series, props.granularity, props.period]);
 
   return <div class="chart" ref={box} role="img" aria-label={props.label} />;
 }

@@ -1,5 +1,7 @@
 /** Plain helpers for what the page shows: dates, prefixes, scopes and time ranges. */
 
+import type { KeyRecord } from './api';
+
 /** The scopes the page offers as checkboxes when a key is created or edited. */
 export const KNOWN_SCOPES = [
   { scope: 'cache:read', label: 'Read the cache' },
@@ -9,8 +11,32 @@ export const KNOWN_SCOPES = [
   { scope: 'keys:manage', label: 'Manage API keys' },
 ] as const;
 
-/** What a key created without a choice gets (the API's own default). */
-export const DEFAULT_SCOPES = ['cache:*', 'analytics:read'];
+/** What the Create dialog ticks first: the least a key can do, when the caller may grant it. */
+export const LEAST_SCOPE = 'cache:read';
+
+/** Whether `held` grants `scope`: `*` grants all, `res:*` grants `res:<any>`, else exactly. */
+export function grants(held: readonly string[], scope: string): boolean {
+  const resource = scope.slice(0, scope.indexOf(':') + 1);
+  return held.some((h) => h === '*' || h === scope || (resource !== '' && h === `${resource}*`));
+}
+
+/**
+ * The known scopes the signed-in key may hand out, or all of them when its own scopes are not
+ * known (the API refuses an escalation anyway).
+ */
+export function grantableScopes(held: readonly string[] | null): string[] {
+  const known = KNOWN_SCOPES.map((s) => s.scope);
+  return held === null ? known : known.filter((scope) => grants(held, scope));
+}
+
+/**
+ * The record of the signed-in key among a project's keys: the one active key with its display
+ * prefix (`vc_` and 4 hex characters, the key's first 7 characters). `null` when none or several match: a prefix is not unique.
+ */
+export function signedInRecord(keys: readonly KeyRecord[], prefix: string): KeyRecord | null {
+  const matches = keys.filter((k) => k.status === 'active' && k.prefix === prefix);
+  return matches.length === 1 ? (matches[0] ?? null) : null;
+}
 
 /** The outcomes usage analytics count, in the order the page lists them. */
 export const OUTCOMES = [
@@ -38,6 +64,38 @@ export function formatDate(iso: string | null): string {
 /** The display form of a key prefix: `vc_1234...`. */
 export function displayPrefix(prefix: string): string {
   return `${prefix}...`;
+}
+
+/** Why the page went back to sign-in when its key stopped working (revoked or expired). */
+export function keyGoneNote(prefix: string): string {
+  return (
+    `You were signed out: the key you were signed in with (${displayPrefix(prefix)}) is no ` +
+    'longer accepted: it was revoked or it expired. Sign in with a valid key to go on.'
+  );
+}
+
+/**
+ * The status line after a rotation. It never ends on a display prefix, whose `...` would run
+ * into the full stop (`vc_eb74....`).
+ */
+export function rotationNotice(oldPrefix: string, newPrefix: string, grace: string | undefined) {
+  const old = displayPrefix(oldPrefix);
+  const until = grace ? `keeps working for ${grace}` : 'stops at once';
+  return `Rotated: the new key ${displayPrefix(newPrefix)} replaces ${old}, which ${until}.`;
+}
+
+/**
+ * The time axis's labels for its ticks (epoch seconds), in UTC, 24-hour: `14:00` within a day,
+ * `12-02` at midnight. Per day, only a midnight tick is labelled, so that a day reads once however
+ * many ticks the chart draws across it.
+ */
+export function axisLabels(splits: readonly number[], granularity: 'hour' | 'day'): string[] {
+  return splits.map((seconds) => {
+    const d = new Date(seconds * 1000);
+    const midnight = d.getUTCHours() === 0 && d.getUTCMinutes() === 0;
+    if (midnight) return `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+    return granularity === 'day' ? '' : `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+  });
 }
 
 export type RangeName = '24h' | '7d' | '30d';

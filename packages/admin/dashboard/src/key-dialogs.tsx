@@ -47,33 +47,57 @@ function FormEnd(props: {
   );
 }
 
-/** The known scopes as checkboxes, plus any other scope the key already has. */
-function ScopeChoices(props: { selected: string[]; onChange: (scopes: string[]) => void }) {
-  const known: string[] = KNOWN_SCOPES.map((s) => s.scope);
-  const extra = props.selected.filter((s) => !known.includes(s));
+/**
+ * The known scopes the signed-in key may grant, as checkboxes, then any other scope the key being
+ * edited already has: shown and removable, but not addable again (the API would refuse it).
+ */
+function ScopeChoices(props: {
+  grantable: readonly string[];
+  /** The scopes the key had when the dialog opened (none for a new key). */
+  had?: readonly string[];
+  selected: string[];
+  onChange: (scopes: string[]) => void;
+}) {
+  const had = props.had ?? [];
   const toggle = (scope: string, on: boolean) =>
     props.onChange(
       on ? [...props.selected, scope] : props.selected.filter((selected) => selected !== scope),
     );
-  const choices: { scope: string; label: string }[] = [
-    ...KNOWN_SCOPES,
-    ...extra.map((scope) => ({ scope, label: 'Scope the key already has' })),
+  const choices: { scope: string; label: string; addable: boolean }[] = [
+    ...KNOWN_SCOPES.filter((s) => props.grantable.includes(s.scope)).map((s) => ({
+      ...s,
+      addable: true,
+    })),
+    ...had
+      .filter((scope) => !props.grantable.includes(scope))
+      .map((scope) => ({
+        scope,
+        label: 'The key has it; your key cannot grant it, so it can be removed, not added back',
+        addable: false,
+      })),
   ];
   return (
     <fieldset>
       <legend>Scopes</legend>
-      {choices.map(({ scope, label }) => (
-        <label class="inline" key={scope}>
-          <input
-            type="checkbox"
-            name="scope"
-            value={scope}
-            checked={props.selected.includes(scope)}
-            onChange={(e) => toggle(scope, (e.currentTarget as HTMLInputElement).checked)}
-          />{' '}
-          <code>{scope}</code> <span class="hint">{label}</span>
-        </label>
-      ))}
+      {choices.map(({ scope, label, addable }) => {
+        const checked = props.selected.includes(scope);
+        return (
+          <label class="inline" key={scope}>
+            <input
+              type="checkbox"
+              name="scope"
+              value={scope}
+              checked={checked}
+              disabled={!addable && !checked}
+              onChange={(e) => toggle(scope, (e.currentTarget as HTMLInputElement).checked)}
+            />{' '}
+            <code>{scope}</code> <span class="hint">{label}</span>
+          </label>
+        );
+      })}
+      {props.grantable.length < KNOWN_SCOPES.length && (
+        <p class="hint">Only the scopes your own key grants are offered.</p>
+      )}
     </fieldset>
   );
 }
@@ -90,6 +114,8 @@ const EXPIRY_CHOICES = [
 
 /** Create: name, scopes, expiry. */
 export function CreateKeyDialog(props: {
+  /** The scopes the signed-in key may grant: the only ones offered. */
+  grantable: readonly string[];
   initialScopes: string[];
   onClose: () => void;
   onSubmit: (input: {
@@ -133,7 +159,7 @@ export function CreateKeyDialog(props: {
           value={name}
           onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
         />
-        <ScopeChoices selected={scopes} onChange={setScopes} />
+        <ScopeChoices grantable={props.grantable} selected={scopes} onChange={setScopes} />
         <Select
           block
           id="create-expiry"
@@ -228,9 +254,20 @@ export function IssuedKeyDialog(props: {
   );
 }
 
+/** The warning of a dialog whose action ends the key the page is signed in with. */
+function SignedInWarning(props: { then: string }) {
+  return (
+    <p class="warning" role="note">
+      <strong>This is the key you are signed in with:</strong> {props.then}
+    </p>
+  );
+}
+
 /** Revoke, after an explicit confirmation; Cancel has the focus. */
 export function RevokeDialog(props: {
   record: KeyRecord;
+  /** Whether this is the signed-in key, whose revocation signs the page out. */
+  signedIn: boolean;
   onClose: () => void;
   onConfirm: () => Promise<void>;
 }) {
@@ -247,6 +284,7 @@ export function RevokeDialog(props: {
         <span class="name">{props.record.name}</span>” will be refused at once, on every server.
         This cannot be undone.
       </p>
+      {props.signedIn && <SignedInWarning then="the dashboard will sign you out." />}
       <ErrorLine error={action.error} />
       <div class="buttons">
         <button type="button" class="secondary" autofocus onClick={props.onClose}>
@@ -275,6 +313,8 @@ const GRACE_CHOICES = [
 /** Rotate: a new key with the same name and scopes; the old one lasts for the grace period. */
 export function RotateDialog(props: {
   record: KeyRecord;
+  /** Whether this is the signed-in key: without grace, the page signs out after the new key. */
+  signedIn: boolean;
   onClose: () => void;
   onConfirm: (grace: string | undefined) => Promise<void>;
 }) {
@@ -300,6 +340,9 @@ export function RotateDialog(props: {
           choices={GRACE_CHOICES}
           onChange={setGrace}
         />
+        {props.signedIn && grace === '' && (
+          <SignedInWarning then="with no grace period, the dashboard will sign you out once you have copied the new key." />
+        )}
         <FormEnd
           action={action}
           onCancel={props.onClose}
@@ -313,6 +356,8 @@ export function RotateDialog(props: {
 
 /** Edit a key's name and scopes. */
 export function EditKeyDialog(props: {
+  /** The scopes the signed-in key may grant: the only ones that can be added. */
+  grantable: readonly string[];
   record: KeyRecord;
   onClose: () => void;
   onSubmit: (patch: { name?: string; scopes?: string[] }) => Promise<void>;
@@ -349,7 +394,12 @@ export function EditKeyDialog(props: {
           value={name}
           onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
         />
-        <ScopeChoices selected={scopes} onChange={setScopes} />
+        <ScopeChoices
+          grantable={props.grantable}
+          had={props.record.scopes}
+          selected={scopes}
+          onChange={setScopes}
+        />
         <FormEnd action={action} onCancel={props.onClose} label="Save" busyLabel="Saving…" />
       </form>
     </Dialog>

@@ -1,8 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api, IssuedKey, KeyRecord, KeyStatus } from './api';
-import { DEFAULT_SCOPES, displayPrefix } from './format';
+import {
+  LEAST_SCOPE,
+  displayPrefix,
+  grantableScopes,
+  keyGoneNote,
+  rotationNotice,
+  signedInRecord,
+} from './format';
 import { DataTable, DateText, ErrorLine, Select } from './ui';
-import { errorText } from './api';
+import { ApiError, errorText } from './api';
 import {
   CreateKeyDialog,
   EditKeyDialog,
@@ -13,7 +20,7 @@ import {
 
 type Open =
   | { kind: 'create' }
-  | { kind: 'issued'; issued: IssuedKey; rotated: boolean }
+  | { kind: 'issued'; issued: IssuedKey; rotated: boolean; thenSignOut?: string }
   | { kind: 'revoke' | 'rotate' | 'edit'; record: KeyRecord }
   | null;
 
@@ -36,18 +43,44 @@ const FILTERS: { value: KeyStatus | ''; label: string }[] = [
   { value: 'expired', label: 'Expired keys' },
 ];
 
-/** The row buttons; only Edit is offered for keys that are no longer active. */
+/** The row buttons, for active keys only: a revoked or expired key can only be read. */
 const ACTIONS = [
   { kind: 'edit', label: 'Edit' },
   { kind: 'rotate', label: 'Rotate' },
   { kind: 'revoke', label: 'Revoke' },
 ] as const;
 
+/** What the tab knows of the signed-in key: its display prefix, and its record when unique. */
+export interface SignedIn {
+  prefix: string;
+  record: KeyRecord | null;
+}
+
+/** A rotation link of a row: the key it replaced, or the one that replaced it. */
+function RotationLink(props: { words: string; id: string; prefixes: Map<string, string> }) {
+  const prefix = props.prefixes.get(props.id);
+  return (
+    <span class="link">
+      {props.words} <code>{prefix ? displayPrefix(prefix) : props.id}</code>
+    </span>
+  );
+}
+
 /** The API Keys tab: the project's keys, a status filter, and create, edit, rotate, revoke. */
-export function KeysTab(props: { api: Api; onProject: (projectId: string) => void }) {
+export function KeysTab(props: {
+  api: Api;
+  signedIn: SignedIn;
+  onProject: (projectId: string) => void;
+  /** Back to sign-in, with a note saying why. */
+  onSignOut: (note: string) => void;
+}) {
   const { api } = props;
   const [filter, setFilter] = useState<KeyStatus | ''>('');
   const [keys, setKeys] = useState<KeyRecord[] | null>(null);
+  // The signed-in key's record, read again with every list that holds the active keys.
+  const [self, setSelf] = useState(props.signedIn.record);
+  // Every key's prefix seen so far, so a filtered list still names the other side of a rotation.
+  const [prefixes] = useState(() => new Map<string, string>());
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [open, setOpen] = useState<Open>(null);
@@ -59,11 +92,20 @@ export function KeysTab(props: { api: Api; onProject: (projectId: string) => voi
       .listKeys(filter || undefined)
       .then((list) => {
         if (!live) return;
+        for (const k of list) prefixes.set(k.id, k.prefix);
+        if (filter === '' || filter === 'active')
+          setSelf(signedInRecord(list, props.signedIn.prefix));
         setKeys(list);
         setError(null);
         if (list[0]) props.onProject(list[0].projectId);
       })
-      .catch((e) => live && setError(errorText(e)));
+      .catch((e) => {
+        if (!live) return;
+        // The signed-in key stopped working (revoked or expired elsewhere): no stale table.
+        if (e instanceof ApiError && e.status === 401) {
+          props.onSignOut(keyGoneNote(props.signedIn.prefix));
+        } else setError(errorText(e));
+      });
     return () => {
       live = false;
     };
@@ -71,6 +113,10 @@ export function KeysTab(props: { api: Api; onProject: (projectId: string) => voi
 
   const reload = () => setReloads((n) => n + 1);
   const close = () => setOpen(null);
+  const grantable = grantableScopes(self?.scopes ?? null);
+  // By id when the signed-in key's record is known, else by prefix (it may be this one).
+  const isSelf = (k: KeyRecord) =>
+    self ? k.id === self.id : k.status === 'active' && k.prefix === props.signedIn.prefix;
 
   return (
     <>
@@ -96,7 +142,15 @@ export function KeysTab(props: { api: Api; onProject: (projectId: string) => voi
           {keys.map((k) => (
             <tr key={k.id} data-key-id={k.id}>
               <td data-label="Prefix">
-                <code>{displayPrefix(k.prefix)}</code>
+                <span>
+                  <code>{displayPrefix(k.prefix)}</code>
+                  {k.rotatedTo && (
+                    <RotationLink words="rotated to" id={k.rotatedTo} prefixes={prefixes} />
+                  )}
+                  {k.rotatedFrom && (
+                    <RotationLink words="replaces" id={k.rotatedFrom} prefixes={prefixes} />
+                  )}
+                </span>
               </td>
               <td data-label="Name" class="name">
                 {k.name}
@@ -127,7 +181,7 @@ export function KeysTab(props: { api: Api; onProject: (projectId: string) => voi
               </td>
               <td data-label="Actions" class="actions">
                 <span>
-                  {ACTIONS.filter((a) => a.kind === 'edit' || k.status === 'active').map((a) => (
+                  {(k.status === 'active' ? ACTIONS : []).map((a) => (
                     <button
                       type="button"
                       class={a.kind === 'revoke' ? 'danger' : 'secondary'}
@@ -146,7 +200,8 @@ export function KeysTab(props: { api: Api; onProject: (projectId: string) => voi
 
       {open?.kind === 'create' && (
         <CreateKeyDialog
-          initialScopes={DEFAULT_SCOPES}
+          grantable={grantable}
+          initialScopes={grantable.includes(LEAST_SCOPE) ? [LEAST_SCOPE] : []}
           onClose={close}
           onSubmit={async (input) => {
             const issued = await api.createKey(input);
@@ -157,14 +212,29 @@ export function KeysTab(props: { api: Api; onProject: (projectId: string) => voi
         />
       )}
       {open?.kind === 'issued' && (
-        <IssuedKeyDialog issued={open.issued} rotated={open.rotated} onClose={close} />
+        <IssuedKeyDialog
+          issued={open.issued}
+          rotated={open.rotated}
+          onClose={() => {
+            if (open.thenSignOut) props.onSignOut(open.thenSignOut);
+            else close();
+          }}
+        />
       )}
       {open?.kind === 'revoke' && (
         <RevokeDialog
           record={open.record}
+          signedIn={isSelf(open.record)}
           onClose={close}
           onConfirm={async () => {
             const record = await api.revokeKey(open.record.id);
+            if (isSelf(record)) {
+              props.onSignOut(
+                `You revoked ${displayPrefix(record.prefix)}, the key you were signed in with. ` +
+                  'Sign in with another key to go on.',
+              );
+              return;
+            }
             setNotice(`Key ${displayPrefix(record.prefix)} revoked.`);
             close();
             reload();
@@ -174,20 +244,25 @@ export function KeysTab(props: { api: Api; onProject: (projectId: string) => voi
       {open?.kind === 'rotate' && (
         <RotateDialog
           record={open.record}
+          signedIn={isSelf(open.record)}
           onClose={close}
           onConfirm={async (grace) => {
             const issued = await api.rotateKey(open.record.id, grace);
-            setNotice(
-              `Key ${displayPrefix(open.record.prefix)} rotated; the new key is ` +
-                `${displayPrefix(issued.record.prefix)}.`,
-            );
-            setOpen({ kind: 'issued', issued, rotated: true });
-            reload();
+            setNotice(rotationNotice(open.record.prefix, issued.record.prefix, grace));
+            // Rotating the signed-in key with no grace ends it: sign out once the new key is copied.
+            const ended = !grace && isSelf(open.record);
+            const thenSignOut = ended
+              ? `You rotated ${displayPrefix(open.record.prefix)}, the key you were signed in ` +
+                `with, and it stopped. Sign in with the new key ${displayPrefix(issued.record.prefix)} to go on.`
+              : undefined;
+            setOpen({ kind: 'issued', issued, rotated: true, thenSignOut });
+            if (!ended) reload();
           }}
         />
       )}
       {open?.kind === 'edit' && (
         <EditKeyDialog
+          grantable={grantable}
           record={open.record}
           onClose={close}
           onSubmit={async (patch) => {

@@ -137,6 +137,31 @@ async function outcomeCount(page: Page, outcome: string): Promise<number> {
   return Number(await cell.textContent());
 }
 
+/** The scopes a dialog offers as checkboxes, in order, and those ticked. */
+async function offeredScopes(dialog: Locator): Promise<{ offered: string[]; ticked: string[] }> {
+  const boxes = dialog.locator('input[name="scope"]:not([disabled])');
+  await boxes.first().waitFor();
+  return boxes.evaluateAll((inputs) => ({
+    offered: inputs.map((i) => (i as HTMLInputElement).value),
+    ticked: inputs
+      .filter((i) => (i as HTMLInputElement).checked)
+      .map((i) => (i as HTMLInputElement).value),
+  }));
+}
+
+/** The chart legend's value for the line labelled `label`, once it is `text` (or after 10 s). */
+async function legendValue(page: Page, label: string, text: string): Promise<string> {
+  const exactly = (t: string) => new RegExp(`^${t.replace(/[()]/g, '\\$&')}$`);
+  const value = page
+    .locator('.u-legend tr', { has: page.locator('th', { hasText: exactly(label) }) })
+    .locator('td');
+  await value
+    .filter({ hasText: exactly(text) })
+    .waitFor({ timeout: 10_000 })
+    .catch(() => undefined);
+  return ((await value.textContent({ timeout: 1_000 }).catch(() => null)) ?? '').trim();
+}
+
 /** Whether the page's DOM, inputs or storage hold `secret` anywhere. */
 async function pageHolds(page: Page, secret: string): Promise<boolean> {
   return page.evaluate((s) => {
@@ -163,10 +188,11 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
   let limitedManagerKey: string;
   let cacheOnlyKey: string;
   let workerKey: string;
+  let keys: ReturnType<typeof createKeyManager>;
 
   beforeAll(async () => {
     ({ store, cleanup } = makeStore());
-    const keys = createKeyManager({ store });
+    keys = createKeyManager({ store });
     managerKey = (
       await keys.create({
         projectId,
@@ -207,6 +233,15 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
 
+  /** A new keys:manage key named `name`, and a tab signed in with it. */
+  async function signedInWithNewManager(name: string) {
+    const self = await keys.create({ projectId, name, scopes: ['keys:manage'] });
+    const { page, watch } = await open();
+    await submitKey(page, self.key);
+    expect(await showing(page.getByTestId('project'), projectId)).toBe(projectId);
+    return { self, page, watch };
+  }
+
   /** What every tab must end with: no CSP violation and no script error, then it closes. */
   async function closeClean(page: Page, watch: PageWatch): Promise<void> {
     expect(await watch.cspViolations()).toEqual([]);
@@ -244,13 +279,15 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
         expect(await xssCell.textContent()).toBe(XSS_NAME);
         expect(await page.locator('table.keys img').count()).toBe(0);
 
-        // Create a key with cache:read only; the dialog shows it once.
+        // Create a key with cache:read only, the least privilege the dialog starts with (this
+        // manager may grant every known scope, so each is offered); the dialog shows it once.
         await page.getByRole('button', { name: 'Create API key' }).click();
         const create = page.getByTestId('create-dialog');
+        expect(await offeredScopes(create)).toEqual({
+          offered: ['cache:read', 'cache:write', 'cache:*', 'analytics:read', 'keys:manage'],
+          ticked: ['cache:read'],
+        });
         await create.getByLabel('Name').fill('e2e created');
-        await create.getByRole('checkbox', { name: /cache:\*/ }).uncheck();
-        await create.getByRole('checkbox', { name: /analytics:read/ }).uncheck();
-        await create.getByRole('checkbox', { name: /^cache:read/ }).check();
         await create.getByRole('button', { name: 'Create key' }).click();
         const issuedDialog = page.getByTestId('issued-dialog');
         await issuedDialog.waitFor();
@@ -285,6 +322,8 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
         await confirm.waitFor({ state: 'detached' });
         expect(await showing(row.locator('td[data-label="Status"]'), 'revoked')).toBe('revoked');
         expect(await callCache(server.origin, created, 'query')).toBe(401);
+        // A revoked key can only be read: no Edit, Rotate or Revoke on its row.
+        expect(await row.getByRole('button').count()).toBe(0);
 
         // Rotate another key without grace: the new key shows once and works, the old one stops.
         const worker = page.locator('table.keys tr', { hasText: 'worker' });
@@ -306,6 +345,22 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
           'active',
           'revoked',
         ]);
+        // The status line does not end a sentence on a prefix's "..." ("vc_eb74....").
+        const said = await showing(page.locator('p.status'), 'Rotated');
+        expect(said).toBe(
+          `Rotated: the new key ${rotated.slice(0, 7)}... replaces ${workerKey.slice(0, 7)}..., ` +
+            'which stops at once.',
+        );
+        expect(said).not.toMatch(/\.\.\.\./);
+        // The pair is linked both ways, and the old key's row has no buttons.
+        expect(await worker.first().locator('.link').allTextContents()).toEqual([
+          `replaces ${workerKey.slice(0, 7)}...`,
+        ]);
+        expect(await worker.nth(1).locator('.link').allTextContents()).toEqual([
+          `rotated to ${rotated.slice(0, 7)}...`,
+        ]);
+        expect(await worker.nth(1).getByRole('button').count()).toBe(0);
+        const replacedId = (await worker.nth(1).getAttribute('data-key-id')) ?? '';
 
         // Edit the new key's scopes: cache:write instead of cache:read, effective at once.
         await worker.first().getByRole('button', { name: /^Edit/ }).click();
@@ -332,6 +387,11 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
         expect(await outcomeCount(page, 'insufficient_scope')).toBe(1);
         expect(await outcomeCount(page, 'revoked')).toBe(1);
         expect(await outcomeCount(page, 'total')).toBe(4);
+        // Not hovered, the chart's legend shows the period and each line's total, not "--".
+        expect(await legendValue(page, 'Time (UTC)', 'last 24 hours')).toBe('last 24 hours');
+        expect(await legendValue(page, 'Valid', '2')).toBe('2');
+        expect(await legendValue(page, 'Refused: missing scope', '1')).toBe('1');
+        expect(await legendValue(page, 'Refused: revoked key', '1')).toBe('1');
         const ranked = page.locator(`[data-testid="ranking"] tr[data-key-id="${createdId}"]`);
         expect(await showing(ranked.locator('td').last(), '4')).toBe('4');
         // And those of the rotated key: one 200 and one 201 (valid), one 403 for the scope it lost.
@@ -350,6 +410,13 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
           'key.revoked',
           'key.created',
         ]);
+        // The worker's rotation names the key that replaced it.
+        const rotation = page.locator(
+          `[data-testid="audit"] tr[data-action="key.rotated"][data-target="${replacedId}"]`,
+        );
+        expect(await showing(rotation.locator('.link'), 'rotated to')).toBe(
+          `rotated to ${rotated.slice(0, 7)}...`,
+        );
         // Both tabs, as pictures for the README, and in a narrow window without sideways scrolling.
         await page.setViewportSize({ width: 1200, height: 900 });
         await page.getByLabel('Keys').selectOption('');
@@ -439,39 +506,162 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
   test('a key without either scope, and every refusal of the API, are told in words', () =>
     keyFree(async () => {
       const { page, watch } = await open();
+      // The way to a first key names the CLI's scoped package and makes a key that can do what
+      // the dashboard offers.
+      const firstKey =
+        "npx -p @vectorcache/auth-cli vectorcache-keys create --project YOUR_PROJECT --name dashboard --scopes 'keys:manage,analytics:read,cache:*'";
+      expect(await page.locator('.sign-in .hint').textContent()).toContain(firstKey);
       await submitKey(page, cacheOnlyKey);
-      expect(
-        await showing(
-          page.getByRole('alert'),
-          'neither the keys:manage nor the analytics:read scope',
-        ),
-      ).toContain('neither the keys:manage nor the analytics:read scope');
-
-      await submitKey(page, `vc_${'0'.repeat(32)}`);
-      expect(await showing(page.getByRole('alert'), 'unknown, revoked or expired')).toContain(
-        'unknown, revoked or expired',
+      const noScope = await showing(
+        page.getByRole('alert'),
+        'neither the keys:manage nor the analytics:read scope',
       );
+      expect(noScope).toContain('neither the keys:manage nor the analytics:read scope');
+      expect(noScope).toContain(firstKey);
 
-      // A manager without cache scopes cannot hand them out: the 403 is shown with its detail.
+      // On the sign-in screen, a refused key is told with what to do there (not "sign out").
+      await submitKey(page, `vc_${'0'.repeat(32)}`);
+      const refused = await showing(page.getByRole('alert'), 'unknown, revoked or expired');
+      expect(refused).toContain('unknown, revoked or expired');
+      expect(refused).toContain('Check that you pasted all of it');
+      expect(refused).not.toMatch(/sign out/i);
+
+      // A manager without cache scopes is offered only what it can grant, and nothing is ticked.
       await submitKey(page, limitedManagerKey);
       expect(await showing(page.getByTestId('project'), projectId)).toBe(projectId);
       await page.getByRole('button', { name: 'Create API key' }).click();
       const create = page.getByTestId('create-dialog');
-      await create.getByLabel('Name').fill('escalation');
-      await create.getByRole('button', { name: 'Create key' }).click();
-      expect(
-        await showing(
-          create.getByRole('alert'),
-          'Cannot grant scopes the calling key does not have',
-        ),
-      ).toContain('Cannot grant scopes the calling key does not have');
-      await page.getByRole('tab', { name: 'Analytics' }).waitFor();
+      expect(await offeredScopes(create)).toEqual({ offered: ['keys:manage'], ticked: [] });
+      expect(await create.textContent()).toContain(
+        'Only the scopes your own key grants are offered.',
+      );
       await create.press('Escape');
       await create.waitFor({ state: 'detached' });
+
+      // Editing a key with a scope it cannot grant: shown and removable, not addable back.
+      const backend = page.locator('table.keys tr', { hasText: 'backend' });
+      await backend.getByRole('button', { name: /^Edit/ }).click();
+      const edit = page.getByTestId('edit-dialog');
+      expect(await offeredScopes(edit)).toEqual({
+        offered: ['keys:manage', 'cache:read'],
+        ticked: ['cache:read'],
+      });
+      const cacheRead = edit.getByRole('checkbox', { name: /^cache:read/ });
+      await cacheRead.uncheck();
+      expect(await cacheRead.isDisabled()).toBe(true);
+      await edit.getByRole('button', { name: 'Cancel' }).click();
+      await edit.waitFor({ state: 'detached' });
+
+      // Renaming it keeps that scope, which the API refuses: the 403 is shown with its detail.
+      await backend.getByRole('button', { name: /^Edit/ }).click();
+      await edit.getByLabel('Name').fill('backend renamed');
+      await edit.getByRole('button', { name: 'Save' }).click();
+      expect(
+        await showing(
+          edit.getByRole('alert'),
+          'Cannot grant scopes the calling key does not have: cache:read',
+        ),
+      ).toContain('Cannot grant scopes the calling key does not have: cache:read');
+      await edit.press('Escape');
+      await edit.waitFor({ state: 'detached' });
       await page.getByRole('tab', { name: 'Analytics' }).click();
       expect(await showing(page.locator('.notice'), 'lacks the analytics:read scope')).toContain(
         'lacks the analytics:read scope',
       );
+      await closeClean(page, watch);
+    }));
+
+  test('revoking the key you are signed in with warns first, then signs out', () =>
+    keyFree(async () => {
+      const { self, page, watch } = await signedInWithNewManager('revoke me');
+      const warning = 'This is the key you are signed in with: the dashboard will sign you out.';
+
+      // Another key's confirmation has no such warning.
+      await page
+        .locator('table.keys tr', { hasText: 'key clerk' })
+        .getByRole('button', { name: /^Revoke/ })
+        .click();
+      const confirm = page.getByTestId('revoke-dialog');
+      await confirm.waitFor();
+      expect(await confirm.textContent()).not.toContain('signed in with');
+      await confirm.getByRole('button', { name: 'Cancel' }).click();
+      await confirm.waitFor({ state: 'detached' });
+
+      await page
+        .locator(`table.keys tr[data-key-id="${self.record.id}"]`)
+        .getByRole('button', { name: /^Revoke/ })
+        .click();
+      await confirm.waitFor();
+      expect(await confirm.getByRole('note').textContent()).toBe(warning);
+      await confirm.getByRole('button', { name: 'Revoke key' }).click();
+
+      // Back to sign-in, saying why, with no table left behind.
+      expect(await showing(page.getByRole('alert'), 'You revoked')).toBe(
+        `You revoked ${self.record.prefix}..., the key you were signed in with. Sign in with ` +
+          'another key to go on.',
+      );
+      expect(await page.getByLabel('API key').isVisible()).toBe(true);
+      expect(await page.locator('table.keys').count()).toBe(0);
+      expect((await keys.get(self.record.id))?.status).toBe('revoked');
+      await closeClean(page, watch);
+    }));
+
+  test('rotating the signed-in key with no grace signs out once the new key is closed', () =>
+    keyFree(async () => {
+      const { self, page, watch } = await signedInWithNewManager('rotate me');
+      await page
+        .locator(`table.keys tr[data-key-id="${self.record.id}"]`)
+        .getByRole('button', { name: /^Rotate/ })
+        .click();
+      const rotate = page.getByTestId('rotate-dialog');
+      expect(await rotate.getByRole('note').count()).toBe(0); // a 24 h grace by default
+      await rotate.getByLabel('Grace period for the old key').selectOption('');
+      expect(await showing(rotate.getByRole('note'), 'signed in with')).toContain(
+        'This is the key you are signed in with: with no grace period, the dashboard will sign ' +
+          'you out once you have copied the new key.',
+      );
+      await rotate.getByRole('button', { name: 'Rotate key' }).click();
+      // The new key is shown first (signing out now would lose it), then the page signs out.
+      const issued = page.getByTestId('issued-dialog');
+      await issued.waitFor();
+      const next = (await page.getByTestId('issued-key').textContent()) ?? '';
+      expect(/^vc_[0-9a-f]{32}$/.test(next)).toBe(true);
+      await issued.getByRole('button', { name: 'Done, close' }).click();
+      expect(await showing(page.getByRole('alert'), 'You rotated')).toContain(
+        `Sign in with the new key ${next.slice(0, 7)}... to go on.`,
+      );
+      await submitKey(page, next);
+      expect(await showing(page.getByTestId('project'), projectId)).toBe(projectId);
+      await closeClean(page, watch);
+    }));
+
+  test('a key revoked elsewhere signs the page out at its next read, with no stale table', () =>
+    keyFree(async () => {
+      const { self, page, watch } = await signedInWithNewManager('revoked elsewhere');
+      await keys.revoke(self.record.id);
+      await page.getByLabel('Show').selectOption('active');
+      expect(await showing(page.getByRole('alert'), 'You were signed out')).toBe(
+        `You were signed out: the key you were signed in with (${self.record.prefix}...) is no ` +
+          'longer accepted: it was revoked or it expired. Sign in with a valid key to go on.',
+      );
+      expect(await page.locator('table.keys').count()).toBe(0);
+      await closeClean(page, watch);
+    }));
+
+  test('a kept key revoked elsewhere is told as such after a reload, not as a bad paste', () =>
+    keyFree(async () => {
+      const self = await keys.create({ projectId, name: 'kept', scopes: ['keys:manage'] });
+      const { page, watch } = await open();
+      await page.getByLabel('Stay signed in while this tab is open').check();
+      await submitKey(page, self.key);
+      expect(await showing(page.getByTestId('project'), projectId)).toBe(projectId);
+      await keys.revoke(self.record.id);
+      await page.reload();
+      expect(await showing(page.getByRole('alert'), 'You were signed out')).toBe(
+        `You were signed out: the key you were signed in with (${self.record.prefix}...) is no ` +
+          'longer accepted: it was revoked or it expired. Sign in with a valid key to go on.',
+      );
+      expect(await pageHolds(page, self.key)).toBe(false);
       await closeClean(page, watch);
     }));
 }
