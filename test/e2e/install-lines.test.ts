@@ -32,9 +32,11 @@ interface Packed {
  */
 function pnpm(args: string[], cwd: string): Promise<{ stdout: string }> {
   const execPath = process.env.npm_execpath ?? '';
-  return /pnpm/.test(execPath)
+  if (!/pnpm/.test(execPath)) return run('npx', ['-y', 'pnpm@12.4.2', ...args], { cwd });
+  // pnpm 12 runs as a native executable; earlier ones as a script for node.
+  return /\.[cm]?js$/.test(execPath)
     ? run(process.execPath, [execPath, ...args], { cwd })
-    : run('npx', ['-y', 'pnpm@12.4.2', ...args], { cwd });
+    : run(execPath, args, { cwd });
 }
 
 let tarballs: Map<string, Packed>;
