@@ -178,7 +178,9 @@ const DOCUMENT = {
         },
         responses: {
           '201': ok('The new key, its record and the previous record', ref('RotatedKey')),
-          '409': errorResponse('The key is already revoked or expired'),
+          '409': errorResponse(
+            'The key is already revoked or expired, or was already rotated (of concurrent rotations of one key, one wins)',
+          ),
           ...bodyErrors,
           ...NOT_FOUND,
           ...authErrors,

@@ -12,7 +12,7 @@ import {
   rankUsageKeys,
   toUsagePoints,
 } from '@vectorcache/auth-core/adapter';
-import { AdminError, json } from './answers';
+import { AdminError, ALREADY_ROTATED, json, NOT_ACTIVE } from './answers';
 import {
   auditLimit,
   createInput,
@@ -195,11 +195,10 @@ export const PATHS: readonly PathSpec[] = [
           const gracePeriodMs = rotateInput(await ctx.body());
           const current = await ownKey(ctx);
           grantable(ctx.caller, current.scopes);
+          // The store checks both again inside its write: of concurrent rotations one wins.
+          if (current.rotatedTo) throw new AdminError(409, ALREADY_ROTATED);
           if (current.status !== 'active') {
-            throw new AdminError(
-              409,
-              'API key is already revoked or expired; create a new key instead of rotating it',
-            );
+            throw new AdminError(409, NOT_ACTIVE);
           }
           const issued = await ctx.timed(
             ctx.keys.rotate(ctx.id, { gracePeriodMs, actor: actor(ctx.caller) }),

@@ -39,3 +39,4 @@ export { keyFromPaste, looksLikeApiKey, redactApiKeys } from './key-format';
 export { KNOWN_SCOPES, scopesOutside, validateScopeVocabulary } from './scopes';
 export { DEFAULT_KEYS_FILE, allowedScopesFromEnv } from './env';
 export { connectionFailureReason } from './redis-env';
+export { replaceRefused } from './stores/replacing';

@@ -8,6 +8,7 @@ export type VectorcacheAuthErrorCode =
   | 'invalid_input'
   | 'key_not_found'
   | 'key_not_active'
+  | 'key_rotated'
   | 'duplicate_key'
   | 'store_unavailable'
   | 'store_timeout'

@@ -26,6 +26,7 @@ import type {
   Verifier,
 } from './types';
 import { insertReplacing } from './rotation';
+import { replaceRefused } from './stores/replacing';
 import { verifierStore } from './verifier-settings';
 import { createAuditWriter } from './key-audit';
 import {
@@ -193,6 +194,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
         );
       }
       const old = await existing(id);
+      if (old.rotatedTo) throw replaceRefused(id, 'rotated');
       if (withStatus(old, now()).status !== 'active') {
         throw new VectorcacheAuthError(
           'key_not_active',
