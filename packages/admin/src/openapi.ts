@@ -337,7 +337,7 @@ const DOCUMENT = {
         },
       ),
       Forbidden: errorResponse(
-        'The key lacks the scope, belongs to another project than the one required, or asks to grant scopes it does not have',
+        'The key lacks the scope, belongs to another project than the one required, asks to grant scopes it does not have, to edit or rotate a key whose scopes it does not have, or to create a key that outlives it',
         { 'WWW-Authenticate': { $ref: '#/components/headers/ScopeChallenge' } },
       ),
       NotFound: errorResponse('Unknown path, or a key that is unknown or of another project'),

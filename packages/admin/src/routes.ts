@@ -6,12 +6,7 @@ import {
   type Principal,
   type Verifier,
 } from '@vectorcache/auth-core';
-import {
-  missingScopes,
-  publicRecord,
-  rankUsageKeys,
-  toUsagePoints,
-} from '@vectorcache/auth-core/adapter';
+import { publicRecord, rankUsageKeys, toUsagePoints } from '@vectorcache/auth-core/adapter';
 import { AdminError, ALREADY_ROTATED, json, NOT_ACTIVE } from './answers';
 import {
   auditLimit,
@@ -21,6 +16,7 @@ import {
   updateInput,
   usageRange,
 } from './inputs';
+import { editable, grantable, withinCallerExpiry } from './authority';
 import { openApiDocument } from './openapi';
 import type { AdminRequest } from './types';
 
@@ -66,15 +62,11 @@ async function ownKey(ctx: RouteContext): Promise<ApiKeyRecord> {
   return record;
 }
 
-/** No escalation: a caller grants only scopes its own scopes grant. */
-function grantable(caller: Principal, scopes: readonly string[]): void {
-  const missing = missingScopes(caller.scopes, scopes, 'all');
-  if (missing.length > 0) {
-    throw new AdminError(
-      403,
-      `Cannot grant scopes the calling key does not have: ${missing.join(', ')}`,
-    );
-  }
+/** The calling key's own expiry, as the store holds it now; gone (revoked away) is refused. */
+async function callerExpiresAt(ctx: RouteContext): Promise<string | null> {
+  const own = await ctx.timed(ctx.keys.get(ctx.caller.keyId));
+  if (!own) throw new AdminError(403, 'The calling key no longer exists');
+  return own.expiresAt;
 }
 
 const DEFAULT_SCOPES = ['cache:*', 'analytics:read'];
@@ -130,6 +122,7 @@ export const PATHS: readonly PathSpec[] = [
         async run(ctx) {
           const input = createInput(await ctx.body(), ctx.now());
           grantable(ctx.caller, input.scopes ?? DEFAULT_SCOPES);
+          withinCallerExpiry(await callerExpiresAt(ctx), input.expiresAt);
           const issued = await ctx.timed(
             ctx.keys.create(
               {
@@ -162,7 +155,8 @@ export const PATHS: readonly PathSpec[] = [
         async run(ctx) {
           const changes = updateInput(await ctx.body());
           const current = await ownKey(ctx);
-          grantable(ctx.caller, changes.scopes ?? current.scopes);
+          editable(ctx.caller, current);
+          if (changes.scopes !== undefined) grantable(ctx.caller, changes.scopes);
           const record = await ctx.timed(
             ctx.keys.update(ctx.id, changes, { actor: actor(ctx.caller) }),
           );
@@ -195,6 +189,7 @@ export const PATHS: readonly PathSpec[] = [
           const gracePeriodMs = rotateInput(await ctx.body());
           const current = await ownKey(ctx);
           grantable(ctx.caller, current.scopes);
+          withinCallerExpiry(await callerExpiresAt(ctx), current.expiresAt);
           // The store checks both again inside its write: of concurrent rotations one wins.
           if (current.rotatedTo) throw new AdminError(409, ALREADY_ROTATED);
           if (current.status !== 'active') {
