@@ -56,3 +56,4 @@ export type {
   PublicKeyRecord,
   UpdateKeyInput,
 } from './key-manager-types';
+export type { StoreFaultCause } from './stores/store-health';

@@ -1,3 +1,4 @@
+import type { StoreFaultCause } from './stores/store-health';
 import type { AttemptLimitOptions } from './attempt-limiter';
 import type { RejectReason, ScopeMode, VerifyResult } from './answer-types';
 import type { JwtOptions } from './jwt-keys';
@@ -31,6 +32,8 @@ export interface VerifyRequirements {
  *   with `durationMs` and `result`.
  * - `feed_lost`, `feed_restored`: the store's change feed went down (cached keys are read again
  *   from the store) or came back.
+ * - `store_unavailable`, `store_available`: the key store failed (with its `cause` and `detail`)
+ *   or answered again; once per transition, never per request.
  * - `hook_error`: a hook of the options failed or answered something unsendable (reported once
  *   per distinct mistake).
  */
@@ -43,8 +46,13 @@ export interface AuthEvent {
   projectId?: string;
   /** For `hook_error`: the hook at fault. */
   hook?: 'onFailure';
-  /** For `hook_error`: what was wrong and what was done instead; never the request's data. */
+  /**
+   * For `hook_error`: what was wrong and what was done instead; for `store_unavailable`: the
+   * store's own message (a path, an errno; redacted). Never the request's data.
+   */
   detail?: string;
+  /** `store_unavailable`: why (see `StoreFaultCause`). */
+  cause?: StoreFaultCause;
   /** `route` on the `rejected` event of a route guard (`requireScopes`). */
   stage?: 'route';
   /** `store_read`: how long the read took, in milliseconds. */
@@ -62,7 +70,9 @@ export type AuthEventType =
   | 'cache_miss'
   | 'store_read'
   | 'feed_lost'
-  | 'feed_restored';
+  | 'feed_restored'
+  | 'store_unavailable'
+  | 'store_available';
 
 /** How a store read of the verify path ended. */
 export type StoreReadResult = 'found' | 'not_found' | 'error';

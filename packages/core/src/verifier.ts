@@ -7,6 +7,7 @@ import { createJwtChecker } from './jwt';
 import { createJwtPath } from './jwt-path';
 import { KeyStates } from './key-states';
 import { createRecordReader } from './record-reader';
+import { StoreHealth } from './stores/store-health';
 import { withTimeout } from './timeout';
 import type { Verifier, VerifierOptions, VerifyRequirements, VerifyResult } from './types';
 import { UsageAggregator } from './usage';
@@ -56,11 +57,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
         usageSettings.maxPendingKeys,
         usageSettings.flushIntervalMs,
         (s, batch, flushId) =>
-          withTimeout(s.recordUsage(batch, flushId), timeoutMs * 4, 'a usage write'),
+          health.track(withTimeout(s.recordUsage(batch, flushId), timeoutMs * 4, 'a usage write')),
       )
     : undefined;
   const decisions = createDecisions(onEvent);
-  const fetchRecord = createRecordReader(store, timeoutMs, onEvent, decisions.emit);
+  // Said once per transition (available, unavailable and why), as an event and a stderr line.
+  const health = new StoreHealth(decisions.emit);
+  const fetchRecord = createRecordReader(store, timeoutMs, onEvent, decisions.emit, health);
 
   // Tokens name their key by id: its state is cached by id, evicted by the same change feed.
   const keyStates = new KeyStates({
