@@ -57,7 +57,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
         usageSettings.maxPendingKeys,
         usageSettings.flushIntervalMs,
         (s, batch, flushId) =>
-          health.track(withTimeout(s.recordUsage(batch, flushId), timeoutMs * 4, 'a usage write')),
+          health.track(
+            withTimeout(s.recordUsage(batch, flushId), timeoutMs * 4, 'a usage write'),
+            'write',
+          ),
       )
     : undefined;
   const decisions = createDecisions(onEvent);

@@ -8,6 +8,22 @@ import { sqliteFailure, type SqliteKeyStoreOptions, type SqliteSettings } from '
 import { prune } from './sqlite-usage';
 
 const PRUNE_EVERY_MS = 60_000;
+/**
+ * How long one synchronous attempt waits for another connection's lock. SQLite calls block the
+ * event loop, so the store waits out a lock in such short attempts with asynchronous pauses
+ * between them, until `busyTimeoutMs` in all: every other request goes on meanwhile.
+ */
+export const SYNC_BUSY_MS = 10;
+const RETRY_PAUSES_MS = [5, 10, 20, 40, 80];
+const BUSY = /database is locked|SQLITE_BUSY/i;
+
+/** Whether `err` (or what it wraps) is SQLite saying another connection holds a lock. */
+function isBusy(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (BUSY.test(e.message)) return true;
+  }
+  return false;
+}
 
 /**
  * The SQLite store's connection and transaction layer: opens the database on first use (and
@@ -49,7 +65,7 @@ export class SqliteDatabase {
       const db = openKeyDatabase({
         path,
         driver: this.options.driver,
-        busyTimeoutMs,
+        busyTimeoutMs: Math.min(busyTimeoutMs, SYNC_BUSY_MS),
         legacyJsonFile: this.options.legacyJsonFile,
       });
       // After answering "absent", the whole log is news: read it at the next poll.
@@ -59,12 +75,24 @@ export class SqliteDatabase {
     return this.connection;
   }
 
-  /** Runs `work` on the open database, turning driver errors into store errors. */
-  use<T>(work: (db: SqliteConnection) => T): Promise<T> {
-    try {
-      return Promise.resolve(work(this.database()));
-    } catch (err) {
-      return Promise.reject(sqliteFailure(err, this.settings.path, this.settings.busyTimeoutMs));
+  /**
+   * Runs `work` on the open database, turning driver errors into store errors. The first attempt
+   * runs synchronously; while another connection holds a lock, `work` is tried again after
+   * asynchronous pauses, until `busyTimeoutMs` has passed (then the lock is a store fault).
+   */
+  async use<T>(work: (db: SqliteConnection) => T): Promise<T> {
+    const { path, busyTimeoutMs } = this.settings;
+    const deadline = performance.now() + busyTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return work(this.database());
+      } catch (err) {
+        if (!isBusy(err) || this.closed || performance.now() >= deadline) {
+          throw sqliteFailure(err, path, busyTimeoutMs);
+        }
+      }
+      const pause = RETRY_PAUSES_MS[Math.min(attempt, RETRY_PAUSES_MS.length - 1)]!;
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 

@@ -22,13 +22,13 @@ const CAUSES: ReadonlyArray<[StoreFaultCause, RegExp]> = [
 export function storeFaultCause(err: unknown): StoreFaultCause {
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'store_timeout') return 'timeout';
+  const text = messageOf(err);
+  if (CAUSES[0]![1].test(text)) return 'lock';
   if (code === 'corrupt_record' || code === 'store_unreadable') {
-    const text = messageOf(err);
     if (/EACCES|EPERM|permission|readonly/i.test(text)) return 'permission';
     if (/ENOENT|ENOTDIR|EISDIR|no such file|unable to open/i.test(text)) return 'path';
     return 'corruption';
   }
-  const text = messageOf(err);
   for (const [cause, pattern] of CAUSES) if (pattern.test(text)) return cause;
   return 'unknown';
 }
@@ -38,6 +38,9 @@ function messageOf(err: unknown): string {
   const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
   return `${own}${cause}`;
 }
+
+/** The two kinds of store call a verifier makes: key reads, usage writes. */
+export type StoreCall = 'read' | 'write';
 
 /** Where the default warning lines go. */
 export type WarningSink = (line: string) => void;
@@ -53,7 +56,11 @@ const stderrSink: WarningSink = (line) => {
  * warning line on stderr. Never per request, never with a key (messages are redacted).
  */
 export class StoreHealth {
-  private available = true;
+  /**
+   * What failed while unavailable: only that kind of call succeeding again makes the store
+   * available (reads may go on through a lock that fails every write; no flapping per request).
+   */
+  private failing: StoreCall | null = null;
 
   constructor(
     private readonly emit: (event: AuthEvent) => void,
@@ -62,18 +69,18 @@ export class StoreHealth {
       : stderrSink,
   ) {}
 
-  /** A store call succeeded. */
-  ok(): void {
-    if (this.available) return;
-    this.available = true;
+  /** A store call of this kind succeeded. */
+  ok(call: StoreCall = 'read'): void {
+    if (this.failing !== call) return;
+    this.failing = null;
     this.emit({ type: 'store_available' });
     this.warn?.('vectorcache auth: the key store is available again\n');
   }
 
-  /** A store call failed with `err`. */
-  failed(err: unknown): void {
-    if (!this.available) return;
-    this.available = false;
+  /** A store call of this kind failed with `err`. */
+  failed(err: unknown, call: StoreCall = 'read'): void {
+    if (this.failing !== null) return;
+    this.failing = call;
     const cause = storeFaultCause(err);
     // One line; no key, no credentials of a connection URL.
     const detail = redactApiKeys(messageOf(err))
@@ -84,15 +91,15 @@ export class StoreHealth {
     this.warn?.(`vectorcache auth: the key store is unavailable (${cause}): ${detail}\n`);
   }
 
-  /** Reports how `work` ends, and passes its result or error on. */
-  track<T>(work: Promise<T>): Promise<T> {
+  /** Reports how `work` (a call of this kind) ends, and passes its result or error on. */
+  track<T>(work: Promise<T>, call: StoreCall): Promise<T> {
     return work.then(
       (value) => {
-        this.ok();
+        this.ok(call);
         return value;
       },
       (err: unknown) => {
-        this.failed(err);
+        this.failed(err, call);
         throw err;
       },
     );
