@@ -3,23 +3,9 @@ import { createVerifier } from '../src/verifier';
 import { generateApiKey } from '../src/key-format';
 import type { AuthEvent, KeyStore } from '../src/types';
 import { sqliteDriversHere, sqliteSandbox } from './sqlite-fixtures';
+import { stderrOf } from '../../../test-utils/stderr';
 
 const PLAINTEXT_KEY = /vc_[0-9a-f]{32}/;
-
-/** What the verifier wrote to stderr while `work` ran. */
-async function stderrOf(work: () => Promise<void>): Promise<string> {
-  const lines: string[] = [];
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  try {
-    await work();
-  } finally {
-    spy.mockRestore();
-  }
-  return lines.join('');
-}
 
 /** Verifies `n` different unknown keys (each a store read) and returns their statuses. */
 async function unknownKeys(verifier: ReturnType<typeof createVerifier>, n: number) {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { VectorcacheAuthError } from '../errors';
 import type { StoreChangeListener } from '../types';
 import type { SqliteConnection, SqliteDriverName } from './sqlite-driver';
@@ -38,15 +38,18 @@ export class SqliteDatabase {
   private lastPrune = -Infinity;
   /** A read answered "empty" because the file did not exist yet: replay its whole change log. */
   private servedAbsent = false;
+  /** The open file's identity (device, inode), to notice it removed or replaced under us. */
+  private identity: string | undefined;
 
   constructor(
     private readonly settings: SqliteSettings,
     private readonly options: Pick<SqliteKeyStoreOptions, 'driver' | 'legacyJsonFile'>,
   ) {
-    this.feed = new SqliteChangeFeed(settings.pollIntervalMs, () =>
+    this.feed = new SqliteChangeFeed(settings.pollIntervalMs, () => {
+      this.noticeReplacement();
       // Until some process creates the file, there is nothing to read and nothing to create.
-      this.connection || existsSync(settings.path) ? this.database() : undefined,
-    );
+      return this.connection || existsSync(settings.path) ? this.database() : undefined;
+    });
   }
 
   /** The SQLite binding in use, once the database is open. */
@@ -71,6 +74,7 @@ export class SqliteDatabase {
       // After answering "absent", the whole log is news: read it at the next poll.
       this.feed.start(db, this.servedAbsent);
       this.connection = db;
+      this.identity = fileIdentity(path);
     }
     return this.connection;
   }
@@ -81,6 +85,7 @@ export class SqliteDatabase {
    * asynchronous pauses, until `busyTimeoutMs` has passed (then the lock is a store fault).
    */
   async use<T>(work: (db: SqliteConnection) => T): Promise<T> {
+    this.noticeReplacement();
     const { path, busyTimeoutMs } = this.settings;
     const deadline = performance.now() + busyTimeoutMs;
     for (let attempt = 0; ; attempt++) {
@@ -101,6 +106,7 @@ export class SqliteDatabase {
    * answers `absent` without creating it, as an empty store would.
    */
   read<T>(absent: T, work: (db: SqliteConnection) => T): Promise<T> {
+    this.noticeReplacement();
     const legacy = this.options.legacyJsonFile;
     if (
       !this.connection &&
@@ -112,6 +118,34 @@ export class SqliteDatabase {
       return Promise.resolve(absent);
     }
     return this.use(work);
+  }
+
+  /**
+   * Never serves from a file no one else can see: when the open file was removed or replaced (its
+   * device and inode are no longer the path's), the connection is closed, one warning line says
+   * so, every listener clears its caches (`feed_restored`), and the path is opened again on the
+   * next call: the file now there, or "absent" (no keys) until a write or another process
+   * creates one, as the CLI and every other process see it.
+   */
+  private noticeReplacement(): void {
+    const db = this.connection;
+    if (!db || this.closed) return;
+    const now = fileIdentity(this.settings.path);
+    if (now === this.identity) return;
+    this.connection = undefined;
+    this.identity = undefined;
+    this.servedAbsent = true;
+    try {
+      db.close();
+    } catch {
+      // closing a connection to an unlinked file cannot fail in a way that matters here
+    }
+    if (process.env.VECTORCACHE_STORE_WARNINGS !== 'off') {
+      process.stderr.write(
+        `vectorcache auth: the key database ${this.settings.path} was ${now === undefined ? 'removed' : 'replaced by another file'} while open; its keys are no longer served, and the path is opened again\n`,
+      );
+    }
+    this.feed.reset();
   }
 
   /** One write transaction on the open database (see {@link transaction}). */
@@ -163,4 +197,10 @@ export class SqliteDatabase {
     this.connection = undefined;
     db?.close();
   }
+}
+
+/** A file's identity (device and inode), or `undefined` when nothing is at the path. */
+function fileIdentity(path: string): string | undefined {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat === undefined ? undefined : `${stat.dev}:${stat.ino}`;
 }
