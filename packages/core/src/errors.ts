@@ -9,6 +9,7 @@ export type VectorcacheAuthErrorCode =
   | 'key_not_found'
   | 'key_not_active'
   | 'key_rotated'
+  | 'not_durable'
   | 'duplicate_key'
   | 'store_unavailable'
   | 'store_timeout'

@@ -176,7 +176,8 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
 
     async revoke(id: string, actionOptions?: KeyActionOptions): Promise<ApiKeyRecord> {
       const record = await existing(id);
-      if (record.revokedAt !== null) return withStatus(record, now());
+      // Again: written again, unchanged, so a store that waits for replicas confirms it is durable.
+      if (record.revokedAt !== null) return updated(id, { revokedAt: record.revokedAt });
       const revoked = await updated(id, { revokedAt: new Date(now()).toISOString() });
       await audit('key.revoked', revoked, actorOf(actionOptions));
       return revoked;

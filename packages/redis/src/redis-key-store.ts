@@ -30,6 +30,7 @@ import {
   encodeRecord,
   fieldsFromArray,
 } from './record-codec';
+import { awaitReplicas, lessValid } from './durability';
 import { defineScripts, type ScriptCommands } from './scripts';
 import type { RedisConnection, RedisKeyStoreOptions } from './types';
 import { readUsageRows, writeUsage, type UsageContext } from './usage';
@@ -65,6 +66,8 @@ export class RedisKeyStore implements KeyStore {
   private readonly source: FeedSource;
   private readonly ids: IdCache;
   private readonly usage: UsageContext;
+  /** Replicas that acknowledge a write making a key less valid (`durableReplicas`). */
+  private readonly replicas: number;
   private lastError: Error | null = null;
   private everReady: boolean;
   private closed = false;
@@ -93,6 +96,7 @@ export class RedisKeyStore implements KeyStore {
       this.everReady = true;
     });
     this.scripts = defineScripts(this.client);
+    this.replicas = this.options.durableReplicas ?? (isCluster(this.client) ? 1 : 0);
     this.ids = new IdCache(this.options.idCacheMax);
     this.usage = { client: this.client, keys: this.keys, ids: this.ids, retention: this.options };
     this.source = new FeedSource(this.client, {
@@ -245,7 +249,10 @@ export class RedisKeyStore implements KeyStore {
     }
     if (reply === null) return null;
     if (set.length + del.length > 0) this.feed.notifyLocal(id, hash);
-    return decodeRecord(fieldsFromArray(reply), { hash, id });
+    const record = decodeRecord(fieldsFromArray(reply), { hash, id });
+    if (lessValid(patch))
+      await awaitReplicas(this.client, this.keys.ids, this.replicas, this.options.durableWaitMs);
+    return record;
   }
 
   /**
