@@ -62,6 +62,7 @@ const PUBLIC = {
     'readAuthorizationHeader',
     'readWebAuthorization',
     'redactApiKeys',
+    'replaceRefused',
     'resolveUsageRange',
     'scopesOutside',
     'toUsagePoints',
