@@ -66,6 +66,8 @@ const RECORD_FIELDS = [
   'scopes',
   'status',
 ];
+/** About 10 KB: a name nested 5,000 arrays deep. */
+const deep = `{"name":${'['.repeat(5000)}"x"${']'.repeat(5000)}}`;
 const big = JSON.stringify({ name: 'x', scopes: ['cache:read'], pad: 'p'.repeat(17 * 1024) });
 
 const CASES: Case[] = [
@@ -355,6 +357,36 @@ const CASES: Case[] = [
       body: '{"name": "x"',
     }),
     expect: { status: 401, body: INVALID, www: REALM },
+  },
+  {
+    name: 'an empty Content-Type, without a key: the key is checked first',
+    call: () => ({
+      method: 'POST',
+      path: '/admin/v1/keys',
+      headers: [['Content-Type', '']],
+      body: '{"name":"x"}',
+    }),
+    expect: { status: 401, body: INVALID, www: REALM },
+  },
+  {
+    name: 'a text/plain body, without a key: the key is checked first',
+    call: () => ({
+      method: 'POST',
+      path: '/admin/v1/keys',
+      headers: [['Content-Type', 'text/plain']],
+      body: '{"name":"x"}',
+    }),
+    expect: { status: 401, body: INVALID, www: REALM },
+  },
+  {
+    name: 'a name nested 5,000 deep: bad input, not a store fault',
+    call: (k) => post('/v1/keys', k.manager, deep),
+    expect: err(400, 'Request body is nested too deeply (at most 32 levels)'),
+  },
+  {
+    name: 'a patch nested 5,000 deep: bad input, not a store fault',
+    call: (k) => post(`/v1/keys/${k.targetId}`, k.manager, deep, 'PATCH'),
+    expect: err(400, 'Request body is nested too deeply (at most 32 levels)'),
   },
   {
     name: 'no body at all',

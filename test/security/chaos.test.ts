@@ -32,6 +32,7 @@ import {
   type ServerProcess,
   type Shot,
 } from './harness';
+import { alternates, splitStoreWarnings } from '../../test-utils/store-warnings';
 
 const PROJECT = 'proj_chaos';
 /** The verifier's default store timeout (the server does not change it). */
@@ -331,9 +332,14 @@ describeRedis('chaos under load (private redis-server)', () => {
     expect(healthAfter).toBe(200);
     expect(exitAfterStop).toBe(0);
     expect(server.stdout().trim().split('\n')).toEqual([`listening ${server.port}`]);
-    const lines = server.stderr().split('\n').filter(Boolean);
+    // The store's transitions (Redis killed, frozen, back) once each, never per request.
+    const { rest, transitions } = splitStoreWarnings(server.stderr());
+    const lines = rest.split('\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(1000);
     expect(lines.filter((line) => !DEBUG_LINE.test(line))).toEqual([]);
+    expect(alternates(transitions)).toBe(true);
+    expect(transitions.length).toBeGreaterThan(0);
+    expect(transitions.length).toBeLessThanOrEqual(20);
   });
 });
 

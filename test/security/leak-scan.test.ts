@@ -31,6 +31,7 @@ import {
   type ServerProcess,
   type Shot,
 } from './harness';
+import { alternates, splitStoreWarnings } from '../../test-utils/store-warnings';
 
 const PROJECT = 'proj_leaks';
 const DURATION_MS = 6000;
@@ -253,8 +254,10 @@ describeRedis('leak scan: no plaintext key anywhere (private redis-server)', () 
     expect([...issued].filter((key) => everything.includes(key.slice(3)))).toEqual([]);
   });
 
-  it('wrote nothing on stderr but debug lines (and the decoy)', () => {
-    const lines = server.stderr().split('\n').filter(Boolean);
+  it('wrote nothing on stderr but debug lines, store transitions (and the decoy)', () => {
+    const { rest, transitions } = splitStoreWarnings(server.stderr());
+    expect(alternates(transitions)).toBe(true);
+    const lines = rest.split('\n').filter(Boolean);
     expect(
       lines.filter((line) => !DEBUG_LINE.test(line) && line !== `decoy ${decoys.server}`),
     ).toEqual([]);

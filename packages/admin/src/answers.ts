@@ -9,6 +9,17 @@ const BASE_HEADERS = Object.freeze({
 /** Largest request body accepted, in bytes (16 KiB). */
 export const MAX_BODY_BYTES = 16 * 1024;
 
+/** The 409 of a rotation of a key that a concurrent (or earlier) rotation replaced. */
+export const ALREADY_ROTATED = 'API key was already rotated';
+
+/** The 503 of a change written to the Redis master that no replica acknowledged in time. */
+export const NOT_DURABLE =
+  'The change was written but is not yet durable: no Redis replica acknowledged it in time, so a failover could undo it. Repeat the request to confirm it.';
+
+/** The 409 of a rotation of a key that is no longer active. */
+export const NOT_ACTIVE =
+  'API key is already revoked or expired; create a new key instead of rotating it';
+
 /** A JSON answer with `Cache-Control: no-store`. */
 export function json(
   status: number,

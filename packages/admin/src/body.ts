@@ -62,6 +62,28 @@ function parseBytes(bytes: Uint8Array | string): unknown {
   return parseText(text);
 }
 
+/** Deeper than any body of this API: its deepest is an object holding an array of strings. */
+const MAX_DEPTH = 32;
+
+/**
+ * Refuses a body nested deeper than `MAX_DEPTH` (400), before anything walks it recursively
+ * (`JSON.stringify`, a quoted error message): 5,000 levels would overflow the stack.
+ */
+function checkDepth(value: unknown): void {
+  let level: unknown[] = [value];
+  for (let depth = 0; level.length > 0; depth++) {
+    if (depth > MAX_DEPTH) {
+      throw new AdminError(400, `Request body is nested too deeply (at most ${MAX_DEPTH} levels)`);
+    }
+    const next: unknown[] = [];
+    for (const item of level) {
+      if (typeof item !== 'object' || item === null) continue;
+      for (const child of Object.values(item)) next.push(child);
+    }
+    level = next;
+  }
+}
+
 /** The size of a body parsed by the app's own parser: its declared length, or its JSON. */
 function parsedSize(headers: AdminHeaders, value: unknown): number {
   const declared = Number(headerValue(headers, 'content-length'));
@@ -92,6 +114,7 @@ export async function readJsonObject(
     value = parseBytes(bytes);
   } else if (body.kind === 'parsed') {
     if (body.value === undefined) throw notJson(); // read by another, and nothing made of it
+    checkDepth(body.value);
     if (parsedSize(headers, body.value) > MAX_BODY_BYTES) throw tooLarge();
     value = body.value;
   } else if (body.reason === 'too_large') {
@@ -106,5 +129,6 @@ export async function readJsonObject(
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new AdminError(400, 'Request body must be a JSON object');
   }
+  checkDepth(value);
   return value as Record<string, unknown>;
 }

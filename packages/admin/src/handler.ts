@@ -16,7 +16,14 @@ import {
   positiveInteger,
   withTimeout,
 } from '@vectorcache/auth-core/adapter';
-import { AdminError, detail, fromAuthFailure } from './answers';
+import {
+  AdminError,
+  ALREADY_ROTATED,
+  detail,
+  fromAuthFailure,
+  NOT_ACTIVE,
+  NOT_DURABLE,
+} from './answers';
 import { hasBody, readJsonObject } from './body';
 import { dashboardAnswer } from './dashboard';
 import { match, type RouteContext } from './routes';
@@ -60,6 +67,10 @@ function answerFor(err: unknown): HttpAnswer {
     if (err.code === 'invalid_input' || err.code === 'invalid_scope')
       return detail(400, err.message);
     if (err.code === 'key_not_found') return detail(404, 'API key not found');
+    // A rotation that lost to a concurrent one, or to a revocation, inside the store's write.
+    if (err.code === 'key_rotated') return detail(409, ALREADY_ROTATED);
+    if (err.code === 'key_not_active') return detail(409, NOT_ACTIVE);
+    if (err.code === 'not_durable') return detail(503, NOT_DURABLE, { 'retry-after': '1' });
   }
   // A store's failure (down, timed out, corrupt): its message never reaches the answer.
   return UNAVAILABLE();

@@ -178,7 +178,9 @@ const DOCUMENT = {
         },
         responses: {
           '201': ok('The new key, its record and the previous record', ref('RotatedKey')),
-          '409': errorResponse('The key is already revoked or expired'),
+          '409': errorResponse(
+            'The key is already revoked or expired, or was already rotated (of concurrent rotations of one key, one wins)',
+          ),
           ...bodyErrors,
           ...NOT_FOUND,
           ...authErrors,
@@ -335,7 +337,7 @@ const DOCUMENT = {
         },
       ),
       Forbidden: errorResponse(
-        'The key lacks the scope, belongs to another project than the one required, or asks to grant scopes it does not have',
+        'The key lacks the scope, belongs to another project than the one required, asks to grant scopes it does not have, to edit or rotate a key whose scopes it does not have, or to create a key that outlives it',
         { 'WWW-Authenticate': { $ref: '#/components/headers/ScopeChallenge' } },
       ),
       NotFound: errorResponse('Unknown path, or a key that is unknown or of another project'),

@@ -7,13 +7,8 @@ import {
   type Principal,
   type Verifier,
 } from '@vectorcache/auth-core';
-import {
-  missingScopes,
-  publicRecord,
-  rankUsageKeys,
-  toUsagePoints,
-} from '@vectorcache/auth-core/adapter';
-import { AdminError, json } from './answers';
+import { publicRecord, rankUsageKeys, toUsagePoints } from '@vectorcache/auth-core/adapter';
+import { AdminError, ALREADY_ROTATED, json, NOT_ACTIVE } from './answers';
 import {
   auditLimit,
   createInput,
@@ -22,6 +17,7 @@ import {
   updateInput,
   usageRange,
 } from './inputs';
+import { editable, grantable, withinCallerExpiry } from './authority';
 import { openApiDocument } from './openapi';
 import type { AdminRequest } from './types';
 
@@ -67,15 +63,11 @@ async function ownKey(ctx: RouteContext): Promise<ApiKeyRecord> {
   return record;
 }
 
-/** No escalation: a caller grants only scopes its own scopes grant. */
-function grantable(caller: Principal, scopes: readonly string[]): void {
-  const missing = missingScopes(caller.scopes, scopes, 'all');
-  if (missing.length > 0) {
-    throw new AdminError(
-      403,
-      `Cannot grant scopes the calling key does not have: ${missing.join(', ')}`,
-    );
-  }
+/** The calling key's own expiry, as the store holds it now; gone (revoked away) is refused. */
+async function callerExpiresAt(ctx: RouteContext): Promise<string | null> {
+  const own = await ctx.timed(ctx.keys.get(ctx.caller.keyId));
+  if (!own) throw new AdminError(403, 'The calling key no longer exists');
+  return own.expiresAt;
 }
 
 const newestFirst = (a: ApiKeyRecord, b: ApiKeyRecord): number =>
@@ -129,6 +121,7 @@ export const PATHS: readonly PathSpec[] = [
         async run(ctx) {
           const input = createInput(await ctx.body(), ctx.now());
           grantable(ctx.caller, input.scopes ?? DEFAULT_SCOPES);
+          withinCallerExpiry(await callerExpiresAt(ctx), input.expiresAt);
           const issued = await ctx.timed(
             ctx.keys.create(
               {
@@ -161,7 +154,8 @@ export const PATHS: readonly PathSpec[] = [
         async run(ctx) {
           const changes = updateInput(await ctx.body());
           const current = await ownKey(ctx);
-          grantable(ctx.caller, changes.scopes ?? current.scopes);
+          editable(ctx.caller, current);
+          if (changes.scopes !== undefined) grantable(ctx.caller, changes.scopes);
           const record = await ctx.timed(
             ctx.keys.update(ctx.id, changes, { actor: actor(ctx.caller) }),
           );
@@ -194,11 +188,11 @@ export const PATHS: readonly PathSpec[] = [
           const gracePeriodMs = rotateInput(await ctx.body());
           const current = await ownKey(ctx);
           grantable(ctx.caller, current.scopes);
+          withinCallerExpiry(await callerExpiresAt(ctx), current.expiresAt);
+          // The store checks both again inside its write: of concurrent rotations one wins.
+          if (current.rotatedTo) throw new AdminError(409, ALREADY_ROTATED);
           if (current.status !== 'active') {
-            throw new AdminError(
-              409,
-              'API key is already revoked or expired; create a new key instead of rotating it',
-            );
+            throw new AdminError(409, NOT_ACTIVE);
           }
           const issued = await ctx.timed(
             ctx.keys.rotate(ctx.id, { gracePeriodMs, actor: actor(ctx.caller) }),

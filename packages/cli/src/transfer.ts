@@ -19,6 +19,8 @@ export function addExport(program: Command, ctx: Context): void {
       'Print every key record as JSON, for `import` into another store. Unlike every other output it carries the hashes (never a key): the store you import into needs them to verify the keys.',
     )
     .option('--project <id>', 'only the keys of this project')
+    // Accepted like on every other command; the output is JSON already, with or without it.
+    .option('--json', 'the same JSON (export always prints JSON)')
     .addHelpText(
       'after',
       `\nExample (from the embedded database to Redis):\n  $ ${PROGRAM} export > keys-export.json\n  $ VECTORCACHE_REDIS_URL=redis://127.0.0.1:6379 ${PROGRAM} import keys-export.json`,

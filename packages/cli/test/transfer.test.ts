@@ -106,6 +106,15 @@ it('export prints every record with its hash and never a key; import adds them e
   expect(projectOnly.keys.map((r) => r.name)).toEqual(['three']);
 });
 
+it('export accepts --json like every other command and prints the same JSON', async () => {
+  await seed(from());
+  const file = join(dir, 'export.json');
+  const plain = await exportTo(from(), file);
+  const withFlag = await exportTo(from(), file, '--json');
+  expect(withFlag).toBe(plain);
+  expect(withFlag).not.toMatch(PLAINTEXT_KEY);
+});
+
 it('imports an earlier version keys.json, and lists what it imported', async () => {
   const memory = createKeyManager({ store: new SqliteKeyStore({ path: join(dir, 'tmp.db') }) });
   const { record } = await memory.create({ projectId: 'old', name: 'legacy' });

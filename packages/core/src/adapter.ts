@@ -26,6 +26,7 @@ export type { VerifierStore } from './verify/core-verifier';
 export { createKeyManagerFor } from './keys/key-manager';
 export { validateKeyName } from './keys/key-input';
 export { publicRecord } from './keys/records';
+export { replaceRefused } from './stores/replacing';
 export { missingScopes } from './scopes';
 export { parseDuration } from './config/duration';
 export { withTimeout } from './timeout';

@@ -8,6 +8,8 @@ export type VectorcacheAuthErrorCode =
   | 'invalid_input'
   | 'key_not_found'
   | 'key_not_active'
+  | 'key_rotated'
+  | 'not_durable'
   | 'duplicate_key'
   | 'store_unavailable'
   | 'store_timeout'

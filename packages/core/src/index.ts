@@ -44,6 +44,7 @@ export type {
   ScopeMode,
   StoreChange,
   StoreChangeListener,
+  StoreFaultCause,
   StoreReadResult,
   StoredKeyRecord,
   UpdateKeyInput,

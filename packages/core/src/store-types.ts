@@ -86,7 +86,9 @@ export interface KeyStore {
   /**
    * Adds a new record; rejects when the id or the hash already exists. With `replacing` (a
    * rotation), the patch of that other record is applied in the same atomic operation: either
-   * both writes happen or neither does.
+   * both writes happen or neither does, and neither happens when that record is gone, already
+   * rotated or revoked (`replaceRefused` of `@vectorcache/auth-core/adapter` says which), so
+   * of concurrent rotations of one key exactly one wins.
    */
   insert(record: StoredKeyRecord, replacing?: { id: string; patch: KeyRecordPatch }): Promise<void>;
   /**

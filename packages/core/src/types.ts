@@ -56,3 +56,4 @@ export type {
   PublicKeyRecord,
   UpdateKeyInput,
 } from './keys/key-manager-types';
+export type { StoreFaultCause } from './verify/verifier-types';

@@ -98,8 +98,12 @@ describe('key manager', () => {
     expect(next.key).not.toBe(old.key);
     expect(next.record).toMatchObject({ projectId: 'p', name: 'svc', scopes: ['cache:read'] });
     expect((await keys.get(old.record.id))?.expiresAt).not.toBeNull();
+    // Rotated already (then revoked): the rotation is what it says, so rotating its successor is the way on.
     await keys.revoke(old.record.id);
-    await expect(keys.rotate(old.record.id)).rejects.toMatchObject({ code: 'key_not_active' });
+    await expect(keys.rotate(old.record.id)).rejects.toMatchObject({ code: 'key_rotated' });
+    const never = await keys.create({ projectId: 'p', name: 'other' });
+    await keys.revoke(never.record.id);
+    await expect(keys.rotate(never.record.id)).rejects.toMatchObject({ code: 'key_not_active' });
     await expect(keys.rotate(next.record.id, { gracePeriodMs: -1 })).rejects.toMatchObject({
       code: 'invalid_input',
     });

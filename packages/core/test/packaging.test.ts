@@ -63,6 +63,7 @@ const PUBLIC = {
     'readAuthorizationHeader',
     'readWebAuthorization',
     'redactApiKeys',
+    'replaceRefused',
     'resolveRetention',
     'resolveUsageRange',
     'scopesOutside',

@@ -95,4 +95,20 @@ describe.each(stores)('rotation on the %s store', (_name, makeStore) => {
     const records = await keys.list();
     expect(records.filter((r) => r.status === 'active').map((r) => r.id)).toEqual([old.record.id]);
   });
+
+  it('twelve parallel rotations of one key: exactly one wins, the others are refused', async () => {
+    const store = makeStore();
+    const keys = createKeyManager({ store });
+    const old = await keys.create({ projectId: 'p', name: 'svc' });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 12 }, () => keys.rotate(old.record.id)),
+    );
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    const codes = outcomes.map((o) => (o.status === 'rejected' ? o.reason.code : 'ok'));
+    expect(codes.filter((c) => c !== 'ok')).toEqual(Array(11).fill('key_rotated'));
+    const successors = (await keys.list()).filter((r) => r.rotatedFrom === old.record.id);
+    expect(successors).toHaveLength(1);
+    expect(await keys.get(old.record.id)).toMatchObject({ rotatedTo: successors[0]!.id });
+  });
 });

@@ -4,7 +4,6 @@ import {
   splitUrl,
   streamBody,
   underPrefix,
-  type ReadableLike,
 } from '@vectorcache/auth-admin/adapter';
 import { writeAnswer } from './plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -16,24 +15,23 @@ async function vectorcacheAdminPlugin(
   const { prefix: _prefix, ...adminOptions } = options;
   const admin = createAdminHandler(adminOptions);
   fastify.addHook('onClose', async () => admin.close());
-  // In this plugin's scope only: the body stays on the wire, read (bounded) and parsed by the
-  // admin package once the route and the caller are known, whatever its content type.
-  fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   const prefix = fastify.prefix;
 
+  // The whole request is answered in `onRequest`, before Fastify looks at the body: its own
+  // Content-Type checks (an empty or malformed header is a 415) would otherwise answer before the
+  // caller is authenticated. The body stays on the wire, read (bounded) and parsed by the admin
+  // package once the route and the caller are known, whatever its content type.
   async function vectorcacheAdminRoute(request: FastifyRequest, reply: FastifyReply) {
     const { path, query } = splitUrl(request.url);
     const url = `${underPrefix(path, prefix) ?? path}${query === '' ? '' : `?${query}`}`;
-    const payload = request.body as ReadableLike | undefined;
-    const answer = await admin.handle(
-      nodeAdminRequest(request.raw, url, payload === undefined ? undefined : streamBody(payload)),
-    );
+    const answer = await admin.handle(nodeAdminRequest(request.raw, url, streamBody(request.raw)));
     return writeAnswer(reply, answer);
   }
+  // Never reached: `onRequest` has answered.
+  const answered = async (_request: FastifyRequest, reply: FastifyReply) => reply;
 
-  fastify.all('/', vectorcacheAdminRoute);
-  fastify.all('/*', vectorcacheAdminRoute);
+  fastify.all('/', { onRequest: vectorcacheAdminRoute }, answered);
+  fastify.all('/*', { onRequest: vectorcacheAdminRoute }, answered);
 }
 
 /**

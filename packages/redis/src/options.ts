@@ -20,6 +20,9 @@ export interface ResolvedOptions {
   hourlyDays: number;
   dailyDays: number;
   auditLimit: number;
+  /** Replicas that must acknowledge a write making a key less valid; `undefined`: by topology. */
+  durableReplicas: number | undefined;
+  durableWaitMs: number;
 }
 
 /** A positive number option of the store, or its default. */
@@ -103,6 +106,16 @@ export function validateOptions(
   return {
     keyPrefix,
     commandTimeoutMs: positive(options.commandTimeoutMs, 'commandTimeoutMs', 500),
+    durableReplicas:
+      options.durableReplicas === undefined || options.durableReplicas === 0
+        ? options.durableReplicas
+        : positiveInteger(
+            options.durableReplicas,
+            1,
+            'RedisKeyStore option "durableReplicas"',
+            'replicas',
+          ),
+    durableWaitMs: positive(options.durableWaitMs, 'durableWaitMs', 250),
     connectTimeoutMs: positive(options.connectTimeoutMs, 'connectTimeoutMs', 1000),
     heartbeatIntervalMs: positive(options.heartbeatIntervalMs, 'heartbeatIntervalMs', 250),
     heartbeatTimeoutMs: positive(options.heartbeatTimeoutMs, 'heartbeatTimeoutMs', 1000),

@@ -1,5 +1,5 @@
 import { VectorcacheAuthError } from '@vectorcache/auth-core';
-import { connectionFailureReason } from '@vectorcache/auth-core/adapter';
+import { connectionFailureReason, replaceRefused } from '@vectorcache/auth-core/adapter';
 import type {
   AuditEntry,
   KeyRecordPatch,
@@ -30,6 +30,7 @@ import {
   encodeRecord,
   fieldsFromArray,
 } from './record-codec';
+import { awaitReplicas, lessValid } from './durability';
 import { defineScripts, type ScriptCommands } from './scripts';
 import type { RedisConnection, RedisKeyStoreOptions } from './types';
 import { readUsageRows, writeUsage, type UsageContext } from './usage';
@@ -66,6 +67,8 @@ export class RedisKeyStore implements KeyStore {
   private readonly source: FeedSource;
   private readonly ids: IdCache;
   private readonly usage: UsageContext;
+  /** Replicas that acknowledge a write making a key less valid (`durableReplicas`). */
+  private readonly replicas: number;
   private lastError: Error | null = null;
   private everReady: boolean;
   private closed = false;
@@ -94,6 +97,7 @@ export class RedisKeyStore implements KeyStore {
       this.everReady = true;
     });
     this.scripts = defineScripts(this.client);
+    this.replicas = this.options.durableReplicas ?? (isCluster(this.client) ? 1 : 0);
     this.ids = new IdCache(this.options.idCacheMax);
     this.usage = { client: this.client, keys: this.keys, ids: this.ids, retention: this.options };
     this.source = new FeedSource(this.client, {
@@ -165,14 +169,15 @@ export class RedisKeyStore implements KeyStore {
     let replaced: { id: string; hash: string; changes: boolean } | null = null;
     if (replacing !== undefined) {
       const hash = await this.hashOf(replacing.id);
-      if (hash === null) throw replacedMissing(replacing.id);
+      if (hash === null) throw replaceRefused(replacing.id, 'missing');
       const { set, del } = encodePatch(replacing.patch);
       replaced = { id: replacing.id, hash, changes: set.length + del.length > 0 };
       keys.push(this.keys.record(hash));
       args.push(replacing.id, changeMessage(replaced), String(set.length / 2), ...set, ...del);
     }
     const written = await this.scripts.vectorcacheInsertV2(keys.length, ...keys, ...args);
-    if (written === -1 && replaced !== null) throw replacedMissing(replaced.id);
+    const refusal = REFUSALS[String(written)];
+    if (refusal !== undefined && replaced !== null) throw replaceRefused(replaced.id, refusal);
     if (written !== 1) {
       throw new VectorcacheAuthError(
         'duplicate_key',
@@ -245,7 +250,10 @@ export class RedisKeyStore implements KeyStore {
     }
     if (reply === null) return null;
     if (set.length + del.length > 0) this.feed.notifyLocal(id, hash);
-    return decodeRecord(fieldsFromArray(reply), { hash, id });
+    const record = decodeRecord(fieldsFromArray(reply), { hash, id });
+    if (lessValid(patch))
+      await awaitReplicas(this.client, this.keys.ids, this.replicas, this.options.durableWaitMs);
+    return record;
   }
 
   /**
@@ -367,12 +375,12 @@ function changeMessage(record: { id: string; hash: string }): string {
   return JSON.stringify({ id: record.id, hash: record.hash });
 }
 
-function replacedMissing(id: string): VectorcacheAuthError {
-  return new VectorcacheAuthError(
-    'key_not_found',
-    `The key being replaced (${id}) does not exist; nothing was written.`,
-  );
-}
+/** The insert script's answers that refuse a rotation, by why (see `INSERT_SCRIPT`). */
+const REFUSALS: Record<string, Parameters<typeof replaceRefused>[1]> = {
+  '-1': 'missing',
+  '-2': 'rotated',
+  '-3': 'revoked',
+};
 
 function closedError(): VectorcacheAuthError {
   return new VectorcacheAuthError('store_unavailable', 'This RedisKeyStore is closed.');

@@ -30,7 +30,8 @@ end
  * KEYS: record, ids, project, and the replaced record when rotating. ARGV: publish command,
  * channel, change message, id, hash, m, the record's m `field, value` items; when rotating, the
  * replaced id, its change message and its patch. Returns 0 when the id or the hash already
- * exists, -1 when the replaced record does not, 1 once everything is written.
+ * exists, -1 when the replaced record does not, -2 when it was already rotated, -3 when it is
+ * revoked (so of concurrent rotations of one key exactly one writes), 1 once everything is written.
  */
 export const INSERT_SCRIPT = `${COMMON}
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('HEXISTS', KEYS[2], ARGV[4]) == 1 then
@@ -38,7 +39,12 @@ if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('HEXISTS', KEYS[2], ARGV[4])
 end
 local m = tonumber(ARGV[6])
 local replaced = 7 + m
-if KEYS[4] and redis.call('HGET', KEYS[4], 'id') ~= ARGV[replaced] then return -1 end
+if KEYS[4] then
+  local current = redis.call('HMGET', KEYS[4], 'id', 'rotatedTo', 'revokedAt')
+  if current[1] ~= ARGV[replaced] then return -1 end
+  if current[2] and current[2] ~= '' then return -2 end
+  if current[3] then return -3 end
+end
 local fields = {}
 for i = 7, 6 + m do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))

@@ -55,6 +55,16 @@ export interface RedisKeyStoreOptions {
    */
   commandTimeoutMs?: number;
   /**
+   * Replicas that must acknowledge (Redis `WAIT`) a write that makes a key less valid (a
+   * revocation, new scopes, an expiry) before it is reported done; fewer within `durableWaitMs`
+   * rejects with `not_durable` (the write is on the master, but a failover could undo it). Pair
+   * it with `min-replicas-to-write` on the servers (see the README).
+   * @default 1 on a Redis Cluster, 0 (no wait) on a standalone Redis
+   */
+  durableReplicas?: number;
+  /** How long such a write waits for the acknowledgement; keep it under `commandTimeoutMs`. @default 250 */
+  durableWaitMs?: number;
+  /**
    * Bound on establishing a connection, and on how long a command issued before the very
    * first connection is ready waits for it (there is no offline queue afterwards).
    * @default 1000

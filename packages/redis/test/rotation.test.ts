@@ -17,9 +17,10 @@ function failingUpdates(store: RedisKeyStore): KeyStore {
 
 describeRedis('rotation on Redis', () => {
   let store: RedisKeyStore;
+  const prefix = uniquePrefix('rotation');
 
   beforeAll(() => {
-    store = new RedisKeyStore({ url: redisUrl }, { keyPrefix: uniquePrefix('rotation') });
+    store = new RedisKeyStore({ url: redisUrl }, { keyPrefix: prefix });
   });
 
   afterAll(async () => {
@@ -38,5 +39,22 @@ describeRedis('rotation on Redis', () => {
       status: 'active',
       rotatedFrom: old.record.id,
     });
+  });
+
+  it('twelve parallel rotations of one key on two connections: exactly one wins', async () => {
+    const other = new RedisKeyStore({ url: redisUrl }, { keyPrefix: prefix });
+    try {
+      const managers = [createKeyManager({ store }), createKeyManager({ store: other })];
+      const old = await managers[0]!.create({ projectId: 'proj_rot', name: 'svc' });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) => managers[i % 2]!.rotate(old.record.id)),
+      );
+      const codes = outcomes.map((o) => (o.status === 'rejected' ? o.reason.code : 'ok'));
+      expect(codes.sort()).toEqual(['key_rotated', ...Array(10).fill('key_rotated'), 'ok'].sort());
+      const successors = (await store.list()).filter((r) => r.rotatedFrom === old.record.id);
+      expect(successors).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
   });
 });

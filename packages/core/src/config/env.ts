@@ -144,6 +144,8 @@ export function debugLoggerFromEnv(
     // Decisions and feed changes; cache lookups and store reads would be a line per request more.
     if (event.type === 'cache_hit' || event.type === 'cache_miss' || event.type === 'store_read')
       return;
+    // The store's transitions have their own warning line already.
+    if (event.type === 'store_unavailable' || event.type === 'store_available') return;
     const fields = [`vectorcache auth: ${event.type}`];
     if (event.reason) fields.push(`reason=${event.reason}`);
     if (event.keyId) fields.push(`key=${event.keyId}`);

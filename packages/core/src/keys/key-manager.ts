@@ -26,6 +26,7 @@ import type {
   Verifier,
 } from '../types';
 import { insertReplacing } from './rotation';
+import { replaceRefused } from '../stores/replacing';
 import { verifierStore } from '../verify/core-verifier';
 import { createAuditWriter } from './key-audit';
 import {
@@ -175,7 +176,8 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
 
     async revoke(id: string, actionOptions?: KeyActionOptions): Promise<ApiKeyRecord> {
       const record = await existing(id);
-      if (record.revokedAt !== null) return withStatus(record, now());
+      // Again: written again, unchanged, so a store that waits for replicas confirms it is durable.
+      if (record.revokedAt !== null) return updated(id, { revokedAt: record.revokedAt });
       const revoked = await updated(id, { revokedAt: new Date(now()).toISOString() });
       await audit('key.revoked', revoked, actorOf(actionOptions));
       return revoked;
@@ -193,6 +195,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
         );
       }
       const old = await existing(id);
+      if (old.rotatedTo) throw replaceRefused(id, 'rotated');
       if (withStatus(old, now()).status !== 'active') {
         throw new VectorcacheAuthError(
           'key_not_active',

@@ -1,4 +1,3 @@
-import { VectorcacheAuthError } from '../errors';
 import type {
   AuditEntry,
   KeyRecordPatch,
@@ -11,6 +10,7 @@ import type {
 } from '../types';
 import { LRUCache } from 'lru-cache';
 import { ChangeListeners, RecordTable } from './record-table';
+import { replaceRefusal, replaceRefused } from './replacing';
 import { UsageTable, type UsageTableOptions } from './usage-table';
 import { FLUSH_ID_MEMORY_MS } from '../usage/retention';
 
@@ -54,13 +54,10 @@ export class MemoryKeyStore implements KeyStore {
     record: StoredKeyRecord,
     replacing?: { id: string; patch: KeyRecordPatch },
   ): Promise<void> {
-    // Both writes or neither: the replaced record is checked before anything is written.
-    if (replacing && !this.table.get(replacing.id)) {
-      throw new VectorcacheAuthError(
-        'key_not_found',
-        `No key with id ${JSON.stringify(replacing.id)} to replace; nothing was written.`,
-      );
-    }
+    // Both writes or neither: the replaced record is checked before anything is written, and
+    // nothing awaits between the check and the writes, so one of concurrent rotations wins.
+    const refusal = replacing && replaceRefusal(this.table.get(replacing.id));
+    if (replacing && refusal) throw replaceRefused(replacing.id, refusal);
     this.table.insert(record);
     this.listeners.emit({ type: 'changed', id: record.id, hash: record.hash });
     if (replacing) await this.update(replacing.id, replacing.patch);

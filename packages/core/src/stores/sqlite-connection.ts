@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { VectorcacheAuthError } from '../errors';
 import type { StoreChangeListener } from '../types';
 import type { SqliteConnection, SqliteDriverName } from './sqlite-driver';
@@ -8,6 +8,22 @@ import { sqliteFailure, type SqliteKeyStoreOptions, type SqliteSettings } from '
 import { prune } from './sqlite-usage';
 
 const PRUNE_EVERY_MS = 60_000;
+/**
+ * How long one synchronous attempt waits for another connection's lock. SQLite calls block the
+ * event loop, so the store waits out a lock in such short attempts with asynchronous pauses
+ * between them, until `busyTimeoutMs` in all: every other request goes on meanwhile.
+ */
+export const SYNC_BUSY_MS = 10;
+const RETRY_PAUSES_MS = [5, 10, 20, 40, 80];
+const BUSY = /database is locked|SQLITE_BUSY/i;
+
+/** Whether `err` (or what it wraps) is SQLite saying another connection holds a lock. */
+function isBusy(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (BUSY.test(e.message)) return true;
+  }
+  return false;
+}
 
 /**
  * The SQLite store's connection and transaction layer: opens the database on first use (and
@@ -22,15 +38,18 @@ export class SqliteDatabase {
   private lastPrune = -Infinity;
   /** A read answered "empty" because the file did not exist yet: replay its whole change log. */
   private servedAbsent = false;
+  /** The open file's identity (device, inode), to notice it removed or replaced under us. */
+  private identity: string | undefined;
 
   constructor(
     private readonly settings: SqliteSettings,
     private readonly options: Pick<SqliteKeyStoreOptions, 'driver' | 'legacyJsonFile'>,
   ) {
-    this.feed = new SqliteChangeFeed(settings.pollIntervalMs, () =>
+    this.feed = new SqliteChangeFeed(settings.pollIntervalMs, () => {
+      this.noticeReplacement();
       // Until some process creates the file, there is nothing to read and nothing to create.
-      this.connection || existsSync(settings.path) ? this.database() : undefined,
-    );
+      return this.connection || existsSync(settings.path) ? this.database() : undefined;
+    });
   }
 
   /** The SQLite binding in use, once the database is open. */
@@ -49,22 +68,36 @@ export class SqliteDatabase {
       const db = openKeyDatabase({
         path,
         driver: this.options.driver,
-        busyTimeoutMs,
+        busyTimeoutMs: Math.min(busyTimeoutMs, SYNC_BUSY_MS),
         legacyJsonFile: this.options.legacyJsonFile,
       });
       // After answering "absent", the whole log is news: read it at the next poll.
       this.feed.start(db, this.servedAbsent);
       this.connection = db;
+      this.identity = fileIdentity(path);
     }
     return this.connection;
   }
 
-  /** Runs `work` on the open database, turning driver errors into store errors. */
-  use<T>(work: (db: SqliteConnection) => T): Promise<T> {
-    try {
-      return Promise.resolve(work(this.database()));
-    } catch (err) {
-      return Promise.reject(sqliteFailure(err, this.settings.path, this.settings.busyTimeoutMs));
+  /**
+   * Runs `work` on the open database, turning driver errors into store errors. The first attempt
+   * runs synchronously; while another connection holds a lock, `work` is tried again after
+   * asynchronous pauses, until `busyTimeoutMs` has passed (then the lock is a store fault).
+   */
+  async use<T>(work: (db: SqliteConnection) => T): Promise<T> {
+    this.noticeReplacement();
+    const { path, busyTimeoutMs } = this.settings;
+    const deadline = performance.now() + busyTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return work(this.database());
+      } catch (err) {
+        if (!isBusy(err) || this.closed || performance.now() >= deadline) {
+          throw sqliteFailure(err, path, busyTimeoutMs);
+        }
+      }
+      const pause = RETRY_PAUSES_MS[Math.min(attempt, RETRY_PAUSES_MS.length - 1)]!;
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 
@@ -73,6 +106,7 @@ export class SqliteDatabase {
    * answers `absent` without creating it, as an empty store would.
    */
   read<T>(absent: T, work: (db: SqliteConnection) => T): Promise<T> {
+    this.noticeReplacement();
     const legacy = this.options.legacyJsonFile;
     if (
       !this.connection &&
@@ -84,6 +118,34 @@ export class SqliteDatabase {
       return Promise.resolve(absent);
     }
     return this.use(work);
+  }
+
+  /**
+   * Never serves from a file no one else can see: when the open file was removed or replaced (its
+   * device and inode are no longer the path's), the connection is closed, one warning line says
+   * so, every listener clears its caches (`feed_restored`), and the path is opened again on the
+   * next call: the file now there, or "absent" (no keys) until a write or another process
+   * creates one, as the CLI and every other process see it.
+   */
+  private noticeReplacement(): void {
+    const db = this.connection;
+    if (!db || this.closed) return;
+    const now = fileIdentity(this.settings.path);
+    if (now === this.identity) return;
+    this.connection = undefined;
+    this.identity = undefined;
+    this.servedAbsent = true;
+    try {
+      db.close();
+    } catch {
+      // closing a connection to an unlinked file cannot fail in a way that matters here
+    }
+    if (process.env.VECTORCACHE_STORE_WARNINGS !== 'off') {
+      process.stderr.write(
+        `vectorcache auth: the key database ${this.settings.path} was ${now === undefined ? 'removed' : 'replaced by another file'} while open; its keys are no longer served, and the path is opened again\n`,
+      );
+    }
+    this.feed.reset();
   }
 
   /** One write transaction on the open database (see {@link transaction}). */
@@ -135,4 +197,10 @@ export class SqliteDatabase {
     this.connection = undefined;
     db?.close();
   }
+}
+
+/** A file's identity (device and inode), or `undefined` when nothing is at the path. */
+function fileIdentity(path: string): string | undefined {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat === undefined ? undefined : `${stat.dev}:${stat.ino}`;
 }

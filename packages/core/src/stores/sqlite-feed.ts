@@ -125,6 +125,13 @@ export class SqliteChangeFeed {
     };
   }
 
+  /** The database file was replaced: every cache is cleared, and the next file's log read whole. */
+  reset(): void {
+    this.position = 0;
+    this.dataVersion = -1;
+    this.listeners.emit({ type: 'feed_restored' });
+  }
+
   /** Stops polling and drops every listener. */
   close(): void {
     this.closed = true;

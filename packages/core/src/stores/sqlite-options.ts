@@ -16,8 +16,10 @@ export interface SqliteKeyStoreOptions {
    */
   pollIntervalMs?: number;
   /**
-   * How long a write waits for another process's write transaction. SQLite calls are synchronous:
-   * the wait blocks the event loop, so keep it short; writes themselves take milliseconds.
+   * How long a store call waits in all for another connection's lock (another process's write
+   * transaction, an operator's `sqlite3` holding `BEGIN IMMEDIATE`) before it fails as a store
+   * fault. SQLite calls are synchronous, so the wait is made of 10 ms attempts with asynchronous
+   * pauses between them: the event loop, and every other request, goes on meanwhile.
    * @default 5000
    */
   busyTimeoutMs?: number;

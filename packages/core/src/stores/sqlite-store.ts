@@ -10,6 +10,7 @@ import type {
   UsageRow,
 } from '../types';
 import { exactRecord } from './key-export';
+import { replaceRefusal, replaceRefused } from './replacing';
 import type { SqliteConnection, SqliteDriverName, SqliteRow } from './sqlite-driver';
 import { SqliteDatabase } from './sqlite-connection';
 import { CHANGE_LOG_SQL } from './sqlite-feed';
@@ -87,6 +88,21 @@ export class SqliteKeyStore implements KeyStore {
       );
     }
     return this.db.write((db) => {
+      // Checked inside the write transaction: of concurrent rotations (any process) one wins.
+      if (replacing) {
+        const current = db
+          .prepare('SELECT revoked_at, rotated_to FROM keys WHERE id = ?')
+          .get(replacing.id);
+        const refusal = replaceRefusal(
+          current
+            ? {
+                revokedAt: (current.revoked_at as string | null) ?? null,
+                rotatedTo: (current.rotated_to as string | null) ?? null,
+              }
+            : null,
+        );
+        if (refusal) throw replaceRefused(replacing.id, refusal);
+      }
       const placeholders = KEY_COLUMNS.split(',')
         .map(() => '?')
         .join(', ');
@@ -94,14 +110,8 @@ export class SqliteKeyStore implements KeyStore {
         ...recordValues(exact),
       );
       this.db.logChange(db, exact.id, exact.hash);
-      if (replacing) {
-        const replaced = this.patchRow(db, replacing.id, replacing.patch);
-        if (!replaced) {
-          throw new VectorcacheAuthError(
-            'key_not_found',
-            `No key with id ${JSON.stringify(replacing.id)} to replace; nothing was written.`,
-          );
-        }
+      if (replacing && !this.patchRow(db, replacing.id, replacing.patch)) {
+        throw replaceRefused(replacing.id, 'missing');
       }
     });
   }

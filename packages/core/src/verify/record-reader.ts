@@ -2,6 +2,7 @@ import { VectorcacheAuthError } from '../errors';
 import { startStoreRead } from './observe';
 import { isUsableRecord } from '../keys/records';
 import { withTimeout } from '../timeout';
+import type { StoreHealth } from '../stores/store-health';
 import type { AuthEvent, KeyStore, StoredKeyRecord } from '../types';
 
 /** Reads one record by hash or by id; a corrupt record is a store failure (503). */
@@ -16,6 +17,7 @@ export function createRecordReader(
   timeoutMs: number,
   onEvent: ((event: AuthEvent) => void) | undefined,
   emit: (event: AuthEvent) => void,
+  health?: StoreHealth,
 ): RecordReader {
   return async function fetchRecord(what, key) {
     const done = onEvent ? startStoreRead(emit) : undefined;
@@ -28,8 +30,10 @@ export function createRecordReader(
       );
     } catch (err) {
       done?.('error');
+      health?.failed(err);
       throw err;
     }
+    health?.ok();
     done?.(value === null ? 'not_found' : isUsableRecord(value) ? 'found' : 'error');
     if (value !== null && !isUsableRecord(value)) {
       throw new VectorcacheAuthError(

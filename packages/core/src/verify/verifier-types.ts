@@ -30,6 +30,8 @@ export interface VerifyRequirements {
  *   with `durationMs` and `result`.
  * - `feed_lost`, `feed_restored`: the store's change feed went down (cached keys are read again
  *   from the store) or came back.
+ * - `store_unavailable`, `store_available`: the key store failed (with its `cause` and `detail`)
+ *   or answered again; once per transition, never per request.
  * - `hook_error`: a hook of the options failed or answered something unsendable, or a `projectId`
  *   function gave no project (the route's project was unknown: refused with 403) (reported once
  *   per distinct mistake).
@@ -46,8 +48,13 @@ export interface AuthEvent {
    * route's project was unknown and the request refused).
    */
   hook?: 'onFailure' | 'projectId';
-  /** For `hook_error`: what was wrong and what was done instead; never the request's data. */
+  /**
+   * For `hook_error`: what was wrong and what was done instead; for `store_unavailable`: the
+   * store's own message (a path, an errno; redacted). Never the request's data.
+   */
   detail?: string;
+  /** `store_unavailable`: why (see `StoreFaultCause`). */
+  cause?: StoreFaultCause;
   /** `route` on the `rejected` event of a route guard (`requireScopes`). */
   stage?: 'route';
   /** `store_read`: how long the read took, in milliseconds. */
@@ -65,7 +72,13 @@ export type AuthEventType =
   | 'cache_miss'
   | 'store_read'
   | 'feed_lost'
-  | 'feed_restored';
+  | 'feed_restored'
+  | 'store_unavailable'
+  | 'store_available';
+
+/** Why a key store is unavailable, as the `store_unavailable` event and the warning line say. */
+export type StoreFaultCause =
+  'path' | 'permission' | 'corruption' | 'lock' | 'timeout' | 'connection' | 'unknown';
 
 /** How a store read of the verify path ended. */
 export type StoreReadResult = 'found' | 'not_found' | 'error';

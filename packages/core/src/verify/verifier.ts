@@ -10,6 +10,7 @@ import { AttemptLimiter, createAttemptGate } from './attempt-limiter';
 import type { CoreVerifier } from './core-verifier';
 import { createDecisions } from './decisions';
 import { createRecordReader } from './record-reader';
+import { StoreHealth } from '../stores/store-health';
 import { resolveVerifierSettings } from './verifier-settings';
 
 // A request's path, top to bottom: the attempt limit (opt-in) → the header and the API-key caches
@@ -42,11 +43,16 @@ export function buildVerifier(options: VerifierOptions, ownsStore: boolean): Ver
         settings.usage.maxPendingKeys,
         settings.usage.flushIntervalMs,
         (s, batch, flushId) =>
-          withTimeout(s.recordUsage(batch, flushId), timeoutMs * 4, 'a usage write'),
+          health.track(
+            withTimeout(s.recordUsage(batch, flushId), timeoutMs * 4, 'a usage write'),
+            'write',
+          ),
       )
     : undefined;
   const decisions = createDecisions(onEvent, usage, now);
-  const fetchRecord = createRecordReader(store, timeoutMs, onEvent, decisions.emit);
+  // Said once per transition (available, unavailable and why), as an event and a stderr line.
+  const health = new StoreHealth(decisions.emit);
+  const fetchRecord = createRecordReader(store, timeoutMs, onEvent, decisions.emit, health);
 
   // Tokens name their key by id: its state is cached by id, evicted by the same change feed.
   const keyStates = new KeyStates({
