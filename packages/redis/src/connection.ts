@@ -152,18 +152,29 @@ export async function firstConnection(client: Client, ms: number): Promise<void>
   const status = client.status;
   if (status === 'wait') client.connect().catch(() => undefined);
   else if (status !== 'connecting' && status !== 'connect') return;
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      client.off('ready', done);
-      client.off('close', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    client.once('ready', done);
-    client.once('close', done);
-  });
+  // Commands sent together before the first connection share one wait (one pair of listeners,
+  // not one per command: a hundred parallel writes would trip MaxListenersExceededWarning).
+  let waiting = firstConnections.get(client);
+  if (!waiting) {
+    waiting = new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        client.off('ready', done);
+        client.off('close', done);
+        firstConnections.delete(client);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      client.once('ready', done);
+      client.once('close', done);
+    });
+    firstConnections.set(client, waiting);
+  }
+  await waiting;
 }
+
+/** The wait of {@link firstConnection} in progress, per client. */
+const firstConnections = new WeakMap<Client, Promise<void>>();
 
 /** QUIT when connected, then disconnect; never waits longer than about `2 * ms`. */
 export async function closeConnection(client: Client, ms: number): Promise<void> {
