@@ -1,9 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { MemoryKeyStore, SqliteKeyStore } from '@vectorcache/auth-core';
+import { PostgresKeyStore } from '@vectorcache/auth-postgres';
 import { RedisKeyStore } from '@vectorcache/auth-redis';
 import { analyticsStoreContract } from '../../test-utils/analytics-contract';
+import { createTestDatabase, describePostgres, type TestDatabase } from '../../test-utils/postgres';
 import { describeRedis, redisUrl, uniquePrefix } from '../../test-utils/redis';
 
 analyticsStoreContract('MemoryKeyStore', async () => {
@@ -29,6 +32,22 @@ describeRedis('on Redis', () => {
     const store = new RedisKeyStore(
       { url: redisUrl },
       { keyPrefix: uniquePrefix('contract'), commandTimeoutMs: 5000 },
+    );
+    return { store, close: () => store.close() };
+  });
+});
+
+describePostgres('on PostgreSQL', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('contract');
+  });
+  afterAll(() => db?.drop());
+  analyticsStoreContract('PostgresKeyStore', async () => {
+    // A schema of its own per case, in the suite's own database.
+    const store = new PostgresKeyStore(
+      { connectionString: db.url },
+      { schema: `contract_${randomBytes(4).toString('hex')}`, timeoutMs: 5000 },
     );
     return { store, close: () => store.close() };
   });
