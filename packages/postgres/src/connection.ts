@@ -77,7 +77,7 @@ export function storeError(error: unknown, description: string): unknown {
     (/timeout/i.test((error as Error)?.message ?? '') ? 'no answer in time' : 'connection lost');
   return new VectorcacheAuthError(
     'store_unavailable',
-    `Cannot use ${description} (${reason}); check that it runs and that the address is right.`,
+    `Cannot connect to ${description.replace(/^PostgreSQL /, 'PostgreSQL at ')} (${reason}); check that it runs and that the address is right.`,
     { cause: error },
   );
 }

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import type { StoreChange, UsageEntry } from '@vectorcache/auth-core';
-import { createKeyManager, createVerifier, VectorcacheAuthError } from '@vectorcache/auth-core';
+import {
+  createKeyManager,
+  createVerifier,
+  storeFromEnv,
+  VectorcacheAuthError,
+} from '@vectorcache/auth-core';
+import { runCli } from '@vectorcache/auth-cli';
 import { PostgresKeyStore, type PostgresKeyStoreOptions } from '@vectorcache/auth-postgres';
 import {
   createTestDatabase,
@@ -312,6 +318,87 @@ describePostgres('PostgresKeyStore on PostgreSQL', () => {
         await verifier.close();
         probe();
       }
+    });
+  });
+
+  describe('zero configuration and the CLI', () => {
+    const env = (): Record<string, string> => ({ VECTORCACHE_DATABASE_URL: db.url });
+
+    it('is what storeFromEnv builds from VECTORCACHE_DATABASE_URL', async () => {
+      const fromEnv = storeFromEnv(env(), { PostgresKeyStore });
+      try {
+        expect(fromEnv).toBeInstanceOf(PostgresKeyStore);
+        expect((fromEnv as PostgresKeyStore).description).toBe(
+          `PostgreSQL 127.0.0.1:5432/${db.name}`,
+        );
+        const { key, record } = await createKeyManager({ store }).create({
+          projectId: 'proj_env',
+          name: 'env',
+        });
+        expect(await fromEnv.get(record.id)).toStrictEqual(await store.get(record.id));
+        const verifier = createVerifier({ store: fromEnv });
+        expect(await verifier.verify(`Bearer ${key}`)).toMatchObject({ ok: true });
+        await verifier.close();
+      } finally {
+        await fromEnv.close();
+      }
+    });
+
+    it('is the store of the vectorcache-keys CLI run with the same environment, named without credentials', async () => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const cli = (args: string[], extra: Record<string, string> = {}): Promise<number> =>
+        runCli(args, {
+          env: { ...env(), ...extra },
+          stdout: { write: (text: string) => out.push(text) },
+          stderr: { write: (text: string) => err.push(text) },
+        });
+      expect(await cli(['create', '--project', 'proj_cli', '--name', 'from-cli', '--json'])).toBe(
+        0,
+      );
+      const issued = JSON.parse(out.join('')) as { key: string; record: { id: string } };
+      const verifier = createVerifier({ store: another() });
+      try {
+        expect(await verifier.verify(`Bearer ${issued.key}`)).toMatchObject({ ok: true });
+        out.length = 0;
+        expect(await cli(['list', '--project', 'proj_cli'])).toBe(0);
+        const listed = out.join('');
+        expect(listed).toContain(
+          `\nKey store: PostgreSQL at 127.0.0.1:5432/${db.name} (schema vectorcache)\n`,
+        );
+        const { hash } = (await store.get(issued.record.id))!;
+        expect(listed).not.toContain(hash);
+        expect(await cli(['revoke', issued.record.id, '--json'])).toBe(0);
+        await pollUntil(
+          async () => !(await verifier.verify(`Bearer ${issued.key}`)).ok,
+          1000,
+          'the key revoked by the CLI refused',
+        );
+      } finally {
+        await verifier.close();
+      }
+      expect(err).toEqual([]);
+      // Both stores chosen at once: refused, naming the variables.
+      expect(await cli(['list'], { VECTORCACHE_REDIS_URL: 'redis://127.0.0.1:6379' })).toBe(2);
+      expect(err.join('')).toMatch(
+        /^error: both VECTORCACHE_DATABASE_URL and VECTORCACHE_REDIS_URL are set/,
+      );
+    });
+
+    it('makes the CLI exit 2 with one line, without credentials, when PostgreSQL is unreachable', async () => {
+      const port = await closedPort();
+      const err: string[] = [];
+      const code = await runCli(['list'], {
+        env: { VECTORCACHE_DATABASE_URL: `postgres://app:s3cret-pw@127.0.0.1:${port}/appdb` },
+        stdout: { write: () => undefined },
+        stderr: { write: (text: string) => err.push(text) },
+      });
+      expect(code).toBe(2);
+      expect(err.join('')).toMatch(
+        new RegExp(
+          `^error: cannot connect to PostgreSQL at 127\\.0\\.0\\.1:${port}/appdb \\(connection refused\\); check that it runs and that the address is right\n$`,
+        ),
+      );
     });
   });
 
