@@ -1,15 +1,8 @@
-import {
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { runProcess } from '../../test-utils/processes';
+import { APP_BODY, install, link, linkFolder } from './installed-app';
 import { createTestDatabase, describePostgres, type TestDatabase } from '../../test-utils/postgres';
 
 /**
@@ -18,42 +11,11 @@ import { createTestDatabase, describePostgres, type TestDatabase } from '../../t
  * finds it beside itself (npm's flat layout, the app started from any folder) or from the working
  * directory (a layout where core's folder is not the app's, as pnpm's isolated one).
  */
-const PACKAGES = join(__dirname, '..', '..', 'packages');
-
-/** Copies a built package (package.json and dist/) into `nodeModules`, as an install would. */
-function install(nodeModules: string, dir: string, name: string): string {
-  const target = join(nodeModules, name);
-  mkdirSync(target, { recursive: true });
-  cpSync(join(PACKAGES, dir, 'package.json'), join(target, 'package.json'));
-  cpSync(join(PACKAGES, dir, 'dist'), join(target, 'dist'), { recursive: true });
-  return target;
-}
-
-/** Links `target` (or a third-party dependency of `fromPackage`) into `nodeModules` as `name`. */
-function link(nodeModules: string, name: string, target: string): void {
-  mkdirSync(dirname(join(nodeModules, name)), { recursive: true });
-  symlinkSync(realpathSync(target), join(nodeModules, name));
-}
-
-const dependency = (fromPackage: string, name: string): string =>
-  join(PACKAGES, fromPackage, 'node_modules', name);
-
-const APP_BODY = `
-  try {
-    const store = storeFromEnv();
-    const none = await store.list({ projectId: 'no-such-project' });
-    console.log(JSON.stringify({ store: store.constructor.name, listed: none.length }));
-    await store.close();
-  } catch (err) {
-    console.log(JSON.stringify({ code: err.code, message: err.message }));
-  }
-`;
-
 /** Core installed in `nodeModules`, with its own dependencies. */
 function installCore(nodeModules: string): string {
   const core = install(nodeModules, 'core', '@vectorcache/auth-core');
-  link(nodeModules, 'jose', dependency('core', 'jose'));
-  link(nodeModules, 'lru-cache', dependency('core', 'lru-cache'));
+  link(nodeModules, 'core', 'jose');
+  link(nodeModules, 'core', 'lru-cache');
   return core;
 }
 
@@ -77,8 +39,8 @@ function writeApps(appDir: string, corePath: string): { cjs: string; esm: string
 
 function installPostgres(nodeModules: string, core: string): void {
   const postgres = install(nodeModules, 'postgres', '@vectorcache/auth-postgres');
-  link(join(postgres, 'node_modules'), '@vectorcache/auth-core', core);
-  link(nodeModules, 'pg', dependency('postgres', 'pg'));
+  linkFolder(join(postgres, 'node_modules'), '@vectorcache/auth-core', core);
+  link(nodeModules, 'postgres', 'pg');
 }
 
 let root: string;
