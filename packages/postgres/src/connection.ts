@@ -25,13 +25,26 @@ export function buildPool(
   });
 }
 
-/** The settings of the feed's own connection: those of the pool, without its query bounds. */
-export function feedConfig(connection: PostgresConnection, pool: Pool): ClientConfig {
-  const settings = { ...(pool as unknown as { options?: ClientConfig }).options };
-  if ('connectionString' in connection) settings.connectionString = connection.connectionString;
-  delete settings.statement_timeout;
-  delete settings.query_timeout;
-  return settings;
+/**
+ * The settings of the feed's own connection: those of the pool, without its query bounds, and
+ * `feedConnectionString` when given (a pool behind a transaction-mode pooler cannot `LISTEN`).
+ */
+export function feedConfig(
+  connection: PostgresConnection,
+  pool: Pool,
+  feedConnectionString: string | undefined,
+): ClientConfig {
+  const options = (pool as unknown as { options?: ClientConfig }).options ?? {};
+  const { statement_timeout: _statement, query_timeout: _query, ...settings } = options;
+  if (feedConnectionString === undefined) {
+    return 'connectionString' in connection
+      ? { ...settings, connectionString: connection.connectionString }
+      : settings;
+  }
+  // The URL alone says where: no host, user or password of the pool's may override it.
+  const { host: _host, port: _port, user: _user, password: _password, ...rest } = settings;
+  const { database: _database, ...kept } = rest;
+  return { ...kept, connectionString: feedConnectionString };
 }
 
 /**

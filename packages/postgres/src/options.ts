@@ -4,6 +4,7 @@ import type { PostgresConnection, PostgresKeyStoreOptions } from './types';
 /** Options with every default filled in. */
 export interface ResolvedOptions {
   schema: string;
+  feedConnectionString: string | undefined;
   timeoutMs: number;
   connectTimeoutMs: number;
   migrationTimeoutMs: number;
@@ -57,6 +58,12 @@ export function validateOptions(
       `PostgresKeyStore schema ${JSON.stringify(schema)} is not a plain name: use lowercase letters, digits and "_" (at most 40, not starting with a digit), e.g. "vectorcache".`,
     );
   }
+  const feed = options.feedConnectionString;
+  if (feed !== undefined && (typeof feed !== 'string' || !/^postgres(ql)?:\/\//.test(feed))) {
+    throw invalidOption(
+      'PostgresKeyStore option "feedConnectionString" must be a postgres:// or postgresql:// URL.',
+    );
+  }
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw invalidOption('PostgresKeyStore option "onError" must be a function.');
   }
@@ -66,6 +73,7 @@ export function validateOptions(
   }
   return {
     schema,
+    feedConnectionString: feed,
     timeoutMs: positive(options.timeoutMs, 'timeoutMs', 500),
     connectTimeoutMs: positive(options.connectTimeoutMs, 'connectTimeoutMs', 1000),
     migrationTimeoutMs: positive(options.migrationTimeoutMs, 'migrationTimeoutMs', 10_000),

@@ -88,7 +88,7 @@ export class PostgresKeyStore implements KeyStore {
     }
     this.feed = new ListenChangeFeed({
       channel: this.channel,
-      config: () => feedConfig(connection, this.pool),
+      config: () => feedConfig(connection, this.pool, this.options.feedConnectionString),
       connectTimeoutMs: this.options.connectTimeoutMs,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,
       heartbeatTimeoutMs: this.options.timeoutMs,

@@ -37,6 +37,12 @@ export interface PostgresKeyStoreOptions {
    * @default 500
    */
   timeoutMs?: number;
+  /**
+   * Where the change feed's own connection goes (`postgres://...`), when the queries go through a
+   * transaction-mode pooler, which breaks `LISTEN`: PostgreSQL directly, or a session-mode port.
+   * @default the connection's own settings
+   */
+  feedConnectionString?: string;
   /** Bound on opening a connection. @default 1000 */
   connectTimeoutMs?: number;
   /**

@@ -155,4 +155,32 @@ describePostgres('PostgreSQL frozen or down under a verifier', () => {
       await late.close();
     }
   });
+
+  it('feedConnectionString: the feed listens there, the queries go to the connection', async () => {
+    const split = new PostgresKeyStore(
+      { connectionString: db.url },
+      { feedConnectionString: db.urlVia('127.0.0.1', link.port), timeoutMs: TIMEOUT_MS },
+    );
+    const seen: StoreChange[] = [];
+    try {
+      await feedUp(split, seen);
+      const mark = seen.length;
+      link.freeze();
+      await pollUntil(
+        () => seen.slice(mark).some((c) => c.type === 'feed_lost'),
+        2 * 250 + MARGIN_MS,
+        'feed_lost',
+      );
+      expect(await split.findByHash('0'.repeat(64))).toBeNull(); // queries unaffected
+      link.thaw();
+      await pollUntil(
+        () => seen.slice(mark).some((c) => c.type === 'feed_restored'),
+        5000,
+        'feed_restored',
+      );
+    } finally {
+      link.thaw();
+      await split.close();
+    }
+  });
 });
