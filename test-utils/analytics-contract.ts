@@ -293,12 +293,14 @@ const CASES: StoreCase[] = [
  * Declares one test per case for the store `make` builds (a fresh one per case). `label` names
  * the store in the test titles. With `implemented` (e.g. a check of the store class's prototype),
  * a case needing a method the store does not have yet is declared skipped, with the reason in its
- * title; without it, such a case fails.
+ * title; without it, such a case fails. `timeoutMs` bounds each case (a store whose every write is a
+ * durable commit needs longer for the 10,000 audit appends on a loaded machine).
  */
 export function analyticsStoreContract(
   label: string,
   make: () => Promise<StoreUnderTest>,
   implemented?: (method: 'readUsage' | 'appendAudit' | 'listAudit') => boolean,
+  timeoutMs?: number,
 ): void {
   describe(`analytics and audit store contract: ${label}`, () => {
     for (const c of CASES) {
@@ -307,39 +309,43 @@ export function analyticsStoreContract(
         it.skip(`${c.name} [SKIPPED: ${label} has no ${absent.join(', ')} yet]`, () => undefined);
         continue;
       }
-      it(c.name, async () => {
-        const { store, close } = await make();
-        try {
-          const missing = c.needs.filter((method) => typeof store[method] !== 'function');
-          if (missing.length > 0) {
-            throw new Error(
-              `${label} does not implement ${missing.join(', ')} (KeyStore contract)`,
-            );
+      it(
+        c.name,
+        async () => {
+          const { store, close } = await make();
+          try {
+            const missing = c.needs.filter((method) => typeof store[method] !== 'function');
+            if (missing.length > 0) {
+              throw new Error(
+                `${label} does not implement ${missing.join(', ')} (KeyStore contract)`,
+              );
+            }
+            await c.run({
+              store,
+              async record(projectId) {
+                const record: StoredKeyRecord = {
+                  id: `key_${randomBytes(12).toString('hex')}`,
+                  projectId,
+                  name: 'contract',
+                  prefix: 'vc_0000',
+                  hash: randomBytes(32).toString('hex'),
+                  scopes: ['cache:read'],
+                  createdAt: iso(Date.now()),
+                  lastUsedAt: null,
+                  requestCount: 0,
+                  revokedAt: null,
+                  expiresAt: null,
+                };
+                await store.insert(record);
+                return record;
+              },
+            });
+          } finally {
+            await close();
           }
-          await c.run({
-            store,
-            async record(projectId) {
-              const record: StoredKeyRecord = {
-                id: `key_${randomBytes(12).toString('hex')}`,
-                projectId,
-                name: 'contract',
-                prefix: 'vc_0000',
-                hash: randomBytes(32).toString('hex'),
-                scopes: ['cache:read'],
-                createdAt: iso(Date.now()),
-                lastUsedAt: null,
-                requestCount: 0,
-                revokedAt: null,
-                expiresAt: null,
-              };
-              await store.insert(record);
-              return record;
-            },
-          });
-        } finally {
-          await close();
-        }
-      });
+        },
+        timeoutMs,
+      );
     }
   });
 }

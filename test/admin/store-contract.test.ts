@@ -43,12 +43,18 @@ describePostgres('on PostgreSQL', () => {
     db = await createTestDatabase('contract');
   });
   afterAll(() => db?.drop());
-  analyticsStoreContract('PostgresKeyStore', async () => {
-    // A schema of its own per case, in the suite's own database.
-    const store = new PostgresKeyStore(
-      { connectionString: db.url },
-      { schema: `contract_${randomBytes(4).toString('hex')}`, timeoutMs: 5000 },
-    );
-    return { store, close: () => store.close() };
-  });
+  analyticsStoreContract(
+    'PostgresKeyStore',
+    async () => {
+      // A schema of its own per case, in the suite's own database.
+      const store = new PostgresKeyStore(
+        { connectionString: db.url },
+        { schema: `contract_${randomBytes(4).toString('hex')}`, timeoutMs: 5000 },
+      );
+      return { store, close: () => store.close() };
+    },
+    undefined,
+    // Each of the 10,000 audit appends is a committed transaction (about 1 ms on loopback).
+    60_000,
+  );
 });

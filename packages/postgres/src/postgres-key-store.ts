@@ -33,6 +33,8 @@ import {
 } from './usage';
 
 const PRUNE_EVERY_MS = 60_000;
+/** One audit append in this many trims its project's list to `auditLimit`. */
+const TRIM_EVERY = 32;
 
 /**
  * A `KeyStore` on PostgreSQL (through `pg`), shared by every instance of a service: key records
@@ -233,16 +235,24 @@ export class PostgresKeyStore implements KeyStore {
   async appendAudit(entry: AuditEntry): Promise<void> {
     const text = auditText(entry);
     // Newest first means by the entry's own time (appends made at once may land in any order),
-    // then by arrival. The DELETE sees the rows from before this INSERT: it keeps
-    // `auditLimit - 1` of them; appends racing it leave a few more, never fewer.
+    // then by arrival. Trimming walks the project's newest `auditLimit` rows, so it runs on one
+    // append in TRIM_EVERY (a few dozen rows more may wait for it; reads never show them). The
+    // DELETE sees the rows from before this INSERT: it keeps `auditLimit - 1` of them.
     await this.query(
       `WITH added AS (
          INSERT INTO ${this.s}.audit (project_id, at, entry) VALUES ($1, $2, $3) RETURNING seq
        )
-       DELETE FROM ${this.s}.audit WHERE project_id = $1 AND (at, seq) <= (
+       DELETE FROM ${this.s}.audit
+       WHERE (SELECT seq FROM added) % $5 = 0 AND project_id = $1 AND (at, seq) <= (
          SELECT at, seq FROM ${this.s}.audit WHERE project_id = $1
          ORDER BY at DESC, seq DESC OFFSET $4 LIMIT 1)`,
-      [entry.projectId, new Date(entry.at).toISOString(), text, this.options.auditLimit - 1],
+      [
+        entry.projectId,
+        new Date(entry.at).toISOString(),
+        text,
+        this.options.auditLimit - 1,
+        TRIM_EVERY,
+      ],
       'an audit append',
     );
   }

@@ -228,6 +228,33 @@ describePostgres('PostgresKeyStore on PostgreSQL', () => {
     });
   });
 
+  describe('audit list', () => {
+    it('reads the newest auditLimit entries, and trims what it keeps to within a few dozen more', async () => {
+      const schema = `vc_${randomBytes(4).toString('hex')}`;
+      const small = another({ schema, auditLimit: 3 });
+      const at = Date.now();
+      for (let i = 0; i < 100; i++) {
+        await small.appendAudit({
+          at: new Date(at + i).toISOString(),
+          projectId: 'proj_trim',
+          action: 'key.created',
+          actor: null,
+          target: { keyId: `key_${i}`, prefix: 'vc_1234', name: `key ${i}` },
+        });
+      }
+      const listed = await small.listAudit({ projectId: 'proj_trim', limit: 100 });
+      expect(listed.map((e) => e.target.name)).toEqual(['key 99', 'key 98', 'key 97']);
+      const rows = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.audit`);
+      expect(rows[0]!.n).toBeLessThanOrEqual(3 + 32);
+      await expect(small.listAudit({ projectId: 'proj_trim', limit: 0 })).rejects.toMatchObject({
+        code: 'invalid_input',
+      });
+      await expect(small.appendAudit({ action: 'key.deleted' } as never)).rejects.toMatchObject({
+        code: 'invalid_input',
+      });
+    });
+  });
+
   describe('change feed', () => {
     it('announces inserts and every update to other stores, and nothing on a no-op', async () => {
       const other = another();
