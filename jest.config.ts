@@ -11,7 +11,7 @@ export const shared = {
   moduleNameMapper: {
     '^@vectorcache/auth-core/adapter$': '<rootDir>/packages/core/src/adapter.ts',
     '^@vectorcache/auth-admin/adapter$': '<rootDir>/packages/admin/src/adapter.ts',
-    '^@vectorcache/auth-(core|express|koa|fastify|hono|redis|cli|admin)$':
+    '^@vectorcache/auth-(core|express|koa|fastify|hono|redis|postgres|cli|admin)$':
       '<rootDir>/packages/$1/src/index.ts',
   },
   // An interrupted `pnpm test:mutation` may leave its sandbox copy of the repository behind.
@@ -19,19 +19,20 @@ export const shared = {
   testTimeout: 20000,
 } satisfies Partial<Project>;
 
-// Tests that start processes or servers of their own, or need Redis: not part of `unit`.
+// Tests that start processes or servers of their own, or need Redis or PostgreSQL: not `unit`.
 const PACKAGING = '/test/packaging(\\.test\\.ts|/)';
 const BINARY = '/packages/cli/test/bin\\.test\\.ts$';
 // A package's own tests that start processes: `*.e2e.test.ts`.
 const PROCESSES = '\\.e2e\\.test\\.ts$';
 const REDIS_FAULTS = '/packages/redis/test/(cluster-)?failover\\.test\\.ts$';
 const REDIS_CODEC = '/packages/redis/test/record-codec\\.test\\.ts$';
+const POSTGRES_FAULTS = '/packages/postgres/test/faults\\.test\\.ts$';
 
 /**
  * Four projects, all run by `pnpm test` (`jest`): `unit` is the fast inner loop
- * (`pnpm test:unit`, no Redis, no child process); `integration` needs Redis or the built
- * packages, or drives every adapter over sockets; `e2e` runs real processes; `chaos` kills and
- * freezes Redis under load.
+ * (`pnpm test:unit`, no Redis, no PostgreSQL, no child process); `integration` needs Redis,
+ * PostgreSQL or the built packages, or drives every adapter over sockets; `e2e` runs real
+ * processes; `chaos` kills and freezes Redis and freezes PostgreSQL's link under load.
  */
 const config: Config = {
   projects: [
@@ -53,6 +54,8 @@ const config: Config = {
         PROCESSES,
         // Every Redis suite but the codec's needs a Redis server.
         '/packages/redis/test/(?!record-codec\\.test\\.ts$)',
+        // Every PostgreSQL suite needs a PostgreSQL server.
+        '/packages/postgres/test/',
       ],
     },
     {
@@ -60,6 +63,7 @@ const config: Config = {
       displayName: 'integration',
       testMatch: [
         '<rootDir>/packages/redis/test/**/*.test.ts',
+        '<rootDir>/packages/postgres/test/**/*.test.ts',
         '<rootDir>/packages/*/test/packaging.test.ts',
         '<rootDir>/test/packaging/**/*.test.ts',
         '<rootDir>/test/conformance/**/*.test.ts',
@@ -72,6 +76,7 @@ const config: Config = {
         '/node_modules/',
         REDIS_FAULTS,
         REDIS_CODEC,
+        POSTGRES_FAULTS,
         '/test/conformance/contract-doc\\.test\\.ts$',
       ],
     },
@@ -131,6 +136,7 @@ const config: Config = {
         '<rootDir>/test/security/**/*.test.ts',
         '<rootDir>/packages/redis/test/failover.test.ts',
         '<rootDir>/packages/redis/test/cluster-failover.test.ts',
+        '<rootDir>/packages/postgres/test/faults.test.ts',
       ],
     },
   ],

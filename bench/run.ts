@@ -8,6 +8,7 @@ import { benchJwtVerify } from './jwt';
 import { benchMemory } from './memory';
 import { benchAnalyticsCost, benchCachedVerify } from './micro';
 import { benchHitParts } from './parts';
+import { benchPostgres } from './postgres';
 import { benchRedis } from './redis';
 import { benchSqlite } from './sqlite';
 import type { BenchRow } from './stats';
@@ -15,7 +16,7 @@ import type { BenchRow } from './stats';
 const README = resolve(__dirname, 'README.md');
 const START = '<!-- results:start -->';
 const END = '<!-- results:end -->';
-const SECTIONS = ['micro', 'memory', 'redis', 'sqlite', 'http'] as const;
+const SECTIONS = ['micro', 'memory', 'redis', 'postgres', 'sqlite', 'http'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function machine(): string {
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   if (run('memory')) rows.push(...(await benchMemory()));
   if (run('redis'))
     rows.push(...(await benchRedis(args.includes('cluster') ? 'cluster' : undefined)));
+  if (run('postgres')) rows.push(...(await benchPostgres()));
   if (run('sqlite')) rows.push(...(await benchSqlite()));
   if (run('http')) {
     const all = await benchHttp(

@@ -297,12 +297,14 @@ const CASES: StoreCase[] = [
  * Declares one test per case for the store `make` builds (a fresh one per case). `label` names
  * the store in the test titles. With `implemented` (e.g. a check of the store class's prototype),
  * a case needing a method the store does not have yet is declared skipped, with the reason in its
- * title; without it, such a case fails.
+ * title; without it, such a case fails. `timeoutMs` bounds each case (a store whose every write is a
+ * durable commit needs longer for the 10,000 audit appends on a loaded machine).
  */
 export function analyticsStoreContract(
   label: string,
   make: () => Promise<StoreUnderTest>,
   implemented?: (method: 'readUsage' | 'appendAudit' | 'listAudit') => boolean,
+  timeoutMs?: number,
 ): void {
   describe(`analytics and audit store contract: ${label}`, () => {
     for (const c of CASES) {
@@ -346,7 +348,8 @@ export function analyticsStoreContract(
             await close();
           }
         },
-        c.timeoutMs,
+        // The longer of the case's own bound and the store's.
+        Math.max(c.timeoutMs ?? 0, timeoutMs ?? 0) || undefined,
       );
     }
   });

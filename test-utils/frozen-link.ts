@@ -5,8 +5,15 @@ import type { AddressInfo } from 'node:net';
 export interface FreezableLink {
   /** `redis://127.0.0.1:<port>` of the proxy's side. */
   url: string;
+  /** The proxy's port on 127.0.0.1 (for a URL of another scheme). */
+  port: number;
   freeze(): void;
   thaw(): void;
+  /**
+   * Cuts the link as a server that went down would: every open connection is reset and new
+   * ones are closed at once, until `thaw()`.
+   */
+  sever(): void;
   close(): Promise<void>;
 }
 
@@ -17,6 +24,7 @@ export interface FreezableLink {
  */
 export async function freezableLink(host: string, port: number): Promise<FreezableLink> {
   let frozen = false;
+  let severed = false;
   const held: Array<() => void> = [];
   const sockets = new Set<Socket>();
   const relay = (from: Socket, to: Socket): void => {
@@ -28,6 +36,10 @@ export async function freezableLink(host: string, port: number): Promise<Freezab
     from.on('error', () => to.destroy());
   };
   const server: Server = createServer((client) => {
+    if (severed) {
+      client.destroy();
+      return;
+    }
     const upstream = connect({ host, port });
     for (const socket of [client, upstream]) {
       sockets.add(socket);
@@ -37,14 +49,22 @@ export async function freezableLink(host: string, port: number): Promise<Freezab
     relay(upstream, client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: linkPort } = server.address() as AddressInfo;
   return {
-    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `redis://127.0.0.1:${linkPort}`,
+    port: linkPort,
     freeze: () => {
       frozen = true;
     },
     thaw: () => {
       frozen = false;
+      severed = false;
       for (const write of held.splice(0)) write();
+    },
+    sever: () => {
+      severed = true;
+      held.length = 0;
+      for (const socket of sockets) socket.resetAndDestroy();
     },
     close: async () => {
       for (const socket of sockets) socket.destroy();

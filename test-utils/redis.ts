@@ -28,7 +28,7 @@ export const describeRedisServer = describeIf(
 );
 
 /** `describe` when `available`, else `describe.skip` with `[SKIPPED: reason]` in the name. */
-function describeIf(available: boolean, reason: string): jest.Describe {
+export function describeIf(available: boolean, reason: string): jest.Describe {
   if (available) return describe;
   return ((name: string, fn: () => void) =>
     describe.skip(`${name} [SKIPPED: ${reason}]`, fn)) as unknown as jest.Describe;

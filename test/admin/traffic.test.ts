@@ -1,15 +1,18 @@
 /**
  * Known traffic shows in the usage endpoints with exactly its counts per outcome after a flush:
  * N valid requests, M refused by `requireScopes` for a missing scope, K after a revocation made
- * over HTTP, on every adapter and every store (memory, SQLite, Redis); and no plaintext key in
+ * over HTTP, on every adapter and every store (memory, SQLite, Redis, PostgreSQL); and no plaintext key in
  * any answer but the issuing one, any audit entry or any event.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { MemoryKeyStore, SqliteKeyStore, type KeyStore } from '@vectorcache/auth-core';
 import { USAGE_OUTCOMES } from '@vectorcache/auth-core/adapter';
+import { PostgresKeyStore } from '@vectorcache/auth-postgres';
 import { RedisKeyStore } from '@vectorcache/auth-redis';
+import { createTestDatabase, describePostgres, type TestDatabase } from '../../test-utils/postgres';
 import { describeRedis, redisUrl, uniquePrefix } from '../../test-utils/redis';
 import { send } from './mounts';
 import { FRAMEWORKS, startService } from './apps';
@@ -49,6 +52,21 @@ describe.each([
   ['SQLite', sqlite],
 ] as const)('on the %s store', (_label, makeStore) => trafficThroughEveryAdapter(makeStore));
 describeRedis('on the Redis store', () => trafficThroughEveryAdapter(redis));
+describePostgres('on the PostgreSQL store', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('traffic');
+  });
+  afterAll(() => db?.drop());
+  // A schema of its own per store, in the suite's own database.
+  trafficThroughEveryAdapter(() => {
+    const store = new PostgresKeyStore(
+      { connectionString: db.url },
+      { schema: `traffic_${randomBytes(4).toString('hex')}`, timeoutMs: 5000 },
+    );
+    return { store, release: () => store.close() };
+  });
+});
 
 function trafficThroughEveryAdapter(makeStore: StoreMaker): void {
   describe.each(FRAMEWORKS)('usage analytics through %s', (framework) => {

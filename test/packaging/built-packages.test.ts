@@ -54,6 +54,11 @@ const PACKAGES: Array<{ dir: string; name: string; entry?: string; exports: stri
     name: '@vectorcache/auth-redis',
     exports: ['RedisKeyStore', 'recommendedClusterOptions', 'recommendedRedisOptions'],
   },
+  {
+    dir: 'postgres',
+    name: '@vectorcache/auth-postgres',
+    exports: ['PostgresKeyStore'],
+  },
 ];
 
 const script = (name: string): string => `

@@ -1,15 +1,8 @@
-import {
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeRedis, redisUrl, uniquePrefix } from '../../test-utils/redis';
+import { APP_BODY, install, link } from './installed-app';
 import { runProcess } from '../../test-utils/processes';
 
 /**
@@ -18,35 +11,6 @@ import { runProcess } from '../../test-utils/processes';
  * or a Docker WORKDIR may). Core must find @vectorcache/auth-redis from its own location, the way
  * Node resolves a declared optional peer dependency, for CommonJS and ESM apps alike.
  */
-const PACKAGES = join(__dirname, '..', '..', 'packages');
-
-/** Copies a built package (package.json and dist/) into `nodeModules`, as an install would. */
-function install(nodeModules: string, dir: string, name: string): void {
-  const target = join(nodeModules, name);
-  mkdirSync(target, { recursive: true });
-  cpSync(join(PACKAGES, dir, 'package.json'), join(target, 'package.json'));
-  cpSync(join(PACKAGES, dir, 'dist'), join(target, 'dist'), { recursive: true });
-}
-
-/** Links a third-party dependency of `fromPackage` into `nodeModules` (its real folder). */
-function link(nodeModules: string, fromPackage: string, name: string): void {
-  symlinkSync(
-    realpathSync(join(PACKAGES, fromPackage, 'node_modules', name)),
-    join(nodeModules, name),
-  );
-}
-
-const APP_BODY = `
-  try {
-    const store = storeFromEnv();
-    const none = await store.list({ projectId: 'no-such-project' });
-    console.log(JSON.stringify({ store: store.constructor.name, listed: none.length }));
-    await store.close();
-  } catch (err) {
-    console.log(JSON.stringify({ code: err.code, message: err.message }));
-  }
-`;
-
 /** Writes a CommonJS and an ESM app into `appDir`; returns their paths. */
 function writeApps(appDir: string): { cjs: string; esm: string } {
   const cjs = join(appDir, 'app.cjs');

@@ -38,17 +38,37 @@ function redisStoreClass(): RedisKeyStoreConstructor {
   return mod.RedisKeyStore;
 }
 
-/** The store the environment asks for, read exactly as the middleware reads it. */
-function openStore(env: NodeJS.ProcessEnv): KeyStore {
-  if (!env.VECTORCACHE_REDIS_URL?.trim() && !env.VECTORCACHE_REDIS_CLUSTER?.trim()) {
-    return storeFromEnv(env);
-  }
-  return storeFromEnv(env, { RedisKeyStore: redisStoreClass() });
+type PostgresKeyStoreConstructor = NonNullable<
+  NonNullable<Parameters<typeof storeFromEnv>[1]>['PostgresKeyStore']
+>;
+
+/** `PostgresKeyStore` from the CLI's own dependency, loaded only when PostgreSQL is asked for. */
+function postgresStoreClass(): PostgresKeyStoreConstructor {
+  const mod = createRequire(__filename)('@vectorcache/auth-postgres') as {
+    PostgresKeyStore: PostgresKeyStoreConstructor;
+  };
+  return mod.PostgresKeyStore;
 }
 
-/** The embedded database the environment selects, or `undefined` on Redis. */
+const usesRedis = (env: NodeJS.ProcessEnv): boolean =>
+  Boolean(env.VECTORCACHE_REDIS_URL?.trim() || env.VECTORCACHE_REDIS_CLUSTER?.trim());
+const usesPostgres = (env: NodeJS.ProcessEnv): boolean =>
+  Boolean(env.VECTORCACHE_DATABASE_URL?.trim());
+
+/**
+ * The store the environment asks for, read exactly as the middleware reads it (which also
+ * refuses PostgreSQL and Redis chosen at once).
+ */
+function openStore(env: NodeJS.ProcessEnv): KeyStore {
+  return storeFromEnv(env, {
+    RedisKeyStore: usesRedis(env) ? redisStoreClass() : undefined,
+    PostgresKeyStore: usesPostgres(env) ? postgresStoreClass() : undefined,
+  });
+}
+
+/** The embedded database the environment selects, or `undefined` on a server. */
 function databaseFile(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.VECTORCACHE_REDIS_URL?.trim() || env.VECTORCACHE_REDIS_CLUSTER?.trim()) return undefined;
+  if (usesRedis(env) || usesPostgres(env)) return undefined;
   return resolve(env.VECTORCACHE_KEYS_FILE?.trim() || DEFAULT_KEYS_FILE);
 }
 
@@ -60,15 +80,15 @@ function isUnknownId(err: unknown): boolean {
   );
 }
 
-/** A driver's own failure (e.g. ioredis while Redis goes away) as a store error, in words. */
+/** A driver's own failure (e.g. ioredis or pg while the server goes away) as a store error, in words. */
 function storeFailure(ctx: Context, err: unknown): VectorcacheAuthError {
   const store = describeStore(ctx.env);
-  const redis = store.startsWith('Redis');
-  const reason = redis ? connectionFailureReason(err) : undefined;
+  const server = store.startsWith('Redis') || store.startsWith('PostgreSQL');
+  const reason = server ? connectionFailureReason(err) : undefined;
   if (reason !== undefined) {
     const where = store
       .replace(/^Redis Cluster at /, 'the Redis Cluster at ')
-      .replace(/ \(key prefix .*\)$/, '');
+      .replace(/ \((key prefix|schema) .*\)$/, '');
     return new VectorcacheAuthError(
       'store_unavailable',
       `Cannot connect to ${where} (${reason}); check that it runs and that the address is right.`,
@@ -77,7 +97,7 @@ function storeFailure(ctx: Context, err: unknown): VectorcacheAuthError {
   }
   return new VectorcacheAuthError(
     'store_unavailable',
-    `The ${redis ? `key store (${store})` : store} failed: ${err instanceof Error ? err.message : String(err)}`,
+    `The ${server ? `key store (${store})` : store} failed: ${err instanceof Error ? err.message : String(err)}`,
     { cause: err },
   );
 }

@@ -82,6 +82,60 @@ describe('zero configuration', () => {
     );
   });
 
+  it('selects PostgreSQL with VECTORCACHE_DATABASE_URL, in VECTORCACHE_DATABASE_SCHEMA', async () => {
+    const made: Array<{ connection: unknown; options: unknown }> = [];
+    class FakePostgresStore extends MemoryKeyStore {
+      constructor(connection: { connectionString: string }, options: { schema?: string }) {
+        super();
+        made.push({ connection, options });
+      }
+    }
+    const url = 'postgresql://app:s3cret@db.internal:6432/keys';
+    const store = storeFromEnv(
+      { VECTORCACHE_DATABASE_URL: ` ${url} `, VECTORCACHE_DATABASE_SCHEMA: 'auth_prod' },
+      { PostgresKeyStore: FakePostgresStore },
+    );
+    expect(store).toBeInstanceOf(FakePostgresStore);
+    await store.close();
+    storeFromEnv({ VECTORCACHE_DATABASE_URL: url }, { PostgresKeyStore: FakePostgresStore });
+    expect(made).toEqual([
+      { connection: { connectionString: url }, options: { schema: 'auth_prod' } },
+      { connection: { connectionString: url }, options: { schema: 'vectorcache' } },
+    ]);
+    expect(describeStore({ VECTORCACHE_DATABASE_URL: url })).toBe(
+      'PostgreSQL at db.internal:6432/keys (schema vectorcache)',
+    );
+    expect(describeStore({ VECTORCACHE_DATABASE_URL: 'postgres://x:s3cret@' })).not.toContain(
+      's3cret',
+    );
+  });
+
+  it('refuses VECTORCACHE_DATABASE_URL with a Redis variable, or of another scheme, naming the variables', () => {
+    const url = 'postgres://postgres@127.0.0.1:5432/app';
+    for (const redis of [
+      { VECTORCACHE_REDIS_URL: 'redis://127.0.0.1:6379' },
+      { VECTORCACHE_REDIS_CLUSTER: '127.0.0.1:7000' },
+    ]) {
+      const name = Object.keys(redis)[0]!;
+      expect(() => storeFromEnv({ VECTORCACHE_DATABASE_URL: url, ...redis })).toThrow(
+        expect.objectContaining({
+          code: 'invalid_option',
+          message: expect.stringMatching(
+            new RegExp(`VECTORCACHE_DATABASE_URL and ${name} are set`),
+          ),
+        }),
+      );
+    }
+    expect(() =>
+      storeFromEnv({ VECTORCACHE_DATABASE_URL: 'mysql://root:s3cret@127.0.0.1/app' }),
+    ).toThrow(/VECTORCACHE_DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    try {
+      storeFromEnv({ VECTORCACHE_DATABASE_URL: 'mysql://root:s3cret@127.0.0.1/app' });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('s3cret');
+    }
+  });
+
   it('reads the pepper and the project', () => {
     expect(pepperFromEnv({ VECTORCACHE_KEY_PEPPER: 'p' })).toBe('p');
     expect(pepperFromEnv({})).toBeUndefined();

@@ -26,55 +26,156 @@ export type RedisKeyStoreConstructor = new (
   options: { keyPrefix?: string },
 ) => KeyStore;
 
-const REDIS_PACKAGE = '@vectorcache/auth-redis';
+/** The constructor of `PostgresKeyStore`, for callers that depend on `@vectorcache/auth-postgres` themselves. */
+export type PostgresKeyStoreConstructor = new (
+  connection: { connectionString: string },
+  options: { schema?: string },
+) => KeyStore;
+
 const REDIS_VARIABLES = 'VECTORCACHE_REDIS_URL or VECTORCACHE_REDIS_CLUSTER';
 
-function loadRedisPackage(): { RedisKeyStore: RedisKeyStoreConstructor } {
-  let mod: { RedisKeyStore?: unknown };
-  try {
-    // From core's own file, the way Node resolves a declared (optional) peer dependency: wherever
-    // the process was started, the package installed beside core is found. `__filename` is the
-    // module's own path in the CommonJS build and shimmed from import.meta.url in the ESM build.
-    mod = createRequire(__filename)(REDIS_PACKAGE) as { RedisKeyStore?: unknown };
-  } catch (err) {
-    const { code, message } = err as NodeJS.ErrnoException;
-    if (code === 'MODULE_NOT_FOUND' && message.includes(`'${REDIS_PACKAGE}'`)) {
+/** A store package that zero configuration loads only when the environment asks for it. */
+interface StorePackage {
+  name: string;
+  /** The class it must export. */
+  exported: string;
+  /** The variables that asked for it, for messages. */
+  variables: string;
+  /** Its driver, installed beside it. */
+  driver: string;
+}
+
+const REDIS_PACKAGE: StorePackage = {
+  name: '@vectorcache/auth-redis',
+  exported: 'RedisKeyStore',
+  variables: REDIS_VARIABLES,
+  driver: 'ioredis',
+};
+
+const POSTGRES_PACKAGE: StorePackage = {
+  name: '@vectorcache/auth-postgres',
+  exported: 'PostgresKeyStore',
+  variables: 'VECTORCACHE_DATABASE_URL',
+  driver: 'pg',
+};
+
+/**
+ * The store class of `pkg`, resolved first from core's own file, the way Node resolves a declared
+ * (optional) peer dependency: wherever the process was started, the package installed beside core
+ * is found (`__filename` is the module's own path in the CommonJS build and shimmed from
+ * import.meta.url in the ESM build). Then from the working directory, for a package core does not
+ * declare (the PostgreSQL store depends on core, so core cannot depend on it).
+ */
+function loadStoreClass(pkg: StorePackage): unknown {
+  let mod: Record<string, unknown> | undefined;
+  let failure: NodeJS.ErrnoException | undefined;
+  for (const from of [__filename, join(process.cwd(), 'noop.js')]) {
+    try {
+      mod = createRequire(from)(pkg.name) as Record<string, unknown>;
+      break;
+    } catch (err) {
+      const error = err as NodeJS.ErrnoException;
+      const missing = error.code === 'MODULE_NOT_FOUND' && error.message.includes(`'${pkg.name}'`);
+      if (!missing) {
+        failure = error;
+        break;
+      }
+      failure ??= error;
+    }
+  }
+  if (mod === undefined) {
+    const { code, message } = failure ?? {};
+    if (code === 'MODULE_NOT_FOUND' && message?.includes(`'${pkg.name}'`)) {
       throw new VectorcacheAuthError(
         'invalid_option',
-        `${REDIS_VARIABLES} is set but ${REDIS_PACKAGE} is not installed: run \`npm install ${REDIS_PACKAGE} ioredis\`, or unset it to use the embedded SQLite store.`,
+        `${pkg.variables} is set but ${pkg.name} is not installed: run \`npm install ${pkg.name} ${pkg.driver}\`, or unset it to use the embedded SQLite store.`,
       );
     }
     throw new VectorcacheAuthError(
       'invalid_option',
-      `${REDIS_VARIABLES} is set but ${REDIS_PACKAGE} failed to load (${message}); check that it and ioredis are installed and of matching versions.`,
-      { cause: err },
+      `${pkg.variables} is set but ${pkg.name} failed to load (${message}); check that it and ${pkg.driver} are installed and of matching versions.`,
+      { cause: failure },
     );
   }
-  if (typeof mod.RedisKeyStore !== 'function') {
+  if (typeof mod[pkg.exported] !== 'function') {
     throw new VectorcacheAuthError(
       'invalid_option',
-      `${REDIS_PACKAGE} has no RedisKeyStore export: install a version matching @vectorcache/auth-core.`,
+      `${pkg.name} has no ${pkg.exported} export: install a version matching @vectorcache/auth-core.`,
     );
   }
-  return mod as { RedisKeyStore: RedisKeyStoreConstructor };
+  return mod[pkg.exported];
+}
+
+/**
+ * The PostgreSQL URL of `VECTORCACHE_DATABASE_URL`, or `null` when it is unset. Refuses a URL of
+ * another scheme (without quoting it: it may hold a password), and a Redis variable set as well:
+ * the environment must choose one store.
+ */
+function postgresUrlFromEnv(env: Env): string | null {
+  const url = env.VECTORCACHE_DATABASE_URL?.trim();
+  if (!url) return null;
+  const redis = ['VECTORCACHE_REDIS_URL', 'VECTORCACHE_REDIS_CLUSTER'].filter((name) =>
+    env[name]?.trim(),
+  );
+  if (redis.length > 0) {
+    throw new VectorcacheAuthError(
+      'invalid_option',
+      `Both VECTORCACHE_DATABASE_URL and ${redis.join(' and ')} are set: they choose two different key stores (PostgreSQL and Redis); unset one of them.`,
+    );
+  }
+  if (!/^postgres(ql)?:\/\//i.test(url)) {
+    throw new VectorcacheAuthError(
+      'invalid_option',
+      'VECTORCACHE_DATABASE_URL must be a postgres:// or postgresql:// URL (e.g. postgres://user@db.internal:5432/app).',
+    );
+  }
+  return url;
+}
+
+/** `host:port/database` of a PostgreSQL URL, never its credentials. */
+function postgresWhere(text: string): string {
+  try {
+    const url = new URL(text);
+    const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    return `${url.hostname || 'localhost'}:${url.port || '5432'}${database ? `/${database}` : ''}`;
+  } catch {
+    return 'an unparsable VECTORCACHE_DATABASE_URL';
+  }
 }
 
 /**
  * The key store the environment asks for: Redis when `VECTORCACHE_REDIS_URL` (standalone) or
  * `VECTORCACHE_REDIS_CLUSTER` (`host:port,host:port`, a Redis Cluster) is set, with
- * `VECTORCACHE_REDIS_PREFIX` (default `vc:`), else the embedded SQLite store at
+ * `VECTORCACHE_REDIS_PREFIX` (default `vc:`); PostgreSQL when `VECTORCACHE_DATABASE_URL`
+ * (`postgres://...`) is set, in the schema `VECTORCACHE_DATABASE_SCHEMA` (default `vectorcache`;
+ * both at once is refused); else the embedded SQLite store at
  * `VECTORCACHE_KEYS_FILE` (default `.vectorcache/keys.db` in the working directory; a database
- * there first imports the `.vectorcache/keys.json` of an earlier version). Pass `RedisKeyStore` when the caller
- * depends on `@vectorcache/auth-redis` itself, so it need not be found from here.
+ * there first imports the `.vectorcache/keys.json` of an earlier version). Pass `RedisKeyStore`
+ * (or `PostgresKeyStore`) when the caller depends on its package itself, so it need not be found
+ * from here.
  * @example const store = storeFromEnv();
  */
 export function storeFromEnv(
   env: Env = process.env,
-  options: { RedisKeyStore?: RedisKeyStoreConstructor } = {},
+  options: {
+    RedisKeyStore?: RedisKeyStoreConstructor;
+    PostgresKeyStore?: PostgresKeyStoreConstructor;
+  } = {},
 ): KeyStore {
+  const postgres = postgresUrlFromEnv(env);
+  if (postgres) {
+    const PostgresKeyStore =
+      options.PostgresKeyStore ?? (loadStoreClass(POSTGRES_PACKAGE) as PostgresKeyStoreConstructor);
+    const schema = env.VECTORCACHE_DATABASE_SCHEMA?.trim();
+    return new PostgresKeyStore(
+      { connectionString: postgres },
+      { schema: schema || 'vectorcache' },
+    );
+  }
   const redis = redisConnectionFromEnv(env);
   if (redis) {
-    const RedisKeyStore = options.RedisKeyStore ?? loadRedisPackage().RedisKeyStore;
+    const RedisKeyStore =
+      options.RedisKeyStore ?? (loadStoreClass(REDIS_PACKAGE) as RedisKeyStoreConstructor);
     const prefix = env.VECTORCACHE_REDIS_PREFIX?.trim();
     return new RedisKeyStore(redis, prefix ? { keyPrefix: prefix } : {});
   }
@@ -90,10 +191,16 @@ export function storeFromEnv(
 
 /**
  * Which store the environment selects, for humans: `SQLite key database /abs/path/keys.db`,
- * `Redis at host:port` (never the URL's credentials) or `Redis Cluster at host:port,...`.
+ * `Redis at host:port` (never the URL's credentials), `Redis Cluster at host:port,...` or
+ * `PostgreSQL at host:port/database (schema vectorcache)`.
  * @example console.log(`Key store: ${describeStore()}`);
  */
 export function describeStore(env: Env = process.env): string {
+  const database = env.VECTORCACHE_DATABASE_URL?.trim();
+  if (database) {
+    const schema = env.VECTORCACHE_DATABASE_SCHEMA?.trim() || 'vectorcache';
+    return `PostgreSQL at ${postgresWhere(database)} (schema ${schema})`;
+  }
   const prefix = env.VECTORCACHE_REDIS_PREFIX?.trim();
   const keyPrefix = prefix ? ` (key prefix ${prefix})` : '';
   const cluster = env.VECTORCACHE_REDIS_CLUSTER?.trim();

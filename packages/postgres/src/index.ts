@@ -1,0 +1,2 @@
+export { PostgresKeyStore } from './postgres-key-store';
+export type { PostgresConnection, PostgresKeyStoreOptions } from './types';
