@@ -178,7 +178,7 @@ export function usageRow(row: Record<string, unknown>): UsageRow | null {
   const start = row.start instanceof Date ? row.start.toISOString() : null;
   if (typeof row.key_id !== 'string' || typeof row.outcome !== 'string') return null;
   if (start === null || !isUsageOutcome(row.outcome) || !Number.isSafeInteger(count)) return null;
-  return { keyId: row.key_id, start, outcome: row.outcome as UsageRow['outcome'], count };
+  return { keyId: row.key_id, start, outcome: row.outcome, count };
 }
 
 /** Deletes what is past its retention: analytics points, old flush ids, ended attempt windows. */
