@@ -6,7 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryKeyStore, SqliteKeyStore, type KeyStore } from '@vectorcache/auth-core';
+import { PostgresKeyStore } from '@vectorcache/auth-postgres';
 import { RedisKeyStore } from '@vectorcache/auth-redis';
+import { createTestDatabase, postgresAvailable } from '../../test-utils/postgres';
 import { redisAvailable, redisUrl, uniquePrefix } from '../../test-utils/redis';
 import { send, startMount, type Mount } from './mounts';
 import { seed, type Seed } from './seed';
@@ -48,6 +50,22 @@ if (redisAvailable) {
           new RedisKeyStore({ url: redisUrl }, { keyPrefix }),
         ],
         cleanup: async () => undefined,
+      };
+    },
+  ]);
+}
+
+if (postgresAvailable) {
+  STORES.push([
+    'PostgreSQL, two pools on one database',
+    async () => {
+      const db = await createTestDatabase('rotation');
+      return {
+        stores: [
+          new PostgresKeyStore({ connectionString: db.url }),
+          new PostgresKeyStore({ connectionString: db.url }),
+        ],
+        cleanup: () => db.drop(),
       };
     },
   ]);
