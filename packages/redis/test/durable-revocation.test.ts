@@ -1,8 +1,14 @@
 import { createAdminHandler } from '@vectorcache/auth-admin';
-import { createKeyManager, type IssuedKey, type KeyManager } from '@vectorcache/auth-core';
+import {
+  createKeyManager,
+  createVerifier,
+  type IssuedKey,
+  type KeyManager,
+} from '@vectorcache/auth-core';
 import { runCli } from '@vectorcache/auth-cli';
 import { RedisKeyStore } from '@vectorcache/auth-redis';
 import type { PrivateRedis } from '../../../test-utils/redis-server';
+import { waitFor } from '../../../test-utils/wait';
 import { REDIS_TARGETS, type StartedTarget } from './targets';
 
 const cluster = REDIS_TARGETS.find((target) => target.cluster)!;
@@ -17,6 +23,8 @@ cluster.describe('a revocation while the replica lags (private Redis Cluster)', 
   let keys: KeyManager;
   let replica: PrivateRedis;
   let manager: IssuedKey;
+  /** Revoked through the API, answered 200 once the replica had it. */
+  let confirmedKey: IssuedKey;
 
   beforeAll(async () => {
     t = await cluster.start('durable');
@@ -66,6 +74,40 @@ cluster.describe('a revocation while the replica lags (private Redis Cluster)', 
     const confirmed = await revoke(byApi.record.id);
     expect(confirmed.status).toBe(200);
     expect(JSON.parse(confirmed.body)).toMatchObject({ status: 'revoked' });
+    confirmedKey = byApi;
     await admin.close();
   }, 60_000);
+
+  it('a revocation answered 200 survives the failover that undid one before (master killed, replica promoted)', async () => {
+    expect(confirmedKey).toBeDefined();
+    const master = await t.cluster!.masterOf(t.layout.ids);
+    master.kill('SIGKILL');
+    const promoted = await waitFor(
+      'the replica to take the slot over',
+      async () => {
+        const now = await t.cluster!.masterOf(t.layout.ids).catch(() => undefined);
+        return now !== undefined && now.port !== master.port ? now : undefined;
+      },
+      45_000,
+      200,
+    );
+    expect(promoted.port).toBe(replica.port);
+    // A new instance on the cluster as it is now: the record says revoked, the key is refused.
+    const after = new RedisKeyStore(t.connection, { keyPrefix: t.prefix });
+    const verifier = createVerifier({ store: after });
+    try {
+      const record = await waitFor(
+        'the promoted master to answer',
+        async () => (await after.get(confirmedKey.record.id).catch(() => null)) ?? undefined,
+        30_000,
+        200,
+      );
+      expect(record.revokedAt).not.toBeNull();
+      const result = await verifier.verify(`Bearer ${confirmedKey.key}`);
+      expect(result.ok ? 'ok' : result.reason).toBe('revoked');
+    } finally {
+      await verifier.close();
+      await after.close();
+    }
+  }, 120_000);
 });
