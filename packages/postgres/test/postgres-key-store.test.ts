@@ -114,11 +114,21 @@ describePostgres('PostgresKeyStore on PostgreSQL', () => {
       await store.insert(next, { id: old.id, patch: { expiresAt, rotatedTo: next.id } });
       expect(await store.get(old.id)).toStrictEqual({ ...old, expiresAt, rotatedTo: next.id });
       expect(await store.get(next.id)).toStrictEqual(next);
-      // A duplicate new record: the replaced one keeps its state.
+      // Rotated already: a second rotation of it is refused, and it keeps its state.
       await expect(
-        store.insert(makeRecord({ hash: next.hash }), { id: old.id, patch: { expiresAt: null } }),
-      ).rejects.toMatchObject({ code: 'duplicate_key' });
+        store.insert(makeRecord(), { id: old.id, patch: { expiresAt: null } }),
+      ).rejects.toMatchObject({ code: 'key_rotated' });
       expect((await store.get(old.id))?.expiresAt).toBe(expiresAt);
+      // A duplicate new record: the replaced one keeps its state.
+      const other = makeRecord();
+      await store.insert(other);
+      await expect(
+        store.insert(makeRecord({ hash: next.hash }), {
+          id: other.id,
+          patch: { expiresAt, rotatedTo: next.id },
+        }),
+      ).rejects.toMatchObject({ code: 'duplicate_key' });
+      expect(await store.get(other.id)).toStrictEqual(other);
       // The replaced record gone: nothing is written.
       const orphan = makeRecord();
       await expect(
