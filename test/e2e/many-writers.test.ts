@@ -84,7 +84,7 @@ async function run(
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 
 /** GET `path` with the key; resolves to the status, or 0 when the server is gone. */
-function ask(server: ServerProcess, path: string, key: string): Promise<number> {
+function ask(server: ServerProcess, path: string, key: string, retried = false): Promise<number> {
   return new Promise((resolve) => {
     const req = request(
       `${server.url}${path}`,
@@ -94,7 +94,13 @@ function ask(server: ServerProcess, path: string, key: string): Promise<number> 
         res.on('end', () => resolve(res.statusCode ?? 0));
       },
     );
-    req.on('error', () => resolve(0));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed as idle just as it was reused: the request never
+      // reached the server (Node's documented race), so it is sent again, once.
+      if (!retried && req.reusedSocket && err.code === 'ECONNRESET') {
+        resolve(ask(server, path, key, true));
+      } else resolve(0);
+    });
     req.end();
   });
 }
