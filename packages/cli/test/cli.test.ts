@@ -94,7 +94,11 @@ describe('create', () => {
       requestCount: 0,
       revokedAt: null,
       expiresAt: null,
+      environment: null,
+      ownerId: null,
+      meta: null,
       status: 'active',
+      rotationDue: false,
     });
   });
 

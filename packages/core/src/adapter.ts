@@ -30,7 +30,12 @@ export { missingScopes } from './scopes';
 export { parseDuration } from './config/duration';
 export { withTimeout } from './timeout';
 export { invalidOption, positiveInteger, positiveNumber } from './config/options';
-export { pepperFromEnv, projectIdFromEnv } from './config/env';
+export {
+  environmentFromEnv,
+  pepperFromEnv,
+  projectIdFromEnv,
+  rotationPeriodFromEnv,
+} from './config/env';
 export type { RedisKeyStoreConstructor } from './config/env';
 export { USAGE_OUTCOMES, isUsageOutcome } from './usage/usage-totals';
 export { resolveRetention } from './usage/retention';
@@ -45,3 +50,10 @@ export { keyFromPaste, looksLikeApiKey, redactApiKeys } from './keys/key-format'
 export { KNOWN_SCOPES, scopesOutside, validateScopeVocabulary } from './scopes';
 export { DEFAULT_KEYS_FILE, allowedScopesFromEnv } from './config/env';
 export { connectionFailureReason } from './config/redis-env';
+export {
+  MAX_META_BYTES,
+  resolveRotationPeriod,
+  validateEnvironment,
+  validateMeta,
+  validateOwnerId,
+} from './keys/key-metadata';
