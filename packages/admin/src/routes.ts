@@ -18,6 +18,7 @@ import {
   auditLimit,
   createInput,
   rotateInput,
+  labelFilter,
   statusFilter,
   updateInput,
   usageRange,
@@ -115,7 +116,10 @@ export const PATHS: readonly PathSpec[] = [
         body: 'none',
         async run(ctx) {
           const status = statusFilter(ctx.query);
-          const records = await ctx.timed(ctx.keys.list({ projectId: ctx.caller.projectId }));
+          const labels = labelFilter(ctx.query);
+          const records = await ctx.timed(
+            ctx.keys.list({ projectId: ctx.caller.projectId, ...labels }),
+          );
           const keys = records
             .filter((record) => status === undefined || record.status === status)
             .sort(newestFirst)
@@ -136,6 +140,9 @@ export const PATHS: readonly PathSpec[] = [
                 name: input.name,
                 scopes: input.scopes,
                 expiresAt: input.expiresAt,
+                environment: input.environment,
+                ownerId: input.ownerId,
+                meta: input.meta,
               },
               { actor: actor(ctx.caller) },
             ),
