@@ -30,12 +30,7 @@ export { missingScopes } from './scopes';
 export { parseDuration } from './config/duration';
 export { withTimeout } from './timeout';
 export { invalidOption, positiveInteger, positiveNumber } from './config/options';
-export {
-  environmentFromEnv,
-  pepperFromEnv,
-  projectIdFromEnv,
-  rotationPeriodFromEnv,
-} from './config/env';
+export { pepperFromEnv, projectIdFromEnv, rotationPeriodFromEnv } from './config/env';
 export type { RedisKeyStoreConstructor } from './config/env';
 export { USAGE_OUTCOMES, isUsageOutcome } from './usage/usage-totals';
 export { resolveRetention } from './usage/retention';
@@ -51,7 +46,6 @@ export { KNOWN_SCOPES, scopesOutside, validateScopeVocabulary } from './scopes';
 export { DEFAULT_KEYS_FILE, allowedScopesFromEnv } from './config/env';
 export { connectionFailureReason } from './config/redis-env';
 export {
-  MAX_META_BYTES,
   resolveRotationPeriod,
   validateEnvironment,
   validateMeta,
