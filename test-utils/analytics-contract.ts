@@ -72,6 +72,45 @@ function auditEntry(projectId: string, i: number, at: number): AuditEntry {
 
 const CASES: StoreCase[] = [
   {
+    name: 'environment, ownerId and meta round-trip; a patch sets, replaces and clears them',
+    needs: [],
+    async run({ store, record }) {
+      const plain = await record('proj_labels');
+      const meta = { plan: 'pro', seats: 3, beta: true, note: 'é ✓' };
+      const labelled: StoredKeyRecord = {
+        ...plain,
+        id: `key_${randomBytes(12).toString('hex')}`,
+        hash: randomBytes(32).toString('hex'),
+        environment: 'production',
+        ownerId: 'u_42 (ACME)',
+        meta,
+      };
+      await store.insert(labelled);
+      expect(await store.get(labelled.id)).toEqual(labelled);
+      expect(await store.findByHash(labelled.hash)).toEqual(labelled);
+      const listed = await store.list({ projectId: 'proj_labels' });
+      expect(listed.find((r) => r.id === labelled.id)).toEqual(labelled);
+      // A record without them reads without them (or with null).
+      const none = await store.get(plain.id);
+      for (const field of ['environment', 'ownerId', 'meta'] as const) {
+        expect(none![field] ?? null).toBeNull();
+      }
+      const replaced = await store.update(labelled.id, { meta: { tier: 'gold' }, ownerId: null });
+      expect(replaced).toMatchObject({ environment: 'production', meta: { tier: 'gold' } });
+      expect(replaced!.ownerId ?? null).toBeNull();
+      await store.update(labelled.id, { environment: null, meta: null });
+      const cleared = await store.findByHash(labelled.hash);
+      expect(cleared!.environment ?? null).toBeNull();
+      expect(cleared!.meta ?? null).toBeNull();
+      await store.update(plain.id, { environment: 'dev', ownerId: 'u_7', meta: { a: 1 } });
+      expect(await store.get(plain.id)).toMatchObject({
+        environment: 'dev',
+        ownerId: 'u_7',
+        meta: { a: 1 },
+      });
+    },
+  },
+  {
     name: 'buckets add up per key, UTC hour and outcome, hourly and daily',
     needs: ['readUsage'],
     async run({ store, record }) {

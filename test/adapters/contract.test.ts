@@ -7,6 +7,7 @@ import {
   MemoryKeyStore,
   SqliteKeyStore,
   type AuthEvent,
+  type CreateKeyInput,
   type KeyManager,
 } from '@vectorcache/auth-core';
 import request from 'supertest';
@@ -52,19 +53,28 @@ describe.each(ADAPTERS)('the $name adapter', (adapter) => {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    async function keyIn(projectId: string): Promise<{ key: string; id: string }> {
+    async function keyIn(
+      projectId: string,
+      labels: Pick<CreateKeyInput, 'environment' | 'ownerId' | 'meta'> = {},
+    ): Promise<{ key: string; id: string }> {
       const store = new SqliteKeyStore({ path: join(dir, 'keys.db') });
       const { key, record } = await createKeyManager({ store }).create({
         projectId,
         name: 'ci',
         scopes: ['cache:read'],
+        ...labels,
       });
       await store.close();
       return { key, id: record.id };
     }
 
     it('accepts a key from VECTORCACHE_KEYS_FILE and exposes the principal', async () => {
-      const { key, id } = await keyIn('proj_a');
+      const meta = { plan: 'pro', seats: 3, beta: true };
+      const { key, id } = await keyIn('proj_a', {
+        environment: 'production',
+        ownerId: 'u_42',
+        meta,
+      });
       const app = await appWith();
       const ok = await request(app.url).get('/whoami').set('Authorization', `Bearer ${key}`);
       expect(ok.status).toBe(200);
@@ -74,6 +84,9 @@ describe.each(ADAPTERS)('the $name adapter', (adapter) => {
         name: 'ci',
         prefix: key.slice(0, 7),
         scopes: ['cache:read'],
+        environment: 'production',
+        ownerId: 'u_42',
+        meta,
       });
       const none = await request(app.url).get('/whoami');
       expect(none.status).toBe(401);
@@ -89,6 +102,24 @@ describe.each(ADAPTERS)('the $name adapter', (adapter) => {
       const res = await request(app.url).get('/whoami').set('Authorization', `Bearer ${key}`);
       expect(res.status).toBe(403);
       expect(res.text).toBe(WRONG_PROJECT);
+    });
+
+    it('refuses a key of another environment than VECTORCACHE_ENVIRONMENT; a key of none passes', async () => {
+      process.env.VECTORCACHE_ENVIRONMENT = 'production';
+      const { key: staging } = await keyIn('proj_a', { environment: 'staging' });
+      const { key: any } = await keyIn('proj_a');
+      const { key: production } = await keyIn('proj_a', { environment: 'production' });
+      const app = await appWith();
+      const res = await request(app.url).get('/whoami').set('Authorization', `Bearer ${staging}`);
+      expect(res.status).toBe(403);
+      expect(res.text).toBe(
+        '{"detail":"API key does not have permission to access this environment"}',
+      );
+      expect(res.headers['www-authenticate']).toBe(`${REALM}, error="insufficient_scope"`);
+      for (const key of [any, production]) {
+        const ok = await request(app.url).get('/whoami').set('Authorization', `Bearer ${key}`);
+        expect(ok.status).toBe(200);
+      }
     });
   });
 

@@ -150,6 +150,7 @@ describeRedis('two instances sharing Redis: the management API', () => {
       revoked: 4,
       expired: 0,
       wrong_project: 0,
+      wrong_environment: 0,
       insufficient_scope: 5,
       rate_limited: 0,
     });

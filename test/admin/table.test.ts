@@ -55,19 +55,24 @@ const post = (path: string, key: string, body?: unknown, method = 'POST'): Call 
 const recordKeys = (body: unknown): string[] => Object.keys(body as object).sort();
 const RECORD_FIELDS = [
   'createdAt',
+  'environment',
   'expiresAt',
   'id',
   'lastUsedAt',
+  'meta',
   'name',
+  'ownerId',
   'prefix',
   'projectId',
   'requestCount',
   'revokedAt',
+  'rotationDue',
   'scopes',
   'status',
 ];
 /** About 10 KB: a name nested 5,000 arrays deep. */
 const deep = `{"name":${'['.repeat(5000)}"x"${']'.repeat(5000)}}`;
+const LABELLED_KEY = `vc_${'0a'.repeat(16)}`;
 const big = JSON.stringify({ name: 'x', scopes: ['cache:read'], pad: 'p'.repeat(17 * 1024) });
 
 const CASES: Case[] = [
@@ -267,6 +272,80 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'create a key for an environment and an owner, with metadata',
+    call: (k) =>
+      post('/v1/keys', k.manager, {
+        name: 'labelled',
+        scopes: ['cache:read'],
+        environment: 'production',
+        ownerId: 'u_42',
+        meta: { plan: 'pro', seats: 3, beta: true },
+      }),
+    expect: {
+      status: 201,
+      check: (b) => {
+        const { record } = b as { record: Record<string, unknown> };
+        expect(record).toMatchObject({
+          environment: 'production',
+          ownerId: 'u_42',
+          meta: { plan: 'pro', seats: 3, beta: true },
+          rotationDue: false,
+        });
+      },
+    },
+  },
+  {
+    name: 'list the keys of one environment and owner',
+    call: (k) => get('/v1/keys?environment=production&ownerId=u_42', k.manager),
+    expect: {
+      status: 200,
+      check: (b) =>
+        expect((b as { keys: Array<{ name: string }> }).keys.map((r) => r.name)).toEqual([
+          'labelled',
+        ]),
+    },
+  },
+  {
+    name: 'list with a bad environment filter',
+    call: (k) => get('/v1/keys?environment=Prod', k.manager),
+    expect: err(
+      400,
+      'Invalid environment "Prod": give 1 to 32 lowercase letters, digits, "_" or "-", e.g. "production", or null for any environment.',
+    ),
+  },
+  {
+    name: 'create with a bad environment, quoted',
+    call: (k) => post('/v1/keys', k.manager, { name: 'x', environment: 'prod env' }),
+    expect: err(
+      400,
+      'Invalid environment "prod env": give 1 to 32 lowercase letters, digits, "_" or "-", e.g. "production", or null for any environment.',
+    ),
+  },
+  {
+    name: 'create with nested metadata, quoted',
+    call: (k) => post('/v1/keys', k.manager, { name: 'x', meta: { a: { b: 1 } } }),
+    expect: err(
+      400,
+      'Invalid meta value {"b":1} for "a": values are strings, numbers or booleans (no objects, arrays or null).',
+    ),
+  },
+  {
+    name: 'create with a key in the metadata: refused, never echoed',
+    call: (k) => post('/v1/keys', k.manager, { name: 'x', meta: { token: LABELLED_KEY } }),
+    expect: err(
+      400,
+      'The meta entry "token" holds something shaped like an API key (vc_...); it was not used or stored. Never keep a key in meta.',
+    ),
+  },
+  {
+    name: 'create with a key as owner: refused, never echoed',
+    call: (k) => post('/v1/keys', k.manager, { name: 'x', ownerId: LABELLED_KEY }),
+    expect: err(
+      400,
+      'The owner id given looks like an API key (vc_...); it was not used or stored. Give the owner id itself.',
+    ),
+  },
+  {
     name: 'create with the default scopes by a narrower key',
     call: (k) => post('/v1/keys', k.narrow, { name: 'wide' }),
     expect: err(403, 'Cannot grant scopes the calling key does not have: cache:*, analytics:read'),
@@ -461,7 +540,10 @@ const CASES: Case[] = [
   {
     name: 'an unknown field',
     call: (k) => post('/v1/keys', k.manager, { name: 'x', scope: ['cache:read'] }),
-    expect: err(400, 'Unknown field "scope"; the fields are name, scopes, expiresIn, expiresAt'),
+    expect: err(
+      400,
+      'Unknown field "scope"; the fields are name, scopes, expiresIn, expiresAt, environment, ownerId, meta',
+    ),
   },
   // Patch.
   {
@@ -481,7 +563,39 @@ const CASES: Case[] = [
   {
     name: 'patch with an unknown field',
     call: (k) => post(`/v1/keys/${k.targetId}`, k.manager, { expiresIn: '1d' }, 'PATCH'),
-    expect: err(400, 'Unknown field "expiresIn"; the fields are name, scopes'),
+    expect: err(
+      400,
+      'Unknown field "expiresIn"; the fields are name, scopes, environment, ownerId, meta',
+    ),
+  },
+  {
+    name: 'patch the environment, owner and metadata; null clears, meta is replaced whole',
+    call: (k) =>
+      post(
+        `/v1/keys/${k.targetId}`,
+        k.manager,
+        { environment: 'staging', ownerId: null, meta: { tier: 'gold' } },
+        'PATCH',
+      ),
+    expect: (k) => ({
+      status: 200,
+      check: (b) =>
+        expect(b).toMatchObject({
+          id: k.targetId,
+          environment: 'staging',
+          ownerId: null,
+          meta: { tier: 'gold' },
+        }),
+    }),
+  },
+  {
+    name: 'patch with oversized metadata',
+    call: (k) =>
+      post(`/v1/keys/${k.targetId}`, k.manager, { meta: { v: 'x'.repeat(2041) } }, 'PATCH'),
+    expect: err(
+      400,
+      'Invalid meta: 2049 bytes as compact JSON, over the 2048-byte limit; keep only what a request needs.',
+    ),
   },
   // Rotate and revoke.
   {
@@ -582,10 +696,11 @@ const CASES: Case[] = [
       check: (b) => {
         const events = (b as { events: Array<{ action: string; actor: { keyId: string } | null }> })
           .events;
-        expect(events.slice(0, 4).map((e) => e.action)).toEqual([
+        expect(events.slice(0, 5).map((e) => e.action)).toEqual([
           'key.revoked',
           'key.rotated',
-          'key.updated',
+          'key.updated', // environment, owner and metadata
+          'key.updated', // name and scopes
           'key.created',
         ]);
         expect(events[0]!.actor).toMatchObject({ keyId: k.managerId });

@@ -124,6 +124,7 @@ function trafficThroughEveryAdapter(makeStore: StoreMaker): void {
           revoked: K,
           expired: 0,
           wrong_project: 0,
+          wrong_environment: 0,
           insufficient_scope: M,
           rate_limited: 0,
         });

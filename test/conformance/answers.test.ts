@@ -18,6 +18,8 @@ import {
 
 const INVALID = '{"detail":"Invalid or missing API key"}';
 const WRONG_PROJECT = '{"detail":"API key does not have permission to access this project"}';
+const WRONG_ENVIRONMENT =
+  '{"detail":"API key does not have permission to access this environment"}';
 const UNAVAILABLE = '{"detail":"Authentication service unavailable"}';
 const OK = '{"ok":true}';
 const REALM = 'Bearer realm="vectorcache"';
@@ -146,6 +148,12 @@ const ROWS: Row[] = [
     expect: { status: 403, body: WRONG_PROJECT, www: INSUFFICIENT },
   },
   {
+    name: 'key of another environment',
+    path: '/write',
+    send: bearer((k) => `Bearer ${k.otherEnvironment}`),
+    expect: { status: 403, body: WRONG_ENVIRONMENT, www: INSUFFICIENT },
+  },
+  {
     name: 'a missing scope',
     path: '/write',
     send: bearer((k) => `Bearer ${k.good}`),
@@ -189,6 +197,11 @@ const ROWS: Row[] = [
     name: 'a valid key on a scoped route',
     path: '/read',
     send: bearer((k) => `Bearer ${k.good}`),
+    expect: allowed,
+  },
+  {
+    name: "a valid key of the server's environment",
+    send: bearer((k) => `Bearer ${k.sameEnvironment}`),
     expect: allowed,
   },
   { name: 'bearer (lowercase scheme)', send: bearer((k) => `bearer ${k.good}`), expect: allowed },

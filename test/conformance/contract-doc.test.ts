@@ -25,9 +25,16 @@ function answerRows(): string[][] {
 }
 
 const ANSWERS: Array<[string, AuthFailure]> = [
-  ...(['missing', 'malformed', 'unknown', 'wrong_project', 'store_unavailable'] as const).map(
-    (reason): [string, AuthFailure] => [reason, failureFor(reason)],
-  ),
+  ...(
+    [
+      'missing',
+      'malformed',
+      'unknown',
+      'wrong_project',
+      'wrong_environment',
+      'store_unavailable',
+    ] as const
+  ).map((reason): [string, AuthFailure] => [reason, failureFor(reason)]),
   ['insufficient_scope', insufficientScope(['cache:write'])],
   ['rate_limited', tooManyAttempts(30_000)],
 ];

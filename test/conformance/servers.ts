@@ -23,6 +23,8 @@ export const ADAPTERS: readonly AdapterName[] = DRIVERS.map((driver) => driver.n
 
 /** The project every route of the fixture apps requires. */
 export const PROJECT = 'proj_conformance';
+/** The environment every fixture app declares. */
+export const ENVIRONMENT = 'production';
 
 /** A fragment of the store error message that must never reach a response or a log. */
 export const STORE_SECRET = 'hunter2';
@@ -43,6 +45,10 @@ export interface Keys {
   good: string;
   /** Active, another project. */
   otherProject: string;
+  /** Active, right project, of another environment (`staging`) than the apps' (`production`). */
+  otherEnvironment: string;
+  /** Active, right project, of the apps' environment. */
+  sameEnvironment: string;
   revoked: string;
   expired: string;
   /** Key format, never issued. */
@@ -74,6 +80,12 @@ export async function seedStore(store: KeyStore): Promise<Keys> {
   const manager = createKeyManager({ store });
   const good = await manager.create({ projectId: PROJECT, name: 'reader', scopes: ['cache:read'] });
   const other = await manager.create({ projectId: 'proj_other', name: 'other' });
+  const staging = await manager.create({ projectId: PROJECT, name: 'st', environment: 'staging' });
+  const production = await manager.create({
+    projectId: PROJECT,
+    name: 'prod',
+    environment: ENVIRONMENT,
+  });
   const revoked = await manager.create({ projectId: PROJECT, name: 'revoked' });
   await manager.revoke(revoked.record.id);
   const expired = generateApiKey();
@@ -93,6 +105,8 @@ export async function seedStore(store: KeyStore): Promise<Keys> {
   return {
     good: good.key,
     otherProject: other.key,
+    otherEnvironment: staging.key,
+    sameEnvironment: production.key,
     revoked: revoked.key,
     expired,
     unknown: generateApiKey(),
@@ -108,12 +122,14 @@ export interface StartOptions {
   onEvent?: (event: AuthEvent) => void;
 }
 
-/** Options every adapter gets: same store, same project, a short store timeout unless asked not to. */
+/**
+ * Options every adapter gets: same store, same project and environment, a short store timeout
+ * unless asked not to.
+ */
 function authOptions(store: KeyStore, start: StartOptions) {
   const hooks = { onFailure: start.onFailure, onEvent: start.onEvent };
-  return start.defaultTimeout
-    ? { store, projectId: PROJECT, ...hooks }
-    : { store, projectId: PROJECT, timeoutMs: 200, ...hooks };
+  const route = { store, projectId: PROJECT, environment: ENVIRONMENT };
+  return start.defaultTimeout ? { ...route, ...hooks } : { ...route, timeoutMs: 200, ...hooks };
 }
 
 const OK = { ok: true };

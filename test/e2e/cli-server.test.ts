@@ -105,7 +105,7 @@ function defineFlow(setUp: (dir: string) => Promise<Backend>, tearDown: () => Pr
     const table = await cli('list');
     const row = table.stdout.split('\n').find((line) => line.startsWith(issued.record.id)) ?? '';
     expect(row).toMatch(new RegExp(`${issued.key.slice(0, 7)}\\.\\.\\.`));
-    expect(row).toMatch(new RegExp(`\\s${REQUESTS}\\s+active$`));
+    expect(row).toMatch(new RegExp(`\\s${REQUESTS}\\s+active\\s+-$`));
     // Created, then expires (never), then last used: a time, not "never".
     expect(row).toMatch(/Z\s+never\s+\d{4}-\d\d-\d\dT[\d:]+Z\s/);
   });

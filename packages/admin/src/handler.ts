@@ -9,6 +9,8 @@ import {
 import {
   createKeyManagerFor,
   projectIdFromEnv,
+  resolveRotationPeriod,
+  rotationPeriodFromEnv,
   readAuthorizationHeader,
   verifierStore,
   verifyNow,
@@ -89,6 +91,8 @@ export function createAdminHandler(options?: AdminOptions): AdminHandler {
   const o = checkOptions(options);
   const storeTimeoutMs = positiveInteger(o.storeTimeoutMs, 2000, 'storeTimeoutMs', 'milliseconds');
   const projectId = o.projectId ?? projectIdFromEnv();
+  // Checked before a verifier is built, so a bad period leaves nothing running.
+  const rotationPeriod = resolveRotationPeriod(o.rotationPeriod ?? rotationPeriodFromEnv());
   const ownsVerifier = o.verifier === undefined;
   const verifier: Verifier =
     o.verifier ??
@@ -99,7 +103,7 @@ export function createAdminHandler(options?: AdminOptions): AdminHandler {
       cache: o.cache,
       onEvent: o.onEvent,
     });
-  const keys = createKeyManagerFor(verifier);
+  const keys = createKeyManagerFor(verifier, { rotationPeriod });
   const store = verifierStore(verifier)!.store;
   const now = o.now ?? Date.now;
   const timed = <T>(work: Promise<T>): Promise<T> =>

@@ -1,9 +1,18 @@
-import { validateScopes, VectorcacheAuthError, type KeyStatus } from '@vectorcache/auth-core';
+import {
+  validateScopes,
+  VectorcacheAuthError,
+  type KeyListFilter,
+  type KeyMeta,
+  type KeyStatus,
+} from '@vectorcache/auth-core';
 import {
   parseDuration,
   parseIsoDate,
   resolveUsageRange,
+  validateEnvironment,
   validateKeyName,
+  validateMeta,
+  validateOwnerId,
   type UsageRange,
 } from '@vectorcache/auth-core/adapter';
 import { AdminError, quote } from './answers';
@@ -43,8 +52,28 @@ function scopes(value: unknown): string[] {
   return valid(() => validateScopes(value));
 }
 
+/** What a key is for: `environment`, `ownerId`, `meta`, as a body gives them (`null` clears). */
+export interface KeyLabels {
+  environment?: string | null;
+  ownerId?: string | null;
+  meta?: KeyMeta | null;
+}
+
+/** The labels a body gives, each checked by core (its error quotes the bad value). */
+function labels(body: Record<string, unknown>): KeyLabels {
+  const out: KeyLabels = {};
+  if (body.environment !== undefined) {
+    out.environment = valid(() => validateEnvironment(body.environment));
+  }
+  if (body.ownerId !== undefined) out.ownerId = valid(() => validateOwnerId(body.ownerId));
+  if (body.meta !== undefined) out.meta = valid(() => validateMeta(body.meta));
+  return out;
+}
+
+const LABELS = ['environment', 'ownerId', 'meta'] as const;
+
 /** The body of `POST /v1/keys`. */
-export interface CreateInput {
+export interface CreateInput extends KeyLabels {
   name: string;
   scopes: string[] | undefined;
   expiresAt: string | null;
@@ -52,7 +81,7 @@ export interface CreateInput {
 
 /** Checks the body of `POST /v1/keys`; `now` dates `expiresIn`. */
 export function createInput(body: Record<string, unknown>, now: number): CreateInput {
-  onlyFields(body, ['name', 'scopes', 'expiresIn', 'expiresAt']);
+  onlyFields(body, ['name', 'scopes', 'expiresIn', 'expiresAt', ...LABELS]);
   if (body.name === undefined) {
     throw new AdminError(400, 'Missing field "name": give 1 to 100 characters, e.g. "backend"');
   }
@@ -60,6 +89,7 @@ export function createInput(body: Record<string, unknown>, now: number): CreateI
     name: name(body.name),
     scopes: body.scopes === undefined ? undefined : scopes(body.scopes),
     expiresAt: null,
+    ...labels(body),
   };
   if (body.expiresIn !== undefined && body.expiresAt !== undefined) {
     throw new AdminError(400, 'Give expiresIn or expiresAt, not both');
@@ -81,12 +111,11 @@ export function createInput(body: Record<string, unknown>, now: number): CreateI
 }
 
 /** The body of `PATCH /v1/keys/{id}`. */
-export function updateInput(body: Record<string, unknown>): {
-  name?: string;
-  scopes?: string[];
-} {
-  onlyFields(body, ['name', 'scopes']);
-  const changes: { name?: string; scopes?: string[] } = {};
+export function updateInput(
+  body: Record<string, unknown>,
+): { name?: string; scopes?: string[] } & KeyLabels {
+  onlyFields(body, ['name', 'scopes', ...LABELS]);
+  const changes: { name?: string; scopes?: string[] } & KeyLabels = labels(body);
   if (body.name !== undefined) changes.name = name(body.name);
   if (body.scopes !== undefined) changes.scopes = scopes(body.scopes);
   return changes;
@@ -115,6 +144,20 @@ export function statusFilter(query: URLSearchParams): KeyStatus | undefined {
     throw new AdminError(400, `Invalid status ${quote(status)}: use active, revoked or expired`);
   }
   return status;
+}
+
+/** `?environment=&ownerId=` of `GET /v1/keys`: a bad value is a 400 quoting it. */
+export function labelFilter(
+  query: URLSearchParams,
+): Pick<KeyListFilter, 'environment' | 'ownerId'> {
+  const filter: Pick<KeyListFilter, 'environment' | 'ownerId'> = {};
+  const environment = param(query, 'environment');
+  const ownerId = param(query, 'ownerId');
+  if (environment !== undefined) {
+    filter.environment = valid(() => validateEnvironment(environment)) ?? undefined;
+  }
+  if (ownerId !== undefined) filter.ownerId = valid(() => validateOwnerId(ownerId)) ?? undefined;
+  return filter;
 }
 
 /** `?limit=` of `GET /v1/audit`: 1 to 1000, default 100. */

@@ -101,6 +101,18 @@ const DOCUMENT = {
             in: 'query',
             schema: { type: 'string', enum: ['active', 'revoked', 'expired'] },
           },
+          {
+            name: 'environment',
+            in: 'query',
+            description: 'Only the keys of this environment.',
+            schema: ref('Environment'),
+          },
+          {
+            name: 'ownerId',
+            in: 'query',
+            description: 'Only the keys of this owner.',
+            schema: ref('OwnerId'),
+          },
         ],
         responses: {
           '200': ok('The keys', ref('KeyList')),
@@ -139,7 +151,7 @@ const DOCUMENT = {
       patch: {
         operationId: 'updateKey',
         summary:
-          'Rename a key or replace its scopes (scope keys:manage); narrowed scopes hold on every instance as fast as a revocation',
+          'Rename a key, replace its scopes, environment, owner or metadata (scope keys:manage); narrowed scopes hold on every instance as fast as a revocation',
         requestBody: {
           required: true,
           content: { 'application/json': { schema: ref('UpdateKeyRequest') } },
@@ -380,7 +392,11 @@ const DOCUMENT = {
           'requestCount',
           'revokedAt',
           'expiresAt',
+          'environment',
+          'ownerId',
+          'meta',
           'status',
+          'rotationDue',
         ],
         additionalProperties: false,
         properties: {
@@ -394,10 +410,37 @@ const DOCUMENT = {
           requestCount: { type: 'integer', minimum: 0 },
           revokedAt: nullableDate,
           expiresAt: nullableDate,
+          environment: { oneOf: [ref('Environment'), { type: 'null' }] },
+          ownerId: { oneOf: [ref('OwnerId'), { type: 'null' }] },
+          meta: { oneOf: [ref('Meta'), { type: 'null' }] },
           status: { type: 'string', enum: ['active', 'revoked', 'expired'] },
+          rotationDue: {
+            type: 'boolean',
+            description: 'Active and older than the rotation period (default 90 days).',
+          },
           rotatedFrom: { type: ['string', 'null'] },
           rotatedTo: { type: ['string', 'null'] },
         },
+      },
+      Environment: {
+        type: 'string',
+        pattern: '^[a-z0-9_-]{1,32}$',
+        description: 'The environment a key is for; a server of another environment refuses it.',
+        examples: ['production'],
+      },
+      OwnerId: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 128,
+        description: "The application's own user or customer id the key belongs to.",
+        examples: ['u_42'],
+      },
+      Meta: {
+        type: 'object',
+        description:
+          'Flat metadata: string, number and boolean values, at most 2,048 bytes as compact JSON; never a key.',
+        additionalProperties: { type: ['string', 'number', 'boolean'] },
+        examples: [{ plan: 'pro', seats: 3 }],
       },
       KeyList: {
         type: 'object',
@@ -439,6 +482,12 @@ const DOCUMENT = {
           },
           expiresIn: { type: 'string', pattern: '^[0-9]{1,9}[smhd]$', examples: ['30d', '12h'] },
           expiresAt: { type: 'string', format: 'date-time' },
+          environment: { oneOf: [ref('Environment'), { type: 'null' }] },
+          ownerId: { oneOf: [ref('OwnerId'), { type: 'null' }] },
+          meta: {
+            oneOf: [ref('Meta'), { type: 'null' }],
+            description: 'Replaces the metadata whole; null clears it.',
+          },
         },
       },
       UpdateKeyRequest: {
@@ -447,6 +496,12 @@ const DOCUMENT = {
         properties: {
           name: { type: 'string', minLength: 1, maxLength: 100 },
           scopes: ref('Scopes'),
+          environment: { oneOf: [ref('Environment'), { type: 'null' }] },
+          ownerId: { oneOf: [ref('OwnerId'), { type: 'null' }] },
+          meta: {
+            oneOf: [ref('Meta'), { type: 'null' }],
+            description: 'Replaces the metadata whole; null clears it.',
+          },
         },
       },
       RotateKeyRequest: {

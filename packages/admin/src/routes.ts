@@ -13,6 +13,7 @@ import {
   auditLimit,
   createInput,
   rotateInput,
+  labelFilter,
   statusFilter,
   updateInput,
   usageRange,
@@ -107,7 +108,10 @@ export const PATHS: readonly PathSpec[] = [
         body: 'none',
         async run(ctx) {
           const status = statusFilter(ctx.query);
-          const records = await ctx.timed(ctx.keys.list({ projectId: ctx.caller.projectId }));
+          const labels = labelFilter(ctx.query);
+          const records = await ctx.timed(
+            ctx.keys.list({ projectId: ctx.caller.projectId, ...labels }),
+          );
           const keys = records
             .filter((record) => status === undefined || record.status === status)
             .sort(newestFirst)
@@ -129,6 +133,9 @@ export const PATHS: readonly PathSpec[] = [
                 name: input.name,
                 scopes: input.scopes,
                 expiresAt: input.expiresAt,
+                environment: input.environment,
+                ownerId: input.ownerId,
+                meta: input.meta,
               },
               { actor: actor(ctx.caller) },
             ),

@@ -22,6 +22,12 @@ export interface AdminOptions {
   onEvent?: (event: AuthEvent) => void;
   /** Clock in epoch milliseconds, for default analytics ranges. @default Date.now */
   now?: () => number;
+  /**
+   * How old an active key may grow before its record says `rotationDue: true` (the dashboard's
+   * "rotation due" badge): a duration such as `"90d"`, at least `"1s"`, or milliseconds.
+   * Default `VECTORCACHE_ROTATION_PERIOD`, else 90 days.
+   */
+  rotationPeriod?: string | number;
 }
 
 /** Header values as Node gives them: lower-case names, repeated headers as arrays. */

@@ -134,6 +134,42 @@ describe('createAdminHandler', () => {
     expect(() => createAdminHandler({ store, storeTimeoutMs: 0 })).toThrow(/storeTimeoutMs/);
   });
 
+  it('marks keys older than rotationPeriod (or VECTORCACHE_ROTATION_PERIOD, else 90 days) as due', async () => {
+    const store = new MemoryKeyStore();
+    const twoDaysAgo = Date.now() - 2 * 86_400_000;
+    const { key } = await createKeyManager({ store, now: () => twoDaysAgo }).create({
+      projectId: 'p',
+      name: 'old manager',
+      scopes: ['keys:manage'],
+    });
+    const headers = { authorization: `Bearer ${key}` };
+    const dueOf = async (options: Parameters<typeof createAdminHandler>[0]) => {
+      const admin = createAdminHandler({ store, ...options });
+      const answer = await admin.handle({ method: 'GET', path: '/v1/keys', headers });
+      await admin.close();
+      return (JSON.parse(answer.body) as { keys: Array<{ rotationDue: boolean }> }).keys[0]!
+        .rotationDue;
+    };
+    const saved = process.env.VECTORCACHE_ROTATION_PERIOD;
+    try {
+      delete process.env.VECTORCACHE_ROTATION_PERIOD;
+      expect(await dueOf({})).toBe(false);
+      expect(await dueOf({ rotationPeriod: '1d' })).toBe(true);
+      expect(await dueOf({ rotationPeriod: '3d' })).toBe(false);
+      process.env.VECTORCACHE_ROTATION_PERIOD = '36h';
+      expect(await dueOf({})).toBe(true);
+      expect(await dueOf({ rotationPeriod: '90d' })).toBe(false);
+      process.env.VECTORCACHE_ROTATION_PERIOD = '0s';
+      expect(() => createAdminHandler({ store })).toThrow(/"0s"/);
+    } finally {
+      if (saved === undefined) delete process.env.VECTORCACHE_ROTATION_PERIOD;
+      else process.env.VECTORCACHE_ROTATION_PERIOD = saved;
+    }
+    expect(() => createAdminHandler({ store, rotationPeriod: 500 })).toThrow(
+      /Invalid rotationPeriod 500: give a duration of at least 1s/,
+    );
+  });
+
   it('serves a fresh copy of the OpenAPI document', () => {
     const doc = openApiDocument() as { info: { title: string } };
     doc.info.title = 'changed';

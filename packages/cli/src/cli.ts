@@ -5,6 +5,7 @@ import {
   allowedScopesFromEnv,
   pepperFromEnv,
   publicRecord,
+  rotationPeriodFromEnv,
   redactApiKeys,
   resolveUsageRange,
   toUsagePoints,
@@ -28,6 +29,7 @@ import {
   formatUsageTable,
 } from './format';
 import { parseScopes, projectOption, resolveKeyId } from './key-input';
+import { collect, labelChanges, metaOption, type LabelOptions } from './labels';
 import { printJson, storeLine, withStore, type Context } from './store-access';
 import { addExport, addImport } from './transfer';
 
@@ -78,6 +80,7 @@ Environment (the same variables as the middleware):
   VECTORCACHE_REDIS_CLUSTER use a Redis Cluster instead (seed nodes host:port,host:port)
   VECTORCACHE_REDIS_PREFIX  key-name prefix in Redis (default: vc:)
   VECTORCACHE_KEY_PEPPER    HMAC pepper for key hashes; must match the servers'
+  VECTORCACHE_ROTATION_PERIOD  age after which list marks a key due for rotation (default 90d)
   VECTORCACHE_SCOPES        your service's scopes (e.g. cache:read,cache:write,analytics:read):
                             create and update refuse others; without it, scopes other than the
                             five known ones are accepted with a warning
@@ -118,7 +121,13 @@ function withKeys<T>(
   const allowedScopes = allowedScopesFromEnv(ctx.env);
   return withStore(ctx, (store) =>
     work(
-      createKeyManager({ store, pepper: pepperFromEnv(ctx.env), now: ctx.now, allowedScopes }),
+      createKeyManager({
+        store,
+        pepper: pepperFromEnv(ctx.env),
+        now: ctx.now,
+        allowedScopes,
+        rotationPeriod: rotationPeriodFromEnv(ctx.env),
+      }),
       store,
     ),
   );
@@ -160,10 +169,13 @@ function addCreate(program: Command, ctx: Context): void {
     .requiredOption('--name <name>', 'a name to recognise the key by (e.g. "ci", "backend")')
     .option('--scopes <list>', 'comma-separated scopes (default: cache:*,analytics:read)')
     .option('--expires-in <duration>', 'expire after a duration such as 90s, 15m, 24h or 30d')
+    .option('--environment <name>', 'the environment the key is for (servers of another refuse it)')
+    .option('--owner <id>', "your application's user or customer id the key belongs to")
+    .option('--meta <name=value>', 'metadata (repeatable); values are strings', collect)
     .option('--json', 'print { "key", "record" } as JSON')
     .addHelpText(
       'after',
-      `\nExample:\n  $ ${PROGRAM} create --project proj_1 --name backend --scopes cache:read,cache:write --expires-in 90d`,
+      `\nExample:\n  $ ${PROGRAM} create --project proj_1 --name backend --scopes cache:read,cache:write --expires-in 90d\n  $ ${PROGRAM} create --project proj_1 --name billing --environment production --owner u_42 --meta plan=pro`,
     )
     .action(
       async (options: {
@@ -171,6 +183,9 @@ function addCreate(program: Command, ctx: Context): void {
         name: string;
         scopes?: string;
         expiresIn?: string;
+        environment?: string;
+        owner?: string;
+        meta?: string[];
         json?: boolean;
       }) => {
         const projectId = projectOption(options.project);
@@ -180,8 +195,13 @@ function addCreate(program: Command, ctx: Context): void {
           options.expiresIn === undefined
             ? null
             : new Date(ctx.now() + parseDuration(options.expiresIn, '--expires-in', false));
+        const labels = {
+          environment: options.environment,
+          ownerId: options.owner,
+          meta: options.meta === undefined ? undefined : metaOption(options.meta),
+        };
         const issued = await withKeys(ctx, (keys) =>
-          keys.create({ projectId, name, scopes, expiresAt }),
+          keys.create({ projectId, name, scopes, expiresAt, ...labels }),
         );
         if (options.json === true) return printJson(ctx, issuedJson(issued));
         ctx.out(
@@ -199,28 +219,39 @@ function addList(program: Command, ctx: Context): void {
     .command('list')
     .description('List keys with their status and usage.')
     .option('--project <id>', 'only the keys of this project')
+    .option('--environment <name>', 'only the keys of this environment')
+    .option('--owner <id>', 'only the keys of this owner')
     .option('--json', 'print an array of records as JSON')
-    .action(async (options: { project?: string; json?: boolean }) => {
-      const filter =
-        options.project === undefined ? undefined : { projectId: projectOption(options.project) };
-      const { records, projects } = await withKeys(ctx, async (keys) => {
-        const found = await keys.list(filter);
-        // A project with no key may be a typo: name the projects there are (human output only).
-        const others =
-          found.length === 0 && filter && options.json !== true ? await keys.list() : [];
-        return { records: found, projects: [...new Set(others.map((r) => r.projectId))].sort() };
-      });
-      if (options.json === true) return printJson(ctx, records.map(publicRecord));
-      if (records.length === 0) {
-        ctx.out(
-          (filter ? `No keys in project ${filter.projectId}.\n` : 'No keys.\n') +
-            projectsLine(projects) +
-            storeLine(ctx),
-        );
-        return;
-      }
-      ctx.out(formatTable(records) + storeLine(ctx));
-    });
+    .action(
+      async (options: {
+        project?: string;
+        environment?: string;
+        owner?: string;
+        json?: boolean;
+      }) => {
+        const projectFilter =
+          options.project === undefined ? undefined : { projectId: projectOption(options.project) };
+        const labels = { environment: options.environment, ownerId: options.owner };
+        const filter = projectFilter && { ...projectFilter, ...labels };
+        const { records, projects } = await withKeys(ctx, async (keys) => {
+          const found = await keys.list({ ...filter, ...labels });
+          // A project with no key may be a typo: name the projects there are (human output only).
+          const others =
+            found.length === 0 && filter && options.json !== true ? await keys.list() : [];
+          return { records: found, projects: [...new Set(others.map((r) => r.projectId))].sort() };
+        });
+        if (options.json === true) return printJson(ctx, records.map(publicRecord));
+        if (records.length === 0) {
+          ctx.out(
+            (filter ? `No keys in project ${filter.projectId}.\n` : 'No keys.\n') +
+              projectsLine(projects) +
+              storeLine(ctx),
+          );
+          return;
+        }
+        ctx.out(formatTable(records) + storeLine(ctx));
+      },
+    );
 }
 
 /** `Projects with keys: a, b.` (at most 20 named), or nothing when there are none. */
@@ -292,31 +323,56 @@ function addRotate(program: Command, ctx: Context): void {
 function addUpdate(program: Command, ctx: Context): void {
   program
     .command('update')
-    .description('Rename a key or replace its scopes; running servers drop wider scopes at once.')
+    .description(
+      'Rename a key, replace its scopes, environment, owner or metadata; running servers drop wider scopes at once.',
+    )
     .argument('<id>', 'id of the key (key_...), as shown by list')
     .option('--name <name>', 'the new name')
     .option('--scopes <list>', 'the new comma-separated scopes (replace the old ones)')
+    .option('--environment <name>', 'the environment the key is for')
+    .option('--no-environment', 'make the key good for any environment')
+    .option('--owner <id>', 'the owner id')
+    .option('--no-owner', 'clear the owner id')
+    .option(
+      '--meta <name=value>',
+      'the new metadata, replacing the old whole (repeatable)',
+      collect,
+    )
+    .option('--no-meta', 'clear the metadata')
     .option('--json', 'print the record as JSON')
     .addHelpText(
       'after',
       `\nExample:\n  $ ${PROGRAM} update key_0123456789abcdef01234567 --scopes cache:read`,
     )
-    .action(async (value: string, options: { name?: string; scopes?: string; json?: boolean }) => {
-      if (options.name === undefined && options.scopes === undefined) {
-        throw new CliUsageError('give --name and/or --scopes to change');
-      }
-      const changes = {
-        name: options.name,
-        scopes: options.scopes === undefined ? undefined : scopesOption(ctx, options.scopes),
-      };
-      const record = await withKeys(ctx, async (keys, store) =>
-        keys.update((await resolveKeyId(value, store, ctx.env)).id, changes),
-      );
-      if (options.json === true) return printJson(ctx, publicRecord(record));
-      ctx.out(
-        `Updated key ${record.id} (${displayPrefix(record.prefix)}).\n` + formatRecord(record),
-      );
-    });
+    .action(
+      async (
+        value: string,
+        options: { name?: string; scopes?: string; json?: boolean } & LabelOptions,
+      ) => {
+        const labels = labelChanges(options);
+        if (
+          options.name === undefined &&
+          options.scopes === undefined &&
+          Object.keys(labels).length === 0
+        ) {
+          throw new CliUsageError(
+            'give --name, --scopes, --environment, --owner or --meta to change',
+          );
+        }
+        const changes = {
+          name: options.name,
+          scopes: options.scopes === undefined ? undefined : scopesOption(ctx, options.scopes),
+          ...labels,
+        };
+        const record = await withKeys(ctx, async (keys, store) =>
+          keys.update((await resolveKeyId(value, store, ctx.env)).id, changes),
+        );
+        if (options.json === true) return printJson(ctx, publicRecord(record));
+        ctx.out(
+          `Updated key ${record.id} (${displayPrefix(record.prefix)}).\n` + formatRecord(record),
+        );
+      },
+    );
 }
 
 function addUsage(program: Command, ctx: Context): void {

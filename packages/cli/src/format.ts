@@ -32,12 +32,16 @@ const COLUMNS: ReadonlyArray<Column<ApiKeyRecord>> = [
   { title: 'PREFIX', cell: (r) => displayPrefix(r.prefix) },
   { title: 'NAME', cell: (r) => clean(r.name) },
   { title: 'PROJECT', cell: (r) => clean(r.projectId) },
+  { title: 'ENV', cell: (r) => clean(r.environment ?? '-') },
+  { title: 'OWNER', cell: (r) => clean(r.ownerId ?? '-') },
   { title: 'SCOPES', cell: (r) => clean(r.scopes.join(',')) },
   { title: 'CREATED', cell: (r) => formatDate(r.createdAt) },
   { title: 'EXPIRES', cell: (r) => formatDate(r.expiresAt) },
   { title: 'LAST USED', cell: (r) => formatDate(r.lastUsedAt) },
   { title: 'REQUESTS', cell: (r) => String(r.requestCount), right: true },
   { title: 'STATUS', cell: (r) => r.status },
+  // Older than the rotation period (VECTORCACHE_ROTATION_PERIOD, default 90 days) and active.
+  { title: 'ROTATION', cell: (r) => (r.rotationDue ? 'due' : '-') },
 ];
 
 /** `from key_a, to key_b`: both ends of the rotations a key took part in, or `''`. */
@@ -85,6 +89,7 @@ const USAGE_COLUMNS: ReadonlyArray<Column<UsagePoint>> = [
   { title: 'REVOKED', cell: (p) => String(p.outcomes.revoked), right: true },
   { title: 'EXPIRED', cell: (p) => String(p.outcomes.expired), right: true },
   { title: 'WRONG PROJECT', cell: (p) => String(p.outcomes.wrong_project), right: true },
+  { title: 'WRONG ENV', cell: (p) => String(p.outcomes.wrong_environment), right: true },
   { title: 'MISSING SCOPE', cell: (p) => String(p.outcomes.insufficient_scope), right: true },
   { title: 'RATE LIMITED', cell: (p) => String(p.outcomes.rate_limited), right: true },
 ];
@@ -132,7 +137,11 @@ export function formatRecord(record: ApiKeyRecord): string {
     ['last used', formatDate(record.lastUsedAt)],
     ['requests', String(record.requestCount)],
     ['status', record.status],
+    ['environment', clean(record.environment ?? 'any')],
+    ['owner', clean(record.ownerId ?? 'none')],
+    ['meta', record.meta === null ? 'none' : clean(JSON.stringify(record.meta))],
   ];
+  if (record.rotationDue) fields.push(['rotation', 'due (older than the rotation period)']);
   if (record.rotatedFrom) fields.push(['rotated from', clean(record.rotatedFrom)]);
   if (record.rotatedTo) fields.push(['rotated to', clean(record.rotatedTo)]);
   const width = Math.max(...fields.map(([label]) => label.length));

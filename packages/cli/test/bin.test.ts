@@ -151,9 +151,18 @@ it('imports a .vectorcache/keys.json of an earlier version at the default place 
     const listed = await runChild(['list', '--json'], {}, other);
     expect(listed).toMatchObject({ code: 0, stderr: '' });
     const statuses = ['active', 'revoked'];
-    // Records unchanged; the output leaves out their hashes.
+    // The active key of 2025 is past the 90-day rotation period; the revoked one never is.
+    const due = [true, false];
+    // Records unchanged; the output leaves out their hashes, and adds what they never had as null.
     expect(JSON.parse(listed.stdout)).toEqual(
-      records.map(({ hash: _hash, ...r }, i) => ({ ...r, status: statuses[i] })),
+      records.map(({ hash: _hash, ...r }, i) => ({
+        ...r,
+        environment: null,
+        ownerId: null,
+        meta: null,
+        status: statuses[i],
+        rotationDue: due[i],
+      })),
     );
     expect((await readdir(join(other, '.vectorcache'))).sort()).toEqual([
       'keys.db',

@@ -94,7 +94,11 @@ describe('create', () => {
       requestCount: 0,
       revokedAt: null,
       expiresAt: null,
+      environment: null,
+      ownerId: null,
+      meta: null,
       status: 'active',
+      rotationDue: false,
     });
   });
 
@@ -145,12 +149,15 @@ describe('list', () => {
       'PREFIX',
       'NAME',
       'PROJECT',
+      'ENV',
+      'OWNER',
       'SCOPES',
       'CREATED',
       'EXPIRES',
       'LAST USED',
       'REQUESTS',
       'STATUS',
+      'ROTATION',
     ];
     const starts = titles.map((title) => header.indexOf(title));
     expect(
@@ -169,12 +176,12 @@ describe('list', () => {
     }
     expect(rowA.slice(header.indexOf('PREFIX'))).toMatch(
       new RegExp(
-        `^${a.key.slice(0, 7)}\\.\\.\\.\\s+backend\\s+proj_a\\s+cache:\\*,analytics:read\\s`,
+        `^${a.key.slice(0, 7)}\\.\\.\\.\\s+backend\\s+proj_a\\s+-\\s+-\\s+cache:\\*,analytics:read\\s`,
       ),
     );
-    expect(rowA).toMatch(/2030-01-02T03:04:05Z\s+never\s+never\s+0\s+active$/);
+    expect(rowA).toMatch(/2030-01-02T03:04:05Z\s+never\s+never\s+0\s+active\s+-$/);
     expect(header).not.toContain('ROTATED');
-    expect(rowB).toMatch(/\s+revoked$/);
+    expect(rowB).toMatch(/\s+revoked\s+-$/);
     // Right-aligned request counts end where the header's REQUESTS ends.
     const requestsEnd = header.indexOf('REQUESTS') + 'REQUESTS'.length;
     expect(rowA.slice(requestsEnd - 1, requestsEnd)).toBe('0');
@@ -330,7 +337,7 @@ describe('rotate', () => {
     const header = table[0]!;
     expect(header).toMatch(/EXPIRES .* ROTATED$/);
     const row = (id: string): string => table.find((line) => line.startsWith(id))!;
-    expect(row(old.record.id)).toMatch(/2030-01-03T03:04:05Z .*active\s+to key_/);
+    expect(row(old.record.id)).toMatch(/2030-01-03T03:04:05Z .*active\s+-\s+to key_/);
     expect(row(old.record.id).endsWith(`to ${issued.record.id}`)).toBe(true);
     expect(row(issued.record.id).endsWith(`from ${old.record.id}, to ${newest.id}`)).toBe(true);
     expect(row(newest.id).endsWith(`from ${issued.record.id}`)).toBe(true);
@@ -612,5 +619,103 @@ describe('the key database folder', () => {
     const json = await run('create', '--project', 'p', '--name', 'n', '--json');
     expect(json).toMatchObject({ code: 0, stderr: '' });
     expect(() => JSON.parse(json.stdout) as unknown).not.toThrow();
+  });
+});
+
+describe('what a key is for: --environment, --owner, --meta', () => {
+  it('create sets them, --json carries them, list filters and shows them', async () => {
+    const prod = await createKey(
+      '--environment',
+      'production',
+      '--owner',
+      'u_42',
+      '--meta',
+      'plan=pro',
+      '--meta',
+      'region=eu=west',
+    );
+    expect(prod.record).toMatchObject({
+      environment: 'production',
+      ownerId: 'u_42',
+      meta: { plan: 'pro', region: 'eu=west' },
+      rotationDue: false,
+    });
+    const dev = await createKey('--environment', 'dev', '--owner', 'u_7');
+    await createKey();
+    expect((await listJson('--environment', 'production')).map((r) => r.id)).toEqual([
+      prod.record.id,
+    ]);
+    expect((await listJson('--owner', 'u_7')).map((r) => r.id)).toEqual([dev.record.id]);
+    expect(await listJson('--project', 'proj_a', '--environment', 'staging')).toEqual([]);
+    const table = tableOf((await run('list', '--owner', 'u_42')).stdout);
+    expect(table).toHaveLength(2);
+    expect(table[1]).toMatch(/\sproj_a\s+production\s+u_42\s/);
+    const human = await run(
+      'create',
+      ...['--project', 'proj_a', '--name', 'h', '--environment', 'dev', '--meta', 'a=1'],
+    );
+    expect(human.stdout).toMatch(/environment\s+dev\n/);
+    expect(human.stdout).toMatch(/meta\s+\{"a":"1"\}\n/);
+  });
+
+  it('update sets and clears them; --meta replaces the metadata whole, --no-meta clears it', async () => {
+    const { record } = await createKey('--environment', 'dev', '--meta', 'a=1');
+    const updated = await run('update', record.id, '--owner', 'u_9', '--meta', 'b=2', '--json');
+    expect(JSON.parse(updated.stdout)).toMatchObject({
+      environment: 'dev',
+      ownerId: 'u_9',
+      meta: { b: '2' },
+    });
+    const cleared = await run(
+      'update',
+      record.id,
+      ...['--no-environment', '--no-owner', '--no-meta', '--json'],
+    );
+    expect(JSON.parse(cleared.stdout)).toMatchObject({
+      environment: null,
+      ownerId: null,
+      meta: null,
+    });
+    expect((await run('update', record.id)).stderr).toContain(
+      'give --name, --scopes, --environment, --owner or --meta to change',
+    );
+  });
+
+  it('refuses bad values with exit 2, quoting them, and never a key', async () => {
+    const bad = await run('create', ...['--project', 'p', '--name', 'n', '--environment', 'Prod']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('invalid environment "Prod"');
+    const noEquals = await run('create', ...['--project', 'p', '--name', 'n', '--meta', 'plan']);
+    expect(noEquals.code).toBe(2);
+    expect(noEquals.stderr).toContain('invalid --meta "plan": give name=value');
+    const key = `vc_${'c'.repeat(32)}`;
+    const leaked = await run('create', ...['--project', 'p', '--name', 'n', '--meta', `k=${key}`]);
+    expect(leaked.code).toBe(2);
+    expect(leaked.stderr).not.toContain(key.slice(3));
+    expect(await listJson()).toEqual([]);
+  });
+
+  it('marks keys older than VECTORCACHE_ROTATION_PERIOD (default 90 days) as due', async () => {
+    const { record } = await createKey();
+    const later = (days: number, period?: string) =>
+      runInProcess(
+        ['list', '--json'],
+        period === undefined ? env : { ...env, VECTORCACHE_ROTATION_PERIOD: period },
+        () => NOW + days * DAY,
+      );
+    const dueOf = async (days: number, period?: string) =>
+      (JSON.parse((await later(days, period)).stdout) as ApiKeyRecord[])[0]!.rotationDue;
+    expect(await dueOf(90)).toBe(false);
+    expect(await dueOf(91)).toBe(true);
+    expect(await dueOf(8, '7d')).toBe(true);
+    const table = await runInProcess(['list'], env, () => NOW + 91 * DAY);
+    expect(tableOf(table.stdout)[1]).toMatch(/active\s+due$/);
+    const human = await runInProcess(
+      ['list'],
+      { ...env, VECTORCACHE_ROTATION_PERIOD: '0s' },
+      () => NOW,
+    );
+    expect(human.code).toBe(2);
+    expect(record.rotationDue).toBe(false);
   });
 });

@@ -64,7 +64,9 @@ describe('update', () => {
     const { store, issued } = await setup();
     const nothing = await run(store, 'update', issued.record.id);
     expect(nothing).toMatchObject({ code: 2, stdout: '' });
-    expect(nothing.stderr).toBe('error: give --name and/or --scopes to change\n');
+    expect(nothing.stderr).toBe(
+      'error: give --name, --scopes, --environment, --owner or --meta to change\n',
+    );
     const scope = await run(store, 'update', issued.record.id, '--scopes', 'Cache:Read');
     expect(scope.code).toBe(2);
     expect(scope.stderr).toMatch(/^error: invalid scope "Cache:Read"/);
@@ -112,7 +114,8 @@ describe('usage', () => {
     expect(human.stdout).toContain(`Usage of key ${issued.record.id}`);
     expect(human.stdout).toContain(': 5 requests.');
     expect(human.stdout).toMatch(/START\s+REQUESTS\s+VALID\s+REVOKED/);
-    expect(human.stdout).toMatch(/2030-01-02T00:00:00Z\s+5\s+3\s+0\s+0\s+1\s+1\s+0/);
+    // START REQUESTS VALID REVOKED EXPIRED WRONG-PROJECT WRONG-ENV MISSING-SCOPE RATE-LIMITED
+    expect(human.stdout).toMatch(/2030-01-02T00:00:00Z\s+5\s+3\s+0\s+0\s+1\s+0\s+1\s+0/);
   });
 
   it('says "no requests in this range" instead of a table of zeros', async () => {

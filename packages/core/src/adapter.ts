@@ -31,7 +31,7 @@ export { missingScopes } from './scopes';
 export { parseDuration } from './config/duration';
 export { withTimeout } from './timeout';
 export { invalidOption, positiveInteger, positiveNumber } from './config/options';
-export { pepperFromEnv, projectIdFromEnv } from './config/env';
+export { pepperFromEnv, projectIdFromEnv, rotationPeriodFromEnv } from './config/env';
 export type { RedisKeyStoreConstructor } from './config/env';
 export { USAGE_OUTCOMES, isUsageOutcome } from './usage/usage-totals';
 export { resolveRetention } from './usage/retention';
@@ -46,3 +46,9 @@ export { keyFromPaste, looksLikeApiKey, redactApiKeys } from './keys/key-format'
 export { KNOWN_SCOPES, scopesOutside, validateScopeVocabulary } from './scopes';
 export { DEFAULT_KEYS_FILE, allowedScopesFromEnv } from './config/env';
 export { connectionFailureReason } from './config/redis-env';
+export {
+  resolveRotationPeriod,
+  validateEnvironment,
+  validateMeta,
+  validateOwnerId,
+} from './keys/key-metadata';

@@ -6,6 +6,12 @@ import type { UsageEntry, UsageQuery, UsageRow } from './usage/usage-types';
 export type KeyStatus = 'active' | 'revoked' | 'expired';
 
 /**
+ * A key's own metadata: a flat JSON object of string, number and boolean values, at most 2,048
+ * bytes as compact JSON. Never a key: a key-shaped value is refused.
+ */
+export type KeyMeta = Readonly<Record<string, string | number | boolean>>;
+
+/**
  * A key record as a store keeps it. The plaintext key is never part of it: only its hash.
  * Dates are ISO-8601 strings.
  */
@@ -28,16 +34,36 @@ export interface StoredKeyRecord {
   rotatedFrom?: string | null;
   /** The id of the key that replaced this one by rotation, if any. */
   rotatedTo?: string | null;
+  /**
+   * The environment the key is for (`[a-z0-9_-]{1,32}`); a server that declares another one
+   * refuses it. Absent or `null`: any environment.
+   */
+  environment?: string | null;
+  /** The application's own user or customer id the key belongs to (1..128 printable characters). */
+  ownerId?: string | null;
+  /** The key's own metadata; replaced whole by an update. */
+  meta?: KeyMeta | null;
 }
 
-/** A key record as the key manager returns it: the stored fields plus the derived `status`. */
+/**
+ * A key record as the key manager returns it: the stored fields (environment, owner and metadata
+ * always present, `null` when unset) plus the derived `status` and `rotationDue`.
+ */
 export interface ApiKeyRecord extends StoredKeyRecord {
+  environment: string | null;
+  ownerId: string | null;
+  meta: KeyMeta | null;
   status: KeyStatus;
+  /** The key is active and older than the key manager's `rotationPeriod` (default 90 days). */
+  rotationDue: boolean;
 }
 
 /** The fields of a record that may change after creation. */
 export type KeyRecordPatch = Partial<
-  Pick<StoredKeyRecord, 'name' | 'scopes' | 'revokedAt' | 'expiresAt' | 'rotatedTo'>
+  Pick<
+    StoredKeyRecord,
+    'name' | 'scopes' | 'revokedAt' | 'expiresAt' | 'rotatedTo' | 'environment' | 'ownerId' | 'meta'
+  >
 >;
 
 /** A management action, as the audit list keeps it. Never carries a key or a hash. */

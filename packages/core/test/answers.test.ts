@@ -210,6 +210,9 @@ describe('the answers table, on the core alone', () => {
       name: 'valid',
       prefix: valid.slice(0, 7),
       scopes: ['cache:*', 'analytics:read'],
+      environment: null,
+      ownerId: null,
+      meta: null,
     });
   });
 

@@ -21,7 +21,7 @@ const JWT_LIKE = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2lnbmF0dXJl'
 
 async function setup(
   settings: Partial<Parameters<typeof verifierOver>[0]> = {},
-  input: { scopes?: string[]; expiresAt?: number } = {},
+  input: { scopes?: string[]; expiresAt?: number; environment?: string } = {},
 ) {
   const clock = manualClock();
   const memory = new MemoryKeyStore({ now: clock.now });
@@ -33,6 +33,7 @@ async function setup(
     name: 'one',
     scopes: input.scopes ?? ['cache:read', 'analytics:read'],
     expiresAt: input.expiresAt ?? null,
+    environment: input.environment,
   });
   return { clock, memory, counting, keys, parts, key, record };
 }
@@ -103,6 +104,9 @@ describe('the store read and the cached answer', () => {
         name: 'one',
         prefix: key.slice(0, 7),
         scopes: ['cache:read', 'analytics:read'],
+        environment: null,
+        ownerId: null,
+        meta: null,
       },
     });
     expect(Object.isFrozen(first.ok && first.principal.scopes)).toBe(true);
@@ -202,6 +206,27 @@ describe('requirements: project and scopes', () => {
     expect(outcome(parts.now(bearer(key), { projectId: 'p' }) as never)).toBe('ok');
   });
 
+  it('another environment: wrong_environment (403), from the store and the cache; after the project, before the scopes', async () => {
+    const { parts, key } = await setup({ usage: true }, { environment: 'staging' });
+    const production = { environment: 'production' };
+    expect(await parts.verify(bearer(key), production)).toBe(failureFor('wrong_environment'));
+    expect(parts.now(bearer(key), production)).toBe(failureFor('wrong_environment'));
+    expect(failureFor('wrong_environment')).toMatchObject({
+      status: 403,
+      body: '{"detail":"API key does not have permission to access this environment"}',
+      headers: { 'www-authenticate': 'Bearer realm="vectorcache", error="insufficient_scope"' },
+    });
+    expect(parts.now(bearer(key), { ...production, projectId: 'q' })).toBe(
+      failureFor('wrong_project'),
+    );
+    expect(parts.now(bearer(key), { ...production, scopes: ['cache:write'] })).toBe(
+      failureFor('wrong_environment'),
+    );
+    expect(outcome(parts.now(bearer(key), { environment: 'staging' }) as never)).toBe('ok');
+    const plain = await setup();
+    expect(outcome(await plain.parts.verify(bearer(plain.key), production))).toBe('ok');
+  });
+
   it('a missing scope: insufficient_scope (403) naming it; the project is checked first', async () => {
     const { parts, key } = await setup();
     const refused = await parts.verify(bearer(key), { scopes: ['cache:read', 'cache:write'] });
@@ -295,5 +320,16 @@ describe('usage', () => {
     const stored = await memory.get(record.id);
     expect(stored?.requestCount).toBe(4);
     expect(stored?.lastUsedAt).toBe(new Date(clock.now()).toISOString());
+  });
+
+  it('counts a key refused for its environment as wrong_environment', async () => {
+    const { parts, memory, key, clock } = await setup({ usage: true }, { environment: 'dev' });
+    await parts.verify(bearer(key), { environment: 'production' });
+    parts.now(bearer(key), { environment: 'production' });
+    await parts.verify(bearer(key), { environment: 'dev' });
+    await parts.verifier.flush();
+    const rows = await usageRowsNear(memory, clock.now());
+    const byOutcome = Object.fromEntries(rows.map((r) => [r.outcome, r.count]));
+    expect(byOutcome).toEqual({ valid: 1, wrong_environment: 2 });
   });
 });

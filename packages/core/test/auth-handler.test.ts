@@ -193,6 +193,9 @@ describe('createScopeGuard', () => {
     name: 'n',
     prefix: 'vc_1234',
     scopes: ['cache:read'],
+    environment: null,
+    ownerId: null,
+    meta: null,
   };
 
   it('allows, denies with the missing scopes, and answers 401 without a principal', () => {

@@ -29,10 +29,32 @@ describe('checkAuthOptions', () => {
     expect(checked).toEqual({
       o: {},
       projectOption: undefined,
+      environment: undefined,
       scopes: undefined,
       scopeMode: 'all',
       trustProxy: false,
     });
+  });
+
+  it('the environment: the option, else VECTORCACHE_ENVIRONMENT; a bad one names its source and value', () => {
+    const saved = process.env.VECTORCACHE_ENVIRONMENT;
+    try {
+      delete process.env.VECTORCACHE_ENVIRONMENT;
+      expect(checkAuthOptions<Req>({ environment: 'production' }).environment).toBe('production');
+      process.env.VECTORCACHE_ENVIRONMENT = ' staging ';
+      expect(checkAuthOptions<Req>({}).environment).toBe('staging');
+      expect(checkAuthOptions<Req>({ environment: 'dev' }).environment).toBe('dev');
+      expect(refusal(() => checkAuthOptions<Req>({ environment: 'Prod' })).message).toMatch(
+        /^Invalid `environment` option: Invalid environment "Prod"/,
+      );
+      process.env.VECTORCACHE_ENVIRONMENT = 'prod env';
+      expect(refusal(() => checkAuthOptions<Req>({})).message).toMatch(
+        /^Invalid VECTORCACHE_ENVIRONMENT: Invalid environment "prod env"/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.VECTORCACHE_ENVIRONMENT;
+      else process.env.VECTORCACHE_ENVIRONMENT = saved;
+    }
   });
 
   it('the options are copied, scopes deduplicated and frozen, the mode and proxies kept', () => {

@@ -1,7 +1,7 @@
 import { decide, newGrant, UNKNOWN_PROJECT } from '../src/verify/decide';
 import type { Principal } from '../src/types';
 
-// The one rule list, as a pure function: status, then project, then scopes.
+// The one rule list, as a pure function: status, then project, then environment, then scopes.
 
 const principal: Principal = Object.freeze({
   keyId: 'key_0123456789abcdef01234567',
@@ -9,7 +9,11 @@ const principal: Principal = Object.freeze({
   name: 'n',
   prefix: 'vc_0123',
   scopes: Object.freeze(['cache:read']),
+  environment: null,
+  ownerId: null,
+  meta: null,
 });
+const production: Principal = Object.freeze({ ...principal, environment: 'production' });
 const AT = 1_000_000;
 
 describe('decide', () => {
@@ -30,6 +34,31 @@ describe('decide', () => {
     expect(decide(grant, AT, { projectId: 'q', scopes: ['cache:write'] })).toBe('wrong_project');
     expect(decide(grant, AT, { projectId: UNKNOWN_PROJECT })).toBe('wrong_project');
     expect(decide(grant, AT, { projectId: 'p' })).toBeUndefined();
+  });
+
+  it('then the environment: another one is refused, a key of none or of the same passes', () => {
+    const needs = { projectId: 'p', environment: 'production', scopes: ['cache:write'] };
+    expect(decide(newGrant(false, Infinity, production), AT, needs)).toBe('insufficient_scope');
+    const staging = newGrant(false, Infinity, { ...production, environment: 'staging' });
+    expect(decide(staging, AT, needs)).toBe('wrong_environment');
+    // The project comes first; the environment before the scopes.
+    expect(decide(staging, AT, { ...needs, projectId: 'q' })).toBe('wrong_project');
+    expect(decide(newGrant(false, Infinity, principal), AT, { environment: 'production' })).toBe(
+      undefined,
+    );
+    expect(decide(newGrant(false, Infinity, production), AT, { environment: 'production' })).toBe(
+      undefined,
+    );
+    // A server that declares none takes every key.
+    expect(decide(staging, AT, { projectId: 'p' })).toBeUndefined();
+    // A JWT's grant carries its key record's environment.
+    expect(decide(newGrant(false, Infinity, principal, 'dev'), AT, needs)).toBe(
+      'wrong_environment',
+    );
+    // A revoked key stays a revoked key.
+    expect(decide(newGrant(true, Infinity, production), AT, { environment: 'dev' })).toBe(
+      'revoked',
+    );
   });
 
   it('then the scopes, in the route mode; the answer kept for an array is not reused for another', () => {

@@ -1,6 +1,6 @@
 import { VectorcacheAuthError } from '../src/errors';
 import { MemoryKeyStore } from '../src/stores/memory-store';
-import type { KeyStore, StoredKeyRecord } from '../src/types';
+import type { ApiKeyRecord, KeyStore, StoredKeyRecord } from '../src/types';
 
 /** Matches any plaintext key. */
 export const PLAINTEXT_KEY = /vc_[0-9a-f]{32}/;
@@ -64,4 +64,16 @@ export function thrownBy(work: () => unknown): VectorcacheAuthError {
     throw err;
   }
   throw new Error('expected a VectorcacheAuthError, nothing was thrown');
+}
+
+/**
+ * A record the key manager returned, as a store keeps it: without the derived `status` and
+ * `rotationDue`, and without the environment, owner and metadata it does not have.
+ */
+export function storedOf(record: ApiKeyRecord): StoredKeyRecord {
+  const { status: _status, rotationDue: _due, ...stored } = record;
+  for (const field of ['environment', 'ownerId', 'meta'] as const) {
+    if (stored[field] === null) delete stored[field];
+  }
+  return stored;
 }

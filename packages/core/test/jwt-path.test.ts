@@ -88,6 +88,9 @@ describe('a JWT: the token', () => {
         name: 'a user',
         prefix: '',
         scopes: ['cache:read', 'cache:write'],
+        environment: null,
+        ownerId: null,
+        meta: null,
       },
     });
     expect(counting.idReads).toBe(0);

@@ -68,6 +68,9 @@ describe('JWTs through the verifier', () => {
       name: 'user_1',
       prefix: '',
       scopes: ['cache:read', 'analytics:read'],
+      environment: null,
+      ownerId: null,
+      meta: null,
     });
     const scp = await sign(secretBytes, 'HS256', { scope: undefined, scp: ['cache:write'] });
     const viaScp = await hsVerifier.verify(`Bearer ${scp}`, { scopes: ['cache:write'] });
@@ -473,6 +476,9 @@ describe('JWT checker edges (issue #20 survivors)', () => {
         name: 'k',
         prefix: '',
         scopes: Object.freeze(scopes),
+        environment: null,
+        ownerId: null,
+        meta: null,
       }),
     );
 

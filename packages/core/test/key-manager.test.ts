@@ -23,7 +23,11 @@ describe('key manager', () => {
       requestCount: 0,
       revokedAt: null,
       expiresAt: null,
+      environment: null,
+      ownerId: null,
+      meta: null,
       status: 'active',
+      rotationDue: false,
     });
     const stored = await store.list();
     expect(JSON.stringify(stored)).not.toMatch(PLAINTEXT_KEY);

@@ -9,7 +9,7 @@ import { REQUEST_PATH_SQL, SqliteKeyStore } from '../src/stores/sqlite-store';
 import { SCHEMA_VERSION } from '../src/stores/sqlite-schema';
 import type { StoreChange, StoredKeyRecord } from '../src/types';
 import { createVerifier } from '../src/verify/verifier';
-import { PLAINTEXT_KEY } from './fixtures';
+import { PLAINTEXT_KEY, storedOf } from './fixtures';
 import { sqliteDriversHere, sqliteSandbox } from './sqlite-fixtures';
 
 const DRIVERS = sqliteDriversHere();
@@ -45,9 +45,7 @@ describe.each(DRIVERS)('SqliteKeyStore on %s', (driver) => {
     expect(store.driver).toBe(driver);
     await store.close();
     const again = box.store({ path });
-    expect(await again.get(record.id)).toEqual(
-      Object.fromEntries(Object.entries(record).filter(([name]) => name !== 'status')),
-    );
+    expect(await again.get(record.id)).toEqual(storedOf(record));
     expect(await again.findByHash(record.hash)).toMatchObject({ id: record.id });
     expect(await again.findByHash('0'.repeat(64))).toBeNull();
     expect(statSync(path).mode & 0o777).toBe(0o600);
@@ -65,7 +63,7 @@ describe.each(DRIVERS)('SqliteKeyStore on %s', (driver) => {
   it('rejects a duplicate id or hash and keeps the first record', async () => {
     const store = box.store();
     const { record } = await createKeyManager({ store }).create({ projectId: 'p', name: 'n' });
-    const { status: _status, ...stored } = record;
+    const stored = storedOf(record);
     await expect(store.insert({ ...stored, name: 'again' })).rejects.toMatchObject({
       code: 'duplicate_key',
     });
@@ -335,6 +333,35 @@ describe.each(DRIVERS)('SqliteKeyStore on %s', (driver) => {
     await store.list();
     await store.close();
     await expect(store.list()).rejects.toMatchObject({ code: 'store_unavailable' });
+  });
+
+  it('migrates a database of schema 1: its keys read with no environment, owner or meta, then take them', async () => {
+    const { record } = await createKeyManager({ store: box.store() }).create({
+      projectId: 'p',
+      name: 'old',
+    });
+    const db = await box.raw();
+    for (const column of ['environment', 'owner_id', 'meta']) {
+      db.exec(`ALTER TABLE keys DROP COLUMN ${column}`);
+    }
+    db.exec('PRAGMA user_version = 1');
+    const keys = createKeyManager({ store: box.store() });
+    expect(await keys.get(record.id)).toMatchObject({
+      name: 'old',
+      environment: null,
+      ownerId: null,
+      meta: null,
+    });
+    expect(db.prepare('PRAGMA user_version').get()?.user_version).toBe(SCHEMA_VERSION);
+    const meta = { plan: 'pro', seats: 3, beta: false };
+    await keys.update(record.id, { environment: 'production', ownerId: 'u_42', meta });
+    expect(await box.store().get(record.id)).toMatchObject({
+      environment: 'production',
+      ownerId: 'u_42',
+      meta,
+    });
+    db.exec(`UPDATE keys SET meta = '[1]' WHERE id = '${record.id}'`);
+    await expect(box.store().get(record.id)).rejects.toMatchObject({ code: 'corrupt_record' });
   });
 
   it('a write that waits past busyTimeoutMs for another writer fails as a store failure, saying why', async () => {

@@ -31,6 +31,7 @@ describe('USAGE_OUTCOMES', () => {
       'revoked',
       'expired',
       'wrong_project',
+      'wrong_environment',
       'insufficient_scope',
       'rate_limited',
     ]);

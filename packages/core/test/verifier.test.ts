@@ -183,10 +183,19 @@ describe('usage', () => {
     expect(store.usageCalls).toBe(1); // nothing pending, no write
   });
 
-  it('without usage analytics or an event listener, a principal holds its five fields and nothing hidden', async () => {
+  it('without usage analytics or an event listener, a principal holds its fields and nothing hidden', async () => {
     const store = new MemoryKeyStore();
     const { key } = await createKeyManager({ store }).create({ projectId: 'p', name: 'a' });
-    const fields = ['keyId', 'projectId', 'name', 'prefix', 'scopes'];
+    const fields = [
+      'keyId',
+      'projectId',
+      'name',
+      'prefix',
+      'scopes',
+      'environment',
+      'ownerId',
+      'meta',
+    ];
     const plain = createVerifier({ store, usage: { enabled: false } });
     const counted = createVerifier({ store });
     const principalOf = async (verifier: typeof plain): Promise<object> => {

@@ -33,6 +33,17 @@ app.post('/v1/cache/write', requireScopes('cache:write', 'cache:read'), (req, re
   const scopes: readonly string[] = req.vectorcache?.scopes ?? [];
   // @ts-expect-error the scopes are frozen at run time, and typed so
   req.vectorcache?.scopes.push('keys:manage');
+  // What the key is for: environment and owner (null when unset), metadata a typed record.
+  const environment: string | null | undefined = req.vectorcache?.environment;
+  const ownerId: string | null | undefined = req.vectorcache?.ownerId;
+  const plan: string | number | boolean | undefined = req.vectorcache?.meta?.plan;
+  void [environment, ownerId, plan];
+  // @ts-expect-error a meta value is a string, a number or a boolean, never an object
+  const nested: object | undefined = req.vectorcache?.meta?.plan;
+  void nested;
+  const meta = req.vectorcache?.meta;
+  // @ts-expect-error the metadata is read-only (frozen at run time)
+  if (meta) meta.plan = 'free';
   res.json({ project, scopes });
   // @ts-expect-error the principal is unset on skipped routes: it must be checked first
   void req.vectorcache.projectId;
@@ -48,6 +59,8 @@ void [guard, closing, options];
 
 // @ts-expect-error projectId is a string or a function of the request
 vectorcacheAuth({ projectId: 42 });
+// @ts-expect-error environment is a string (`production`)
+vectorcacheAuth({ environment: 42 });
 // @ts-expect-error scopeMode is 'all' or 'any'
 vectorcacheAuth({ scopeMode: 'some' });
 // @ts-expect-error an unknown option (typo) is refused

@@ -25,6 +25,17 @@ app.post('/v1/cache/write', { preHandler: requireScopes('cache:write') }, async 
   const scopes: readonly string[] = request.vectorcache?.scopes ?? [];
   // @ts-expect-error the scopes are frozen at run time, and typed so
   request.vectorcache?.scopes.push('keys:manage');
+  // What the key is for: environment and owner (null when unset), metadata a typed record.
+  const environment: string | null | undefined = request.vectorcache?.environment;
+  const ownerId: string | null | undefined = request.vectorcache?.ownerId;
+  const plan: string | number | boolean | undefined = request.vectorcache?.meta?.plan;
+  void [environment, ownerId, plan];
+  // @ts-expect-error a meta value is a string, a number or a boolean, never an object
+  const nested: object | undefined = request.vectorcache?.meta?.plan;
+  void nested;
+  const meta = request.vectorcache?.meta;
+  // @ts-expect-error the metadata is read-only (frozen at run time)
+  if (meta) meta.plan = 'free';
   return { project: request.vectorcache?.projectId, scopes };
 });
 app.get<{ Params: { id: string } }>(
@@ -39,6 +50,8 @@ void options;
 
 // @ts-expect-error projectId is a string or a function of the request
 void app.register(vectorcacheAuth, { projectId: 42 });
+// @ts-expect-error environment is a string (`production`)
+vectorcacheAuth({ environment: 42 });
 // @ts-expect-error skip must answer a boolean
 void app.register(vectorcacheAuth, { skip: (request) => request.url });
 // @ts-expect-error requireScopes takes the scopes as arguments, not an array

@@ -36,6 +36,17 @@ app.post('/v1/cache/write', requireScopes('cache:write', 'cache:read'), (c) => {
   const scopes: readonly string[] = principal?.scopes ?? [];
   // @ts-expect-error the scopes are frozen at run time, and typed so
   principal?.scopes.push('keys:manage');
+  // What the key is for: environment and owner (null when unset), metadata a typed record.
+  const environment: string | null | undefined = principal?.environment;
+  const ownerId: string | null | undefined = principal?.ownerId;
+  const plan: string | number | boolean | undefined = principal?.meta?.plan;
+  void [environment, ownerId, plan];
+  // @ts-expect-error a meta value is a string, a number or a boolean, never an object
+  const nested: object | undefined = principal?.meta?.plan;
+  void nested;
+  const meta = principal?.meta;
+  // @ts-expect-error the metadata is read-only (frozen at run time)
+  if (meta) meta.plan = 'free';
   // @ts-expect-error the principal is unset on skipped routes: it must be checked first
   void c.get('vectorcache').projectId;
   // @ts-expect-error the principal never carries the plaintext key
@@ -63,6 +74,8 @@ void [guard, closing, options];
 
 // @ts-expect-error projectId is a string or a function of the context
 vectorcacheAuth({ projectId: 42 });
+// @ts-expect-error environment is a string (`production`)
+vectorcacheAuth({ environment: 42 });
 // @ts-expect-error scopeMode is 'all' or 'any'
 vectorcacheAuth({ scopeMode: 'some' });
 // @ts-expect-error an unknown option (typo) is refused

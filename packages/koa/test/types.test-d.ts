@@ -43,6 +43,17 @@ router.post('/v1/cache/write', requireScopes('cache:write'), (ctx) => {
   const scopes: readonly string[] = ctx.state.vectorcache?.scopes ?? [];
   // @ts-expect-error the scopes are frozen at run time, and typed so
   ctx.state.vectorcache?.scopes.push('keys:manage');
+  // What the key is for: environment and owner (null when unset), metadata a typed record.
+  const environment: string | null | undefined = ctx.state.vectorcache?.environment;
+  const ownerId: string | null | undefined = ctx.state.vectorcache?.ownerId;
+  const plan: string | number | boolean | undefined = ctx.state.vectorcache?.meta?.plan;
+  void [environment, ownerId, plan];
+  // @ts-expect-error a meta value is a string, a number or a boolean, never an object
+  const nested: object | undefined = ctx.state.vectorcache?.meta?.plan;
+  void nested;
+  const meta = ctx.state.vectorcache?.meta;
+  // @ts-expect-error the metadata is read-only (frozen at run time)
+  if (meta) meta.plan = 'free';
   ctx.body = { scopes };
 });
 app.use(router.routes());
@@ -55,6 +66,8 @@ void [guard, closing, options];
 
 // @ts-expect-error projectId is a string or a function of the context
 vectorcacheAuth({ projectId: 42 });
+// @ts-expect-error environment is a string (`production`)
+vectorcacheAuth({ environment: 42 });
 // @ts-expect-error an unknown option (typo) is refused
 vectorcacheAuth({ skipp: () => true });
 // @ts-expect-error skip must answer a boolean

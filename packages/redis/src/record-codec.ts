@@ -12,6 +12,8 @@ const NULLABLE = ['lastUsedAt', 'revokedAt', 'expiresAt'] as const;
  * (stored as an empty field) or a key id. All three round-trip exactly.
  */
 const LINKS = ['rotatedFrom', 'rotatedTo'] as const;
+/** What a key is for: absent when unset (an empty field never stands for a value). */
+const LABELS = ['environment', 'ownerId'] as const;
 
 /** Record -> flat `field, value, ...` list for HSET; a null field is simply absent. */
 export function encodeRecord(record: StoredKeyRecord): string[] {
@@ -41,6 +43,11 @@ export function encodeRecord(record: StoredKeyRecord): string[] {
     const value = record[field];
     if (value !== undefined) fields.push(field, value ?? '');
   }
+  for (const field of LABELS) {
+    const value = record[field];
+    if (typeof value === 'string') fields.push(field, value);
+  }
+  if (record.meta) fields.push('meta', JSON.stringify(record.meta));
   return fields;
 }
 
@@ -56,6 +63,13 @@ export function encodePatch(patch: KeyRecordPatch): { set: string[]; del: string
     else if (value !== undefined) set.push(field, value);
   }
   if (patch.rotatedTo !== undefined) set.push('rotatedTo', patch.rotatedTo ?? '');
+  for (const field of LABELS) {
+    const value = patch[field];
+    if (value === null) del.push(field);
+    else if (value !== undefined) set.push(field, value);
+  }
+  if (patch.meta === null) del.push('meta');
+  else if (patch.meta !== undefined) set.push('meta', JSON.stringify(patch.meta));
   return { set, del };
 }
 
@@ -119,6 +133,26 @@ export function decodeRecord(
     const value = fields[field];
     if (value !== undefined) links[field] = value === '' ? null : value;
   }
+  const labels: Pick<StoredKeyRecord, 'environment' | 'ownerId' | 'meta'> = {};
+  for (const field of LABELS) {
+    const value = fields[field];
+    if (value !== undefined) labels[field] = value;
+  }
+  if (fields.meta !== undefined) {
+    let meta: unknown;
+    try {
+      meta = JSON.parse(fields.meta);
+    } catch {
+      fail('"meta" is not JSON');
+    }
+    const flat =
+      typeof meta === 'object' &&
+      meta !== null &&
+      !Array.isArray(meta) &&
+      Object.values(meta).every((v) => ['string', 'number', 'boolean'].includes(typeof v));
+    if (!flat) fail('"meta" is not a flat object');
+    labels.meta = meta as StoredKeyRecord['meta'];
+  }
   return {
     id,
     projectId,
@@ -132,5 +166,6 @@ export function decodeRecord(
     revokedAt: nullable('revokedAt'),
     expiresAt: nullable('expiresAt'),
     ...links,
+    ...labels,
   };
 }

@@ -101,3 +101,31 @@ describe('rotation links in the codec', () => {
     expect(encodePatch({ rotatedTo: null })).toEqual({ set: ['rotatedTo', ''], del: [] });
   });
 });
+
+describe('what a key is for, in the codec', () => {
+  const fields = (r: StoredKeyRecord) => fieldsFromArray(encodeRecord(r));
+
+  it('round-trips environment, owner and metadata; unset ones are absent fields', () => {
+    const labelled = {
+      ...record,
+      environment: 'production',
+      ownerId: 'u_42',
+      meta: { a: 1, b: true, c: 'x' },
+    };
+    expect(decodeRecord(fields(labelled))).toEqual(labelled);
+    expect(Object.keys(fields(record))).not.toEqual(expect.arrayContaining(['environment']));
+    expect(encodePatch({ environment: null, ownerId: 'u_7', meta: null })).toEqual({
+      set: ['ownerId', 'u_7'],
+      del: ['environment', 'meta'],
+    });
+    expect(encodePatch({ meta: { tier: 'gold' } }).set).toEqual(['meta', '{"tier":"gold"}']);
+  });
+
+  it('refuses stored metadata that is not a flat JSON object as a corrupt record', () => {
+    for (const meta of ['not json', '[1]', '{"a":{"b":1}}', 'null']) {
+      expect(() => decodeRecord({ ...fields(record), meta })).toThrow(
+        expect.objectContaining({ code: 'corrupt_record' }),
+      );
+    }
+  });
+});

@@ -11,6 +11,7 @@ const LOOK: Record<string, { stroke: string; dash?: number[] }> = {
   valid: { stroke: '#1b6e3a' },
   insufficient_scope: { stroke: '#a35200', dash: [8, 4] },
   wrong_project: { stroke: '#6b3fa0', dash: [2, 4] },
+  wrong_environment: { stroke: '#8a6d00', dash: [6, 3, 2, 3] },
   revoked: { stroke: '#b00020', dash: [12, 4, 2, 4] },
   expired: { stroke: '#4a4a4a', dash: [4, 8] },
   rate_limited: { stroke: '#0057a8', dash: [16, 6] },

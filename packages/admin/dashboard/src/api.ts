@@ -18,10 +18,35 @@ export interface KeyRecord {
   revokedAt: string | null;
   expiresAt: string | null;
   status: KeyStatus;
+  /** The environment the key is for (`production`), or null for any. */
+  environment: string | null;
+  /** The application's own user or customer id the key belongs to, or null. */
+  ownerId: string | null;
+  /** Flat metadata, or null. */
+  meta: Record<string, string | number | boolean> | null;
+  /** Active and older than the server's rotation period (default 90 days). */
+  rotationDue: boolean;
   /** The id of the key this one replaced by rotation, when it did. */
   rotatedFrom?: string | null;
   /** The id of the key that replaced this one by rotation, when one did. */
   rotatedTo?: string | null;
+}
+
+/** What a key is for, as create and edit send it (`null` clears). */
+export type KeyLabels = Partial<Pick<KeyRecord, 'environment' | 'ownerId' | 'meta'>>;
+
+/** What create sends: a name, scopes, an expiry (in a duration or on a date) and the labels. */
+export type NewKey = {
+  name: string;
+  scopes: string[];
+  expiresIn?: string;
+  expiresAt?: string;
+} & KeyLabels;
+
+/** The list's filters beside the status: an environment, an owner (empty: any). */
+export interface KeyFilter {
+  environment?: string;
+  ownerId?: string;
 }
 
 /** A key as issued by create or rotate: shown once, then forgotten. */
@@ -117,14 +142,12 @@ type Method = 'GET' | 'POST' | 'PATCH';
 
 /** A client bound to one key; the key lives only in this closure and in the caller's state. */
 export interface Api {
-  listKeys(status?: KeyStatus): Promise<KeyRecord[]>;
-  createKey(input: {
-    name: string;
-    scopes: string[];
-    expiresIn?: string;
-    expiresAt?: string;
-  }): Promise<IssuedKey>;
-  updateKey(id: string, patch: { name?: string; scopes?: string[] }): Promise<KeyRecord>;
+  listKeys(status?: KeyStatus, labels?: KeyFilter): Promise<KeyRecord[]>;
+  createKey(input: NewKey): Promise<IssuedKey>;
+  updateKey(
+    id: string,
+    patch: { name?: string; scopes?: string[] } & KeyLabels,
+  ): Promise<KeyRecord>;
   revokeKey(id: string): Promise<KeyRecord>;
   rotateKey(id: string, grace?: string): Promise<IssuedKey & { previous: KeyRecord }>;
   projectUsage(from: string, to: string, granularity: Granularity): Promise<UsageAnswer>;
@@ -182,9 +205,15 @@ export function createApi(base: URL, key: string): Api {
     new URLSearchParams({ from, to, granularity }).toString();
 
   return {
-    listKeys: async (status) =>
-      (await call<{ keys: KeyRecord[] }>('GET', status ? `v1/keys?status=${status}` : 'v1/keys'))
-        .keys,
+    listKeys: async (status, labels = {}) => {
+      const query = new URLSearchParams();
+      if (status) query.set('status', status);
+      if (labels.environment) query.set('environment', labels.environment);
+      if (labels.ownerId) query.set('ownerId', labels.ownerId);
+      const search = query.toString();
+      return (await call<{ keys: KeyRecord[] }>('GET', search ? `v1/keys?${search}` : 'v1/keys'))
+        .keys;
+    },
     createKey: (input) => call('POST', 'v1/keys', input),
     updateKey: (id, patch) => call('PATCH', `v1/keys/${encodeURIComponent(id)}`, patch),
     revokeKey: (id) => call('POST', `v1/keys/${encodeURIComponent(id)}/revoke`),

@@ -43,6 +43,7 @@ export const OUTCOMES = [
   { outcome: 'valid', label: 'Valid' },
   { outcome: 'insufficient_scope', label: 'Refused: missing scope' },
   { outcome: 'wrong_project', label: 'Refused: other project' },
+  { outcome: 'wrong_environment', label: 'Refused: other environment' },
   { outcome: 'revoked', label: 'Refused: revoked key' },
   { outcome: 'expired', label: 'Refused: expired key' },
   { outcome: 'rate_limited', label: 'Refused: rate limited' },
@@ -127,4 +128,28 @@ export function rangeWindow(
   const starts: number[] = [];
   for (let t = from; t < to; t += step) starts.push(t);
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), starts };
+}
+
+/** A key's metadata as the form shows it: one `name=value` a line. */
+export function metaText(meta: KeyRecord['meta']): string {
+  return Object.entries(meta ?? {})
+    .map(([name, value]) => `${name}=${String(value)}`)
+    .join('\n');
+}
+
+/**
+ * The form's metadata lines as an object (values as strings), `null` when there are none, or the
+ * words of the first line that is not `name=value`.
+ */
+export function parseMetaText(
+  text: string,
+): { meta: Record<string, string> | null } | { error: string } {
+  const meta: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const at = line.indexOf('=');
+    if (at <= 0) return { error: `Write each metadata line as field=value (not "${line}").` };
+    meta[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  return { meta: Object.keys(meta).length > 0 ? meta : null };
 }

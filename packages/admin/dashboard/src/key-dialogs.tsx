@@ -1,8 +1,8 @@
 import { useRef, useState } from 'preact/hooks';
-import type { IssuedKey, KeyRecord } from './api';
+import type { IssuedKey, KeyLabels, KeyRecord, NewKey } from './api';
 import { errorText } from './api';
 import { Dialog } from './dialog';
-import { KNOWN_SCOPES, displayPrefix } from './format';
+import { KNOWN_SCOPES, displayPrefix, metaText, parseMetaText } from './format';
 import { ErrorLine, Select } from './ui';
 
 /** Runs a dialog's action once at a time and keeps its error in words. */
@@ -102,6 +102,57 @@ function ScopeChoices(props: {
   );
 }
 
+/**
+ * What a key is for: its environment, owner and metadata (`name=value` lines), as text fields.
+ * `read` gives what the API takes (an emptied field is `null`), or the words of a mistake.
+ */
+function useLabels(record?: KeyRecord) {
+  const [environment, setEnvironment] = useState(record?.environment ?? '');
+  const [owner, setOwner] = useState(record?.ownerId ?? '');
+  const [meta, setMeta] = useState(metaText(record?.meta ?? null));
+  const read = (): { labels: KeyLabels } | { error: string } => {
+    const parsed = parseMetaText(meta);
+    if ('error' in parsed) return parsed;
+    return {
+      labels: {
+        environment: environment.trim() || null,
+        ownerId: owner.trim() || null,
+        meta: parsed.meta,
+      },
+    };
+  };
+  const field = (id: string, label: string, value: string, set: (v: string) => void) => (
+    <>
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        autocomplete="off"
+        value={value}
+        onInput={(e) => set((e.currentTarget as HTMLInputElement).value)}
+      />
+    </>
+  );
+  const fields = (prefix: string) => (
+    <>
+      {field(
+        `${prefix}-environment`,
+        'Environment (optional, e.g. production)',
+        environment,
+        setEnvironment,
+      )}
+      {field(`${prefix}-owner`, 'Owner id (optional, e.g. u_42)', owner, setOwner)}
+      <label for={`${prefix}-meta`}>Metadata (one field=value a line)</label>
+      <textarea
+        id={`${prefix}-meta`}
+        rows={3}
+        value={meta}
+        onInput={(e) => setMeta((e.currentTarget as HTMLTextAreaElement).value)}
+      />
+    </>
+  );
+  return { read, fields };
+}
+
 const EXPIRY_CHOICES = [
   { value: '', label: 'Never' },
   { value: '24h', label: 'In 24 hours' },
@@ -118,13 +169,9 @@ export function CreateKeyDialog(props: {
   grantable: readonly string[];
   initialScopes: string[];
   onClose: () => void;
-  onSubmit: (input: {
-    name: string;
-    scopes: string[];
-    expiresIn?: string;
-    expiresAt?: string;
-  }) => Promise<void>;
+  onSubmit: (input: NewKey) => Promise<void>;
 }) {
+  const labels = useLabels();
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState(props.initialScopes);
   const [expiry, setExpiry] = useState('');
@@ -137,10 +184,21 @@ export function CreateKeyDialog(props: {
     if (trimmed === '') return action.setError('Give the key a name (1 to 100 characters).');
     if (scopes.length === 0) return action.setError('Choose at least one scope.');
     if (expiry === 'date' && date === '') return action.setError('Choose the expiry date.');
-    const input: { name: string; scopes: string[]; expiresIn?: string; expiresAt?: string } = {
+    const read = labels.read();
+    if ('error' in read) return action.setError(read.error);
+    const input: {
+      name: string;
+      scopes: string[];
+      expiresIn?: string;
+      expiresAt?: string;
+    } & KeyLabels = {
       name: trimmed,
       scopes,
     };
+    // Only what was given: an empty field sends nothing at creation.
+    for (const [field, value] of Object.entries(read.labels)) {
+      if (value !== null) Object.assign(input, { [field]: value });
+    }
     if (expiry === 'date') input.expiresAt = new Date(`${date}T00:00:00.000Z`).toISOString();
     else if (expiry !== '') input.expiresIn = expiry;
     void action.run(() => props.onSubmit(input));
@@ -179,6 +237,7 @@ export function CreateKeyDialog(props: {
             />
           </>
         )}
+        {labels.fields('create')}
         <FormEnd
           action={action}
           onCancel={props.onClose}
@@ -360,8 +419,9 @@ export function EditKeyDialog(props: {
   grantable: readonly string[];
   record: KeyRecord;
   onClose: () => void;
-  onSubmit: (patch: { name?: string; scopes?: string[] }) => Promise<void>;
+  onSubmit: (patch: { name?: string; scopes?: string[] } & KeyLabels) => Promise<void>;
 }) {
+  const labels = useLabels(props.record);
   const [name, setName] = useState(props.record.name);
   const [scopes, setScopes] = useState(props.record.scopes);
   const action = useAction();
@@ -370,13 +430,19 @@ export function EditKeyDialog(props: {
     const trimmed = name.trim();
     if (trimmed === '') return action.setError('Give the key a name (1 to 100 characters).');
     if (scopes.length === 0) return action.setError('Choose at least one scope.');
-    const patch: { name?: string; scopes?: string[] } = {};
+    const read = labels.read();
+    if ('error' in read) return action.setError(read.error);
+    const patch: { name?: string; scopes?: string[] } & KeyLabels = {};
     if (trimmed !== props.record.name) patch.name = trimmed;
+    const { environment, ownerId, meta } = read.labels;
+    if (environment !== props.record.environment) patch.environment = environment;
+    if (ownerId !== props.record.ownerId) patch.ownerId = ownerId;
+    if (JSON.stringify(meta) !== JSON.stringify(props.record.meta)) patch.meta = meta;
     const same =
       scopes.length === props.record.scopes.length &&
       scopes.every((s) => props.record.scopes.includes(s));
     if (!same) patch.scopes = scopes;
-    if (patch.name === undefined && patch.scopes === undefined) return props.onClose();
+    if (Object.keys(patch).length === 0) return props.onClose();
     void action.run(() => props.onSubmit(patch));
   };
   return (
@@ -400,6 +466,7 @@ export function EditKeyDialog(props: {
           selected={scopes}
           onChange={setScopes}
         />
+        {labels.fields('edit')}
         <FormEnd action={action} onCancel={props.onClose} label="Save" busyLabel="Saving…" />
       </form>
     </Dialog>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { Api, IssuedKey, KeyRecord, KeyStatus } from './api';
+import type { Api, IssuedKey, KeyFilter, KeyRecord, KeyStatus } from './api';
 import {
   LEAST_SCOPE,
   displayPrefix,
@@ -27,6 +27,8 @@ type Open =
 const COLUMNS = [
   'Prefix',
   'Name',
+  'Environment',
+  'Owner',
   'Scopes',
   'Created',
   'Last used',
@@ -76,6 +78,7 @@ export function KeysTab(props: {
 }) {
   const { api } = props;
   const [filter, setFilter] = useState<KeyStatus | ''>('');
+  const [labelFilter, setLabelFilter] = useState<KeyFilter>({});
   const [keys, setKeys] = useState<KeyRecord[] | null>(null);
   // The signed-in key's record, read again with every list that holds the active keys.
   const [self, setSelf] = useState(props.signedIn.record);
@@ -89,11 +92,15 @@ export function KeysTab(props: {
   useEffect(() => {
     let live = true;
     api
-      .listKeys(filter || undefined)
+      .listKeys(filter || undefined, labelFilter)
       .then((list) => {
         if (!live) return;
         for (const k of list) prefixes.set(k.id, k.prefix);
-        if (filter === '' || filter === 'active')
+        if (
+          (filter === '' || filter === 'active') &&
+          !labelFilter.environment &&
+          !labelFilter.ownerId
+        )
           setSelf(signedInRecord(list, props.signedIn.prefix));
         setKeys(list);
         setError(null);
@@ -109,7 +116,7 @@ export function KeysTab(props: {
     return () => {
       live = false;
     };
-  }, [filter, reloads]);
+  }, [filter, labelFilter, reloads]);
 
   const reload = () => setReloads((n) => n + 1);
   const close = () => setOpen(null);
@@ -123,6 +130,22 @@ export function KeysTab(props: {
       <div class="toolbar">
         <h2 id="keys-title">API keys</h2>
         <Select label="Show" value={filter} choices={FILTERS} onChange={setFilter} />
+        {/* Uncontrolled: a list reloading meanwhile never resets what is being typed. */}
+        {(['environment', 'ownerId'] as const).map((field) => (
+          <label>
+            {field === 'environment' ? 'Environment' : 'Owner'}{' '}
+            <input
+              class="filter"
+              size={10}
+              onChange={(e) =>
+                setLabelFilter({
+                  ...labelFilter,
+                  [field]: (e.currentTarget as HTMLInputElement).value.trim() || undefined,
+                })
+              }
+            />
+          </label>
+        ))}
         <button type="button" onClick={() => setOpen({ kind: 'create' })}>
           Create API key
         </button>
@@ -137,7 +160,11 @@ export function KeysTab(props: {
           className="keys"
           columns={COLUMNS}
           labelledBy="keys-title"
-          empty={keys.length === 0 ? `No keys${filter ? ` with status ${filter}` : ''}.` : null}
+          empty={
+            keys.length === 0
+              ? `No keys${filter ? ` with status ${filter}` : ''}${labelFilter.environment || labelFilter.ownerId ? ' matching the filters' : ''}.`
+              : null
+          }
         >
           {keys.map((k) => (
             <tr key={k.id} data-key-id={k.id}>
@@ -154,6 +181,19 @@ export function KeysTab(props: {
               </td>
               <td data-label="Name" class="name">
                 {k.name}
+              </td>
+              <td data-label="Environment">{k.environment ?? <span class="hint">any</span>}</td>
+              <td data-label="Owner" class="owner">
+                {k.ownerId}
+                {k.meta && (
+                  <ul class="meta">
+                    {Object.entries(k.meta).map(([name, value]) => (
+                      <li>
+                        <code>{`${name}=${String(value)}`}</code>
+                      </li>
+                    ))}
+                  </ul>
+                )}
               </td>
               <td data-label="Scopes">
                 <ul class="scopes">
@@ -175,6 +215,11 @@ export function KeysTab(props: {
               </td>
               <td data-label="Status">
                 <span class={`status-badge ${k.status}`}>{k.status}</span>
+                {k.rotationDue && (
+                  <span class="status-badge due" title="Older than the rotation period: rotate it">
+                    rotation due
+                  </span>
+                )}
               </td>
               <td data-label="Expires">
                 <DateText iso={k.expiresAt} none="Never" />

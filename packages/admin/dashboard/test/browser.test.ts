@@ -569,6 +569,91 @@ function journey(label: string, makeStore: () => { store: KeyStore; cleanup: () 
       await closeClean(page, watch);
     }));
 
+  test('what a key is for: set at creation, shown, filtered, edited; a rotation-due badge', () =>
+    keyFree(async () => {
+      // A key made 100 days ago is past the default 90-day rotation period.
+      const past = Date.now() - 100 * 86_400_000;
+      await createKeyManager({ store, now: () => past }).create({
+        projectId,
+        name: 'old timer',
+        scopes: ['cache:read'],
+        environment: 'legacy',
+      });
+      const { page, watch } = await signedInWithNewManager('labeller');
+      const old = page.locator('table.keys tr', { hasText: 'old timer' });
+      expect(await showing(old.locator('td[data-label="Status"]'), 'rotation due')).toContain(
+        'rotation due',
+      );
+      expect(await old.locator('td[data-label="Environment"]').textContent()).toBe('legacy');
+
+      await page.getByRole('button', { name: 'Create API key' }).click();
+      const create = page.getByTestId('create-dialog');
+      await create.getByLabel('Name').fill('labelled');
+      // This manager may grant keys:manage only: the dialog ticks nothing for it.
+      await create.locator('input[value="keys:manage"]').check();
+      await create.getByLabel(/^Environment/).fill('production');
+      await create.getByLabel(/^Owner id/).fill('u_42');
+      await create.getByLabel(/^Metadata/).fill('plan=pro\nregion=eu');
+      await create.getByRole('button', { name: 'Create key' }).click();
+      const issued = page.getByTestId('issued-dialog');
+      await issued.waitFor();
+      await issued.getByRole('button', { name: 'Done, close' }).click();
+      await issued.waitFor({ state: 'detached' });
+      const row = page.locator('table.keys tr', { hasText: 'labelled' });
+      expect(await showing(row.locator('td[data-label="Environment"]'), 'production')).toBe(
+        'production',
+      );
+      expect(await row.locator('td[data-label="Owner"]').textContent()).toBe(
+        'u_42plan=proregion=eu',
+      );
+      expect(await row.locator('td[data-label="Status"]').textContent()).toBe('active');
+      const id = (await row.getAttribute('data-key-id')) ?? '';
+      expect(await keys.get(id)).toMatchObject({
+        environment: 'production',
+        ownerId: 'u_42',
+        meta: { plan: 'pro', region: 'eu' },
+      });
+
+      // Filtered by environment, then by owner: only the matching keys stay.
+      const environmentFilter = page.locator('.toolbar label', { hasText: 'Environment' });
+      await environmentFilter.locator('input').fill('production');
+      await environmentFilter.locator('input').blur();
+      await page.locator('table.keys tr', { hasText: 'old timer' }).waitFor({ state: 'detached' });
+      expect(await page.locator('table.keys td.name').allTextContents()).toEqual(['labelled']);
+      await environmentFilter.locator('input').fill('');
+      await environmentFilter.locator('input').blur();
+      const ownerFilter = page.locator('.toolbar label', { hasText: 'Owner' });
+      await ownerFilter.locator('input').fill('nobody');
+      await ownerFilter.locator('input').blur();
+      expect(await showing(page.locator('table.keys'), 'matching the filters')).toContain(
+        'No keys matching the filters.',
+      );
+      await ownerFilter.locator('input').fill('');
+      await ownerFilter.locator('input').blur();
+
+      // Edited: another environment, no owner, metadata replaced.
+      await page
+        .locator('table.keys tr', { hasText: 'labelled' })
+        .getByRole('button', { name: /^Edit/ })
+        .click();
+      const edit = page.getByTestId('edit-dialog');
+      await edit.waitFor();
+      expect(await edit.getByLabel(/^Metadata/).inputValue()).toBe('plan=pro\nregion=eu');
+      await edit.getByLabel(/^Environment/).fill('staging');
+      await edit.getByLabel(/^Owner id/).fill('');
+      await edit.getByLabel(/^Metadata/).fill('tier=gold');
+      await edit.getByRole('button', { name: 'Save' }).click();
+      await edit.waitFor({ state: 'detached' });
+      expect(await showing(row.locator('td[data-label="Environment"]'), 'staging')).toBe('staging');
+      expect(await keys.get(id)).toMatchObject({
+        environment: 'staging',
+        ownerId: null,
+        meta: { tier: 'gold' },
+      });
+      if (label === 'redis') await screenshot(page, 'dashboard-key-labels.png');
+      await closeClean(page, watch);
+    }));
+
   test('revoking the key you are signed in with warns first, then signs out', () =>
     keyFree(async () => {
       const { self, page, watch } = await signedInWithNewManager('revoke me');

@@ -1,5 +1,13 @@
 import type { KeyRecord } from '../src/api';
-import { axisLabels, grantableScopes, grants, rotationNotice, signedInRecord } from '../src/format';
+import {
+  axisLabels,
+  grantableScopes,
+  grants,
+  metaText,
+  parseMetaText,
+  rotationNotice,
+  signedInRecord,
+} from '../src/format';
 
 const ALL = ['cache:read', 'cache:write', 'cache:*', 'analytics:read', 'keys:manage'];
 
@@ -41,7 +49,11 @@ describe('signedInRecord: the signed-in key among the project keys', () => {
     requestCount: 0,
     revokedAt: status === 'revoked' ? '2026-12-02T00:00:00.000Z' : null,
     expiresAt: null,
+    environment: null,
+    ownerId: null,
+    meta: null,
     status,
+    rotationDue: false,
   });
 
   test('the one active key with the prefix; revoked ones with it do not count', () => {
@@ -88,5 +100,20 @@ describe('rotationNotice: the status line after a rotation', () => {
       'Rotated: the new key vc_01ab... replaces vc_eb74..., which keeps working for 24h.',
     );
     expect(now).not.toMatch(/\.{4}/);
+  });
+});
+
+describe('metadata as the form writes it: one field=value a line', () => {
+  test('shown and read back; blank lines skipped; nothing is null; a line without = is told', () => {
+    expect(metaText({ plan: 'pro', seats: 3, beta: true })).toBe('plan=pro\nseats=3\nbeta=true');
+    expect(metaText(null)).toBe('');
+    expect(parseMetaText('plan=pro\n\n region = eu=west ')).toEqual({
+      meta: { plan: 'pro', region: 'eu=west' },
+    });
+    expect(parseMetaText('  \n')).toEqual({ meta: null });
+    expect(parseMetaText('plan')).toEqual({
+      error: 'Write each metadata line as field=value (not "plan").',
+    });
+    expect(parseMetaText('=x')).toHaveProperty('error');
   });
 });

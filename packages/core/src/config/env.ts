@@ -283,6 +283,16 @@ export function projectIdFromEnv(env: Env = process.env): string | undefined {
   return env.VECTORCACHE_PROJECT_ID?.trim() || undefined;
 }
 
+/** The server's environment, from `VECTORCACHE_ENVIRONMENT` (trimmed; empty means none). */
+export function environmentFromEnv(env: Env = process.env): string | undefined {
+  return env.VECTORCACHE_ENVIRONMENT?.trim() || undefined;
+}
+
+/** The rotation period, from `VECTORCACHE_ROTATION_PERIOD` (a duration such as `90d`), if set. */
+export function rotationPeriodFromEnv(env: Env = process.env): string | undefined {
+  return env.VECTORCACHE_ROTATION_PERIOD?.trim() || undefined;
+}
+
 /** Key database paths already announced as new by this process. */
 const announcedNew = new Set<string>();
 

@@ -1,3 +1,5 @@
+import type { KeyMeta } from '../store-types';
+
 /* The authenticated caller and the ready answers of a verification. */
 
 /** The authenticated caller, as adapters expose it (`req.vectorcache`). */
@@ -9,6 +11,12 @@ export interface Principal {
   prefix: string;
   /** Frozen at run time. */
   scopes: readonly string[];
+  /** The key's environment (`production`), or `null`: a key for any environment. */
+  environment: string | null;
+  /** The application's own user or customer id the key belongs to, or `null`. */
+  ownerId: string | null;
+  /** The key's own metadata (frozen), or `null`. */
+  meta: KeyMeta | null;
 }
 
 /** Why a request was refused. */
@@ -20,6 +28,7 @@ export type RejectReason =
   | 'revoked'
   | 'expired'
   | 'wrong_project'
+  | 'wrong_environment'
   | 'insufficient_scope'
   | 'store_unavailable'
   | 'rate_limited';

@@ -4,6 +4,9 @@ import type { AuthFailure, AuthHeaders, RejectReason } from '../types';
 export const INVALID_KEY_DETAIL = 'Invalid or missing API key';
 /** Body detail of a key used on another project's route. */
 export const WRONG_PROJECT_DETAIL = 'API key does not have permission to access this project';
+/** Body detail of a key used on a server of another environment. */
+export const WRONG_ENVIRONMENT_DETAIL =
+  'API key does not have permission to access this environment';
 /** Body detail of a store failure. */
 export const UNAVAILABLE_DETAIL = 'Authentication service unavailable';
 
@@ -44,6 +47,9 @@ const FIXED: Readonly<Record<FixedReason, AuthFailure>> = {
   revoked: invalidToken('revoked'),
   expired: invalidToken('expired'),
   wrong_project: failure(403, WRONG_PROJECT_DETAIL, 'wrong_project', {
+    'www-authenticate': `${REALM}, error="insufficient_scope"`,
+  }),
+  wrong_environment: failure(403, WRONG_ENVIRONMENT_DETAIL, 'wrong_environment', {
     'www-authenticate': `${REALM}, error="insufficient_scope"`,
   }),
   store_unavailable: failure(503, UNAVAILABLE_DETAIL, 'store_unavailable', { 'retry-after': '1' }),

@@ -116,7 +116,8 @@ function denial<Req>(
  * const outcome = await handler.decide(req, req); // Express: the Node request is `req`
  */
 export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<Req> {
-  const { o, projectOption, scopes, scopeMode, trustProxy } = checkAuthOptions(options);
+  const { o, projectOption, environment, scopes, scopeMode, trustProxy } =
+    checkAuthOptions(options);
 
   const ownsVerifier = o.verifier === undefined;
   const verifier =
@@ -139,7 +140,7 @@ export function createAuthHandler<Req>(options?: AuthOptions<Req>): AuthHandler<
   const report = hookReporter([o.onEvent, debugLoggerFromEnv()]);
   const fixedProject = typeof projectOption === 'string' ? projectOption : undefined;
   const projectOf = typeof projectOption === 'function' ? projectOption : undefined;
-  const requirements = { projectId: fixedProject, scopes, scopeMode };
+  const requirements = { projectId: fixedProject, environment, scopes, scopeMode };
   // An attempt limit leaves the verifier without a cached hit: its check comes first.
   const cachedHit = skip || projectOf ? undefined : cachedHitOf(verifier, requirements);
 

@@ -1,6 +1,7 @@
 import type { AttemptLimitOptions } from '../verify/verifier-types';
 import { checkTrustProxy, type TrustProxy } from './client-address';
-import { projectIdFromEnv } from '../config/env';
+import { environmentFromEnv, projectIdFromEnv } from '../config/env';
+import { validateEnvironment } from '../keys/key-metadata';
 import type { FailureOverride } from './hook-answer';
 import type { JwtOptions } from '../jwt/jwt-keys';
 import { invalidOption } from '../config/options';
@@ -17,6 +18,12 @@ export interface AuthOptions<Req> {
    * `undefined` skips the project check for that request). Default: `VECTORCACHE_PROJECT_ID`.
    */
   projectId?: string | ((req: Req) => string | undefined | Promise<string | undefined>);
+  /**
+   * The environment this server runs in (`production`): a key made for another environment is
+   * refused with 403 (`wrong_environment`); a key with no environment passes. Default:
+   * `VECTORCACHE_ENVIRONMENT`, else none (every key passes).
+   */
+  environment?: string;
   /** Scopes every request must carry. */
   scopes?: readonly string[];
   /** @default 'all' */
@@ -66,6 +73,7 @@ function checkScopeMode(mode: unknown): ScopeMode {
 export interface CheckedAuthOptions<Req> {
   o: AuthOptions<Req>;
   projectOption: AuthOptions<Req>['projectId'];
+  environment: string | undefined;
   scopes: readonly string[] | undefined;
   scopeMode: ScopeMode;
   trustProxy: ReturnType<typeof checkTrustProxy>;
@@ -104,6 +112,18 @@ export function checkAuthOptions<Req>(
       'projectId must be a non-empty string or a function of the request, e.g. (req) => req.params.projectId.',
     );
   }
+  const fromEnv = o.environment === undefined;
+  const environmentOption = o.environment ?? environmentFromEnv();
+  let environment: string | undefined;
+  try {
+    environment =
+      environmentOption === undefined
+        ? undefined
+        : (validateEnvironment(environmentOption) ?? undefined);
+  } catch (err) {
+    const where = fromEnv ? 'VECTORCACHE_ENVIRONMENT' : '`environment` option';
+    throw invalidOption(`Invalid ${where}: ${(err as Error).message}`);
+  }
   let scopes: readonly string[] | undefined;
   try {
     scopes = o.scopes === undefined ? undefined : Object.freeze(validateScopes(o.scopes));
@@ -119,7 +139,7 @@ export function checkAuthOptions<Req>(
   }
   checkFunction(o.skip, 'skip', "(req) => req.url === '/health'");
   checkFunction(o.onFailure, 'onFailure', '(failure) => ({ body: { error: "unauthorized" } })');
-  return { o, projectOption, scopes, scopeMode, trustProxy };
+  return { o, projectOption, environment, scopes, scopeMode, trustProxy };
 }
 
 /** Checks a route guard's scopes and options; a bad one throws an error saying how to fix it. */

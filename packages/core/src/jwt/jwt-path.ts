@@ -44,7 +44,8 @@ export function createJwtPath(
       usage = state.usage;
       const expiresAtMs = record.expiresAt === null ? Infinity : Date.parse(record.expiresAt);
       const principal = boundByKeyScopes(checked.principal, record.scopes);
-      grant = newGrant(record.revokedAt !== null, expiresAtMs, principal);
+      // A token is for the environment of the key it was issued for.
+      grant = newGrant(record.revokedAt !== null, expiresAtMs, principal, record.environment);
       keyRecord = record;
     }
     const { principal } = grant;

@@ -107,7 +107,16 @@ export function createJwtChecker(
     const prefix = typeof payload.key_prefix === 'string' ? payload.key_prefix : '';
     const name = typeof payload.name === 'string' ? payload.name : subject;
     const principal = makePrincipal(
-      { keyId: subject, projectId, name, prefix, scopes: Object.freeze(scopesOf(payload)) },
+      {
+        keyId: subject,
+        projectId,
+        name,
+        prefix,
+        scopes: Object.freeze(scopesOf(payload)),
+        environment: null,
+        ownerId: null,
+        meta: null,
+      },
       { viaJwt: true, onRouteRefusal: cache.onRouteRefusal },
     );
     const check: JwtCheck = {

@@ -18,6 +18,7 @@ import type {
   CreateKeyInput,
   IssuedKey,
   KeyActionOptions,
+  KeyListFilter,
   KeyManager,
   KeyManagerOptions,
   KeyRecordPatch,
@@ -27,6 +28,12 @@ import type {
 } from '../types';
 import { insertReplacing } from './rotation';
 import { replaceRefused } from '../stores/replacing';
+import {
+  resolveRotationPeriod,
+  validateEnvironment,
+  validateMeta,
+  validateOwnerId,
+} from './key-metadata';
 import { verifierStore } from '../verify/core-verifier';
 import { createAuditWriter } from './key-audit';
 import {
@@ -51,6 +58,9 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
   assertStore(options?.store);
   const { store, pepper, onAuditError } = options;
   const now = options.now ?? Date.now;
+  const rotationPeriodMs = resolveRotationPeriod(options.rotationPeriod);
+  const view = (record: StoredKeyRecord, at = now()): ApiKeyRecord =>
+    withStatus(record, at, rotationPeriodMs);
   const allowedScopes =
     options.allowedScopes === undefined
       ? undefined
@@ -60,7 +70,10 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
 
   /** Creates a key; with `replacing`, a rotation: the old record is patched in the same write. */
   async function issue(
-    fields: { projectId: string; name: string; scopes: string[]; expiresAt: string | null },
+    fields: Pick<
+      StoredKeyRecord,
+      'projectId' | 'name' | 'scopes' | 'expiresAt' | 'environment' | 'ownerId' | 'meta'
+    >,
     replacing?: { id: string; patch: KeyRecordPatch },
   ): Promise<IssuedKey> {
     const key = generateApiKey();
@@ -77,6 +90,10 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       revokedAt: null,
       expiresAt: fields.expiresAt,
     };
+    // Unset fields stay absent, so a store written before them keeps its records as they were.
+    if (fields.environment != null) record.environment = fields.environment;
+    if (fields.ownerId != null) record.ownerId = fields.ownerId;
+    if (fields.meta != null) record.meta = fields.meta;
     if (replacing) {
       record.rotatedFrom = replacing.id;
       await insertReplacing(
@@ -86,7 +103,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
         replacing.id,
       );
     } else await store.insert(record);
-    return { key, record: withStatus(record, now()) };
+    return { key, record: view(record) };
   }
 
   /** The stored record of `id`; an id shaped like a key is never sent to the store. */
@@ -117,7 +134,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     if (!record) {
       throw new VectorcacheAuthError('key_not_found', `No key with id ${quoteId(id)}.`);
     }
-    return withStatus(record, now());
+    return view(record);
   }
 
   return {
@@ -128,7 +145,18 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       // The default scopes are the product's own; only scopes asked for are held to the vocabulary.
       if (input.scopes !== undefined) checkScopeVocabulary(scopes, allowedScopes);
       const expiresAt = normaliseExpiry(input.expiresAt);
-      const issued = await issue({ projectId, name, scopes, expiresAt });
+      const environment = validateEnvironment(input.environment ?? null);
+      const ownerId = validateOwnerId(input.ownerId ?? null);
+      const meta = validateMeta(input.meta ?? null);
+      const issued = await issue({
+        projectId,
+        name,
+        scopes,
+        expiresAt,
+        environment,
+        ownerId,
+        meta,
+      });
       await audit('key.created', issued.record, actorOf(actionOptions));
       return issued;
     },
@@ -150,28 +178,46 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
         patch.scopes = validateScopes(changes.scopes);
         checkScopeVocabulary(patch.scopes, allowedScopes);
       }
+      if (changes.environment !== undefined) {
+        patch.environment = validateEnvironment(changes.environment);
+      }
+      if (changes.ownerId !== undefined) patch.ownerId = validateOwnerId(changes.ownerId);
+      if (changes.meta !== undefined) patch.meta = validateMeta(changes.meta);
       const current = await existing(id);
       const same =
         (patch.name === undefined || patch.name === current.name) &&
         (patch.scopes === undefined ||
           (patch.scopes.length === current.scopes.length &&
-            patch.scopes.every((scope, i) => scope === current.scopes[i])));
-      if (same) return withStatus(current, now());
+            patch.scopes.every((scope, i) => scope === current.scopes[i]))) &&
+        (patch.environment === undefined || patch.environment === (current.environment ?? null)) &&
+        (patch.ownerId === undefined || patch.ownerId === (current.ownerId ?? null)) &&
+        (patch.meta === undefined ||
+          JSON.stringify(patch.meta) === JSON.stringify(current.meta ?? null));
+      if (same) return view(current);
       // The store publishes the change: every instance drops its cached copy (and wider scopes).
       const record = await updated(id, patch);
       await audit('key.updated', record, actorOf(actionOptions));
       return record;
     },
 
-    async list(filter?: { projectId?: string }): Promise<ApiKeyRecord[]> {
+    async list(filter: KeyListFilter = {}): Promise<ApiKeyRecord[]> {
       refuseKeyShaped(filter?.projectId, 'project id');
+      refuseKeyShaped(filter?.ownerId, 'owner id');
+      const { projectId, environment, ownerId } = filter ?? {};
       const at = now();
-      return (await store.list(filter)).map((record) => withStatus(record, at));
+      const records = await store.list(projectId === undefined ? undefined : { projectId });
+      return records
+        .filter(
+          (record) =>
+            (environment === undefined || (record.environment ?? null) === environment) &&
+            (ownerId === undefined || (record.ownerId ?? null) === ownerId),
+        )
+        .map((record) => view(record, at));
     },
 
     async get(id: string): Promise<ApiKeyRecord | null> {
       const record = await find(id);
-      return record ? withStatus(record, now()) : null;
+      return record ? view(record) : null;
     },
 
     async revoke(id: string, actionOptions?: KeyActionOptions): Promise<ApiKeyRecord> {
@@ -196,7 +242,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       }
       const old = await existing(id);
       if (old.rotatedTo) throw replaceRefused(id, 'rotated');
-      if (withStatus(old, now()).status !== 'active') {
+      if (view(old).status !== 'active') {
         throw new VectorcacheAuthError(
           'key_not_active',
           `Key ${id} is already revoked or expired; create a new key instead of rotating it.`,
@@ -212,9 +258,9 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       } else {
         patch.revokedAt = new Date(now()).toISOString();
       }
-      const { projectId, name, expiresAt } = old;
+      const { projectId, name, expiresAt, environment, ownerId, meta } = old;
       const issued = await issue(
-        { projectId, name, scopes: [...old.scopes], expiresAt },
+        { projectId, name, scopes: [...old.scopes], expiresAt, environment, ownerId, meta },
         { id, patch },
       );
       await audit('key.rotated', old, actorOf(rotateOptions));
@@ -232,7 +278,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
  */
 export function createKeyManagerFor(
   verifier: Verifier,
-  options: Pick<KeyManagerOptions, 'onAuditError'> = {},
+  options: Pick<KeyManagerOptions, 'onAuditError' | 'rotationPeriod'> = {},
 ): KeyManager {
   const lent = verifierStore(verifier);
   if (!lent) {

@@ -1,5 +1,6 @@
 import { VectorcacheAuthError } from '../errors';
 import type { ApiKeyRecord, KeyStatus, PublicKeyRecord, StoredKeyRecord } from '../types';
+import { DEFAULT_ROTATION_PERIOD_MS, isRotationDue } from './key-metadata';
 
 /** Parses an ISO date string to epoch ms; `null` stays `null`, garbage becomes NaN. */
 function toMs(value: string | null): number | null {
@@ -17,8 +18,17 @@ export function keyStatus(record: StoredKeyRecord, nowMs: number): KeyStatus {
   return 'active';
 }
 
-/** A copy of a stored record with its derived `status`, rotation links included when set. */
-export function withStatus(record: StoredKeyRecord, nowMs: number): ApiKeyRecord {
+/**
+ * A copy of a stored record with its derived `status` and `rotationDue` (older than
+ * `rotationPeriodMs` and active), environment, owner and metadata (`null` when unset), rotation
+ * links included when set.
+ */
+export function withStatus(
+  record: StoredKeyRecord,
+  nowMs: number,
+  rotationPeriodMs = DEFAULT_ROTATION_PERIOD_MS,
+): ApiKeyRecord {
+  const status = keyStatus(record, nowMs);
   const out: ApiKeyRecord = {
     id: record.id,
     projectId: record.projectId,
@@ -31,7 +41,11 @@ export function withStatus(record: StoredKeyRecord, nowMs: number): ApiKeyRecord
     requestCount: record.requestCount,
     revokedAt: record.revokedAt,
     expiresAt: record.expiresAt,
-    status: keyStatus(record, nowMs),
+    environment: record.environment ?? null,
+    ownerId: record.ownerId ?? null,
+    meta: record.meta ? { ...record.meta } : null,
+    status,
+    rotationDue: isRotationDue(record.createdAt, status === 'active', nowMs, rotationPeriodMs),
   };
   // The rotation links, when the record has them.
   if (typeof record.rotatedFrom === 'string') out.rotatedFrom = record.rotatedFrom;
@@ -46,7 +60,7 @@ export function withStatus(record: StoredKeyRecord, nowMs: number): ApiKeyRecord
  */
 export function publicRecord(record: ApiKeyRecord): PublicKeyRecord {
   const { hash: _hash, ...rest } = record;
-  return { ...rest, scopes: [...record.scopes] };
+  return { ...rest, scopes: [...record.scopes], meta: record.meta ? { ...record.meta } : null };
 }
 
 /**

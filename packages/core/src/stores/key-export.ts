@@ -36,7 +36,10 @@ export function exactRecord(value: unknown): StoredKeyRecord | null {
     !Number.isSafeInteger(requestCount) ||
     requestCount < 0 ||
     !nullableText(r.rotatedFrom ?? null) ||
-    !nullableText(r.rotatedTo ?? null)
+    !nullableText(r.rotatedTo ?? null) ||
+    !nullableText(r.environment ?? null) ||
+    !nullableText(r.ownerId ?? null) ||
+    !(r.meta == null || (typeof r.meta === 'object' && !Array.isArray(r.meta)))
   ) {
     return null;
   }
@@ -55,6 +58,9 @@ export function exactRecord(value: unknown): StoredKeyRecord | null {
   };
   if (typeof r.rotatedFrom === 'string') record.rotatedFrom = r.rotatedFrom;
   if (typeof r.rotatedTo === 'string') record.rotatedTo = r.rotatedTo;
+  if (typeof r.environment === 'string') record.environment = r.environment;
+  if (typeof r.ownerId === 'string') record.ownerId = r.ownerId;
+  if (r.meta != null) record.meta = { ...(r.meta as StoredKeyRecord['meta']) };
   return record;
 }
 

@@ -9,7 +9,9 @@ import type {
 
 /** Deep-enough copy so callers never share a store's objects. */
 export function copyRecord(record: StoredKeyRecord): StoredKeyRecord {
-  return { ...record, scopes: [...record.scopes] };
+  const copy = { ...record, scopes: [...record.scopes] };
+  if (record.meta) copy.meta = { ...record.meta };
+  return copy;
 }
 
 /** Listeners of a store's change feed; a throwing listener never breaks the store. */
@@ -95,6 +97,9 @@ export class RecordTable {
     if (patch.revokedAt !== undefined) next.revokedAt = patch.revokedAt;
     if (patch.expiresAt !== undefined) next.expiresAt = patch.expiresAt;
     if (patch.rotatedTo !== undefined) next.rotatedTo = patch.rotatedTo;
+    if (patch.environment !== undefined) next.environment = patch.environment;
+    if (patch.ownerId !== undefined) next.ownerId = patch.ownerId;
+    if (patch.meta !== undefined) next.meta = patch.meta === null ? null : { ...patch.meta };
     this.put(next);
     return copyRecord(next);
   }

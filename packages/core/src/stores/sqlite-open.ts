@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { VectorcacheAuthError } from '../errors';
 import { parseKeyExport } from './key-export';
 import { openSqlite, type SqliteConnection, type SqliteDriverName } from './sqlite-driver';
-import { KEY_COLUMNS, recordValues } from './sqlite-rows';
+import { KEY_COLUMNS, KEY_PLACEHOLDERS, recordValues } from './sqlite-rows';
 import { migrate } from './sqlite-schema';
 
 /** How to open the key database. */
@@ -77,7 +77,7 @@ function importLegacy(db: SqliteConnection, file: string): void {
   try {
     if (!db.prepare("SELECT 1 AS done FROM meta WHERE name = 'legacy_import'").get()) {
       const insert = db.prepare(
-        `INSERT OR IGNORE INTO keys (${KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO keys (${KEY_COLUMNS}) VALUES (${KEY_PLACEHOLDERS})`,
       );
       for (const record of records) insert.run(...recordValues(record));
       db.prepare("INSERT INTO meta (name, value) VALUES ('legacy_import', ?)").run(file);

@@ -1,10 +1,15 @@
 import { VectorcacheAuthError } from '../errors';
-import type { AuditEntry, KeyRecordPatch, StoredKeyRecord } from '../types';
+import type { AuditEntry, KeyMeta, KeyRecordPatch, StoredKeyRecord } from '../types';
 import type { SqliteRow, SqliteValue } from './sqlite-driver';
 
 /** The columns of the `keys` table, in the order {@link recordValues} gives them. */
 export const KEY_COLUMNS =
-  'id, hash, project_id, name, prefix, scopes, created_at, last_used_at, request_count, revoked_at, expires_at, rotated_from, rotated_to';
+  'id, hash, project_id, name, prefix, scopes, created_at, last_used_at, request_count, revoked_at, expires_at, rotated_from, rotated_to, environment, owner_id, meta';
+
+/** One `?` per column of {@link KEY_COLUMNS}. */
+export const KEY_PLACEHOLDERS = KEY_COLUMNS.split(',')
+  .map(() => '?')
+  .join(', ');
 
 /** A record as the values of {@link KEY_COLUMNS}. */
 export function recordValues(record: StoredKeyRecord): SqliteValue[] {
@@ -22,6 +27,9 @@ export function recordValues(record: StoredKeyRecord): SqliteValue[] {
     record.expiresAt,
     record.rotatedFrom ?? null,
     record.rotatedTo ?? null,
+    record.environment ?? null,
+    record.ownerId ?? null,
+    record.meta ? JSON.stringify(record.meta) : null,
   ];
 }
 
@@ -38,6 +46,9 @@ export function patchAssignments(patch: KeyRecordPatch): { sql: string; values: 
   if (patch.revokedAt !== undefined) set('revoked_at', patch.revokedAt);
   if (patch.expiresAt !== undefined) set('expires_at', patch.expiresAt);
   if (patch.rotatedTo !== undefined) set('rotated_to', patch.rotatedTo);
+  if (patch.environment !== undefined) set('environment', patch.environment);
+  if (patch.ownerId !== undefined) set('owner_id', patch.ownerId);
+  if (patch.meta !== undefined) set('meta', patch.meta ? JSON.stringify(patch.meta) : null);
   return { sql: columns.join(', '), values };
 }
 
@@ -56,12 +67,29 @@ function parseScopes(text: unknown): string[] | null {
   }
 }
 
+/** Stored metadata: a flat JSON object of strings, numbers and booleans; `undefined` if not. */
+function parseMeta(text: unknown): KeyMeta | null | undefined {
+  if (text === null || text === undefined) return null;
+  if (!isText(text)) return undefined;
+  try {
+    const meta: unknown = JSON.parse(text);
+    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return undefined;
+    const flat = Object.values(meta).every((v) =>
+      ['string', 'number', 'boolean'].includes(typeof v),
+    );
+    return flat ? (meta as KeyMeta) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A row of the `keys` table as a record, checked field by field. A row that does not hold a
  * usable record rejects with `corrupt_record`, so only that key answers 503.
  */
 export function recordFromRow(row: SqliteRow): StoredKeyRecord {
   const scopes = parseScopes(row.scopes);
+  const meta = parseMeta(row.meta);
   const count = row.request_count;
   if (
     !isText(row.id) ||
@@ -79,7 +107,10 @@ export function recordFromRow(row: SqliteRow): StoredKeyRecord {
     !isNullableDate(row.revoked_at) ||
     !isNullableDate(row.expires_at) ||
     !isNullableText(row.rotated_from) ||
-    !isNullableText(row.rotated_to)
+    !isNullableText(row.rotated_to) ||
+    !isNullableText(row.environment ?? null) ||
+    !isNullableText(row.owner_id ?? null) ||
+    meta === undefined
   ) {
     const id = isText(row.id) ? row.id.slice(0, 40) : 'with no id';
     throw new VectorcacheAuthError(
@@ -102,6 +133,9 @@ export function recordFromRow(row: SqliteRow): StoredKeyRecord {
   };
   if (row.rotated_from !== null) record.rotatedFrom = row.rotated_from;
   if (row.rotated_to !== null) record.rotatedTo = row.rotated_to;
+  if (typeof row.environment === 'string') record.environment = row.environment;
+  if (typeof row.owner_id === 'string') record.ownerId = row.owner_id;
+  if (meta !== null) record.meta = meta;
   return record;
 }
 

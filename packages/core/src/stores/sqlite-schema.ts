@@ -69,6 +69,12 @@ const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 2: what a key is for: its environment, its owner and its metadata (compact JSON), all nullable.
+  `
+  ALTER TABLE keys ADD COLUMN environment TEXT;
+  ALTER TABLE keys ADD COLUMN owner_id TEXT;
+  ALTER TABLE keys ADD COLUMN meta TEXT;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -14,7 +14,13 @@ import { replaceRefusal, replaceRefused } from './replacing';
 import type { SqliteConnection, SqliteDriverName, SqliteRow } from './sqlite-driver';
 import { SqliteDatabase } from './sqlite-connection';
 import { CHANGE_LOG_SQL } from './sqlite-feed';
-import { KEY_COLUMNS, patchAssignments, recordFromRow, recordValues } from './sqlite-rows';
+import {
+  KEY_COLUMNS,
+  KEY_PLACEHOLDERS,
+  patchAssignments,
+  recordFromRow,
+  recordValues,
+} from './sqlite-rows';
 import {
   appendAuditEntry,
   applyUsage,
@@ -103,10 +109,7 @@ export class SqliteKeyStore implements KeyStore {
         );
         if (refusal) throw replaceRefused(replacing.id, refusal);
       }
-      const placeholders = KEY_COLUMNS.split(',')
-        .map(() => '?')
-        .join(', ');
-      db.prepare(`INSERT INTO keys (${KEY_COLUMNS}) VALUES (${placeholders})`).run(
+      db.prepare(`INSERT INTO keys (${KEY_COLUMNS}) VALUES (${KEY_PLACEHOLDERS})`).run(
         ...recordValues(exact),
       );
       this.db.logChange(db, exact.id, exact.hash);

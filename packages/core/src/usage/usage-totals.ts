@@ -32,6 +32,7 @@ export const USAGE_OUTCOMES: readonly UsageOutcome[] = Object.freeze([
   'revoked',
   'expired',
   'wrong_project',
+  'wrong_environment',
   'insufficient_scope',
   'rate_limited',
 ]);

@@ -5,7 +5,13 @@
  * a missing scope is `insufficient_scope` wherever the scope was checked.
  */
 export type UsageOutcome =
-  'valid' | 'revoked' | 'expired' | 'wrong_project' | 'insufficient_scope' | 'rate_limited';
+  | 'valid'
+  | 'revoked'
+  | 'expired'
+  | 'wrong_project'
+  | 'wrong_environment'
+  | 'insufficient_scope'
+  | 'rate_limited';
 
 /** Analytics counts of one key in one UTC hour for one outcome. */
 export interface UsageBucket {

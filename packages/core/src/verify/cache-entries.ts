@@ -37,6 +37,7 @@ export function verifiedEntry(
     revoked: record.revokedAt !== null,
     expiresAtMs,
     principal,
+    environment: principal.environment,
     scopesFor: undefined,
     scopesMode: undefined,
     scopesOk: false,

@@ -10,6 +10,8 @@ export interface Grant {
   /** Epoch ms; `Infinity` for a key that never expires, NaN (never live) for a garbled date. */
   readonly expiresAtMs: number;
   readonly principal: Principal;
+  /** The key's environment, `null` for any: its principal's, or (a JWT) its key record's. */
+  readonly environment: string | null;
   /**
    * The last scope requirement checked (by identity) and its answer: a route passes the same
    * array on every request, so its scopes are checked once per cached key.
@@ -26,14 +28,21 @@ export interface Grant {
 export const UNKNOWN_PROJECT = '';
 
 /** Why a grant does not pass: its key's state first, then the route's requirements. */
-export type Refusal = 'revoked' | 'expired' | 'wrong_project' | 'insufficient_scope';
+export type Refusal =
+  'revoked' | 'expired' | 'wrong_project' | 'wrong_environment' | 'insufficient_scope';
 
 /** A grant's fields before any scope requirement was checked. */
-export function newGrant(revoked: boolean, expiresAtMs: number, principal: Principal): Grant {
+export function newGrant(
+  revoked: boolean,
+  expiresAtMs: number,
+  principal: Principal,
+  environment: string | null | undefined = principal.environment,
+): Grant {
   return {
     revoked,
     expiresAtMs,
     principal,
+    environment: environment ?? null,
     scopesFor: undefined,
     scopesMode: undefined,
     scopesOk: false,
@@ -42,8 +51,8 @@ export function newGrant(revoked: boolean, expiresAtMs: number, principal: Princ
 
 /**
  * The one rule list of every path (the API key read from the store, the cached hit, the JWT):
- * status → project → scopes; `undefined` when the request passes. A check that concerns a key
- * and a route (its environment, an allowed address, a rate limit, credits) comes here, once.
+ * status → project → environment → scopes; `undefined` when the request passes. A check that
+ * concerns a key and a route (an allowed address, a rate limit, credits) comes here, once.
  * Synchronous and allocation-free, so the cached hit runs it as it is.
  */
 export function decide(
@@ -54,9 +63,17 @@ export function decide(
   if (grant.revoked) return 'revoked';
   if (!(grant.expiresAtMs > at)) return 'expired';
   if (requirements === undefined) return undefined;
-  const { projectId, scopes, scopeMode } = requirements;
+  const { projectId, environment, scopes, scopeMode } = requirements;
   // The project is checked before the scopes (its 403 says less about the key).
   if (projectId !== undefined && projectId !== grant.principal.projectId) return 'wrong_project';
+  // The server's environment: a key of another one is refused; a key for any environment passes.
+  if (
+    environment !== undefined &&
+    grant.environment !== null &&
+    grant.environment !== environment
+  ) {
+    return 'wrong_environment';
+  }
   if (scopes === undefined) return undefined;
   if (grant.scopesFor !== scopes || grant.scopesMode !== scopeMode) {
     grant.scopesOk = scopesSatisfied(grant.principal.scopes, scopes, scopeMode);

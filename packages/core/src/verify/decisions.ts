@@ -87,7 +87,9 @@ export function createDecisions(
       usage!.record(counter, at);
       usage!.refuse(counter, refusal, at, true);
     }
-    if (refusal === 'wrong_project') return reject(refusal, prefix || undefined, keyId, projectId);
+    if (refusal === 'wrong_project' || refusal === 'wrong_environment') {
+      return reject(refusal, prefix || undefined, keyId, projectId);
+    }
     if (onEvent) {
       emit({ type: 'rejected', reason: refusal, prefix: prefix || undefined, keyId, projectId });
     }

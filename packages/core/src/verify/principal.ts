@@ -4,10 +4,9 @@ import type { Principal, StoredKeyRecord } from '../types';
 export type RouteRefusalHook = (principal: Principal) => void;
 
 /**
- * What core keeps on a principal it made, beside its five fields: declared here and read by
+ * What core keeps on a principal it made, beside its fields: declared here and read by
  * name, so a principal made by one loaded copy of core (its ESM build) is understood by another
- * (its CommonJS build). Not enumerable: a principal serialises, spreads and compares as its five
- * fields.
+ * (its CommonJS build). Not enumerable: a principal serialises, spreads and compares as its fields.
  */
 export interface PrincipalFacts {
   /** The principal was authenticated by a JWT, not an API key (it may not mint further tokens). */
@@ -35,6 +34,9 @@ export function toPrincipal(record: StoredKeyRecord, onRouteRefusal?: RouteRefus
       name: record.name,
       prefix: record.prefix,
       scopes: Object.freeze([...record.scopes]),
+      environment: record.environment ?? null,
+      ownerId: record.ownerId ?? null,
+      meta: record.meta ? Object.freeze({ ...record.meta }) : null,
     },
     { onRouteRefusal },
   );

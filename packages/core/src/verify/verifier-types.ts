@@ -8,6 +8,11 @@ import type { KeyStore } from '../store-types';
 export interface VerifyRequirements {
   /** The project the key must belong to. */
   projectId?: string;
+  /**
+   * The server's environment (`production`): a key of another environment is refused
+   * (`wrong_environment`, 403); a key with none passes.
+   */
+  environment?: string;
   /** Scopes the key must grant. */
   scopes?: readonly string[];
   /** @default 'all' */
