@@ -1,9 +1,9 @@
 import { VectorcacheAuthError } from '@vectorcache/auth-core';
-import type { KeyRecordPatch, StoredKeyRecord } from '@vectorcache/auth-core';
+import type { KeyMeta, KeyRecordPatch, StoredKeyRecord } from '@vectorcache/auth-core';
 
 /** The columns of a key row, in the order of {@link recordValues}. */
 export const KEY_COLUMNS =
-  'id, hash, project_id, name, prefix, scopes, created_at, last_used_at, request_count, revoked_at, expires_at, rotated_from, rotated_to';
+  'id, hash, project_id, name, prefix, scopes, created_at, last_used_at, request_count, revoked_at, expires_at, rotated_from, rotated_to, environment, owner_id, meta';
 
 /** A key row as `pg` returns it (`request_count`, a bigint, as text). */
 export type KeyRow = Record<string, unknown>;
@@ -38,6 +38,9 @@ export function recordValues(record: StoredKeyRecord): unknown[] {
     record.expiresAt,
     linkValue(record.rotatedFrom),
     linkValue(record.rotatedTo),
+    record.environment ?? null,
+    record.ownerId ?? null,
+    record.meta ? JSON.stringify(record.meta) : null,
   ];
 }
 
@@ -47,6 +50,9 @@ const PATCHABLE: ReadonlyArray<[keyof KeyRecordPatch, string]> = [
   ['revokedAt', 'revoked_at'],
   ['expiresAt', 'expires_at'],
   ['rotatedTo', 'rotated_to'],
+  ['environment', 'environment'],
+  ['ownerId', 'owner_id'],
+  ['meta', 'meta'],
 ];
 
 /**
@@ -65,10 +71,28 @@ export function patchAssignments(
     let stored: unknown = value;
     if (field === 'scopes') stored = JSON.stringify(value);
     else if (field === 'rotatedTo') stored = value ?? '';
+    // `null` clears metadata; an object replaces it whole.
+    else if (field === 'meta') stored = value === null ? null : JSON.stringify(value);
     values.push(stored);
     parts.push(`${column} = $${first + values.length - 1}`);
   }
   return { sql: parts.join(', '), values };
+}
+
+/** Stored metadata: a flat JSON object of strings, numbers and booleans, or the row is corrupt. */
+function metaOf(value: unknown, fail: (problem: string) => never): KeyMeta {
+  let meta: unknown;
+  try {
+    meta = typeof value === 'string' ? JSON.parse(value) : undefined;
+  } catch {
+    return fail('"meta" is not JSON');
+  }
+  const flat =
+    typeof meta === 'object' &&
+    meta !== null &&
+    !Array.isArray(meta) &&
+    Object.values(meta).every((v) => ['string', 'number', 'boolean'].includes(typeof v));
+  return flat ? (meta as KeyMeta) : fail('"meta" is not a flat object');
 }
 
 function text(row: KeyRow, column: string, where: string): string {
@@ -123,6 +147,15 @@ export function recordFromRow(row: KeyRow): StoredKeyRecord {
     revokedAt: date('revoked_at', true),
     expiresAt: date('expires_at', true),
   };
+  for (const column of ['environment', 'owner_id'] as const) {
+    const value = row[column];
+    if (value !== null && value !== undefined && typeof value !== 'string') {
+      fail(`"${column}" is not text`);
+    }
+  }
+  if (typeof row.environment === 'string') record.environment = row.environment;
+  if (typeof row.owner_id === 'string') record.ownerId = row.owner_id;
+  if (row.meta !== null && row.meta !== undefined) record.meta = metaOf(row.meta, fail);
   for (const [field, column] of [
     ['rotatedFrom', 'rotated_from'],
     ['rotatedTo', 'rotated_to'],

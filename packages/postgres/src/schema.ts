@@ -49,6 +49,10 @@ const MIGRATIONS: ReadonlyArray<(s: string) => string[]> = [
        count integer NOT NULL
      )`,
   ],
+  // 2: what a key is for (environment, owner, metadata); NULL on rows from before.
+  (s) => [
+    `ALTER TABLE ${s}.keys ADD COLUMN environment text, ADD COLUMN owner_id text, ADD COLUMN meta text`,
+  ],
 ];
 
 /** The schema version this code writes and reads. */

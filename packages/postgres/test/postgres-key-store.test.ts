@@ -175,7 +175,10 @@ describePostgres('PostgresKeyStore on PostgreSQL', () => {
         'usage_daily',
         'usage_hourly',
       ]);
-      expect(await db.query(`SELECT version FROM ${schema}.migrations`)).toEqual([{ version: 1 }]);
+      expect(await db.query(`SELECT version FROM ${schema}.migrations ORDER BY version`)).toEqual([
+        { version: 1 },
+        { version: 2 },
+      ]);
       expect(await db.query('SELECT * FROM public.keys')).toEqual([
         { id: 'mine', note: "the application's own table" },
       ]);
@@ -189,7 +192,10 @@ describePostgres('PostgresKeyStore on PostgreSQL', () => {
       const stores = Array.from({ length: 6 }, () => another({ schema, timeoutMs: 5000 }));
       const records = stores.map(() => makeRecord());
       await Promise.all(stores.map((s, i) => s.insert(records[i]!)));
-      expect(await db.query(`SELECT version FROM ${schema}.migrations`)).toEqual([{ version: 1 }]);
+      expect(await db.query(`SELECT version FROM ${schema}.migrations ORDER BY version`)).toEqual([
+        { version: 1 },
+        { version: 2 },
+      ]);
       expect(await stores[0]!.list()).toHaveLength(6);
     });
 
