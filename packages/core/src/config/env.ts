@@ -26,37 +26,76 @@ export type RedisKeyStoreConstructor = new (
   options: { keyPrefix?: string },
 ) => KeyStore;
 
-const REDIS_PACKAGE = '@vectorcache/auth-redis';
 const REDIS_VARIABLES = 'VECTORCACHE_REDIS_URL or VECTORCACHE_REDIS_CLUSTER';
 
-function loadRedisPackage(): { RedisKeyStore: RedisKeyStoreConstructor } {
-  let mod: { RedisKeyStore?: unknown };
-  try {
-    // From core's own file, the way Node resolves a declared (optional) peer dependency: wherever
-    // the process was started, the package installed beside core is found. `__filename` is the
-    // module's own path in the CommonJS build and shimmed from import.meta.url in the ESM build.
-    mod = createRequire(__filename)(REDIS_PACKAGE) as { RedisKeyStore?: unknown };
-  } catch (err) {
-    const { code, message } = err as NodeJS.ErrnoException;
-    if (code === 'MODULE_NOT_FOUND' && message.includes(`'${REDIS_PACKAGE}'`)) {
+/** A store package that zero configuration loads only when the environment asks for it. */
+interface StorePackage {
+  name: string;
+  /** The class it must export. */
+  exported: string;
+  /** The variables that asked for it, for messages. */
+  variables: string;
+  /** Its driver, installed beside it. */
+  driver: string;
+}
+
+const REDIS_PACKAGE: StorePackage = {
+  name: '@vectorcache/auth-redis',
+  exported: 'RedisKeyStore',
+  variables: REDIS_VARIABLES,
+  driver: 'ioredis',
+};
+
+/** Whether `err` says that `name` itself (not one of its own imports) could not be found. */
+function isMissing(err: NodeJS.ErrnoException, name: string): boolean {
+  return err.code === 'MODULE_NOT_FOUND' && err.message.includes(`'${name}'`);
+}
+
+/**
+ * The store class of `pkg`, which core does not declare (the store packages depend on core, so a
+ * declaration here would make a workspace cycle). Resolved first from core's own file: in an
+ * app's node_modules the package installed beside core is found wherever the process was started
+ * (`__filename` is the module's own path in the CommonJS build and shimmed from import.meta.url in
+ * the ESM build). Then from the working directory, for layouts where core's folder does not see
+ * the app's packages (a linked or isolated install).
+ */
+function loadStoreClass(pkg: StorePackage): unknown {
+  let mod: Record<string, unknown> | undefined;
+  let failure: NodeJS.ErrnoException | undefined;
+  for (const from of [__filename, join(process.cwd(), 'noop.js')]) {
+    try {
+      mod = createRequire(from)(pkg.name) as Record<string, unknown>;
+      break;
+    } catch (err) {
+      const error = err as NodeJS.ErrnoException;
+      failure ??= error;
+      if (!isMissing(error, pkg.name)) {
+        failure = error;
+        break;
+      }
+    }
+  }
+  if (mod === undefined) {
+    const message = failure?.message ?? '';
+    if (failure && isMissing(failure, pkg.name)) {
       throw new VectorcacheAuthError(
         'invalid_option',
-        `${REDIS_VARIABLES} is set but ${REDIS_PACKAGE} is not installed: run \`npm install ${REDIS_PACKAGE} ioredis\`, or unset it to use the embedded SQLite store.`,
+        `${pkg.variables} is set but ${pkg.name} is not installed: run \`npm install ${pkg.name} ${pkg.driver}\`, or unset it to use the embedded SQLite store.`,
       );
     }
     throw new VectorcacheAuthError(
       'invalid_option',
-      `${REDIS_VARIABLES} is set but ${REDIS_PACKAGE} failed to load (${message}); check that it and ioredis are installed and of matching versions.`,
-      { cause: err },
+      `${pkg.variables} is set but ${pkg.name} failed to load (${message}); check that it and ${pkg.driver} are installed and of matching versions.`,
+      { cause: failure },
     );
   }
-  if (typeof mod.RedisKeyStore !== 'function') {
+  if (typeof mod[pkg.exported] !== 'function') {
     throw new VectorcacheAuthError(
       'invalid_option',
-      `${REDIS_PACKAGE} has no RedisKeyStore export: install a version matching @vectorcache/auth-core.`,
+      `${pkg.name} has no ${pkg.exported} export: install a version matching @vectorcache/auth-core.`,
     );
   }
-  return mod as { RedisKeyStore: RedisKeyStoreConstructor };
+  return mod[pkg.exported];
 }
 
 /**
@@ -74,7 +113,8 @@ export function storeFromEnv(
 ): KeyStore {
   const redis = redisConnectionFromEnv(env);
   if (redis) {
-    const RedisKeyStore = options.RedisKeyStore ?? loadRedisPackage().RedisKeyStore;
+    const RedisKeyStore =
+      options.RedisKeyStore ?? (loadStoreClass(REDIS_PACKAGE) as RedisKeyStoreConstructor);
     const prefix = env.VECTORCACHE_REDIS_PREFIX?.trim();
     return new RedisKeyStore(redis, prefix ? { keyPrefix: prefix } : {});
   }
