@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryKeyStore, SqliteKeyStore, type KeyStore } from '@vectorcache/auth-core';
-import { USAGE_OUTCOMES } from '@vectorcache/auth-core/adapter';
+import { USAGE_OUTCOMES } from '@vectorcache/auth-core';
 import { RedisKeyStore } from '@vectorcache/auth-redis';
 import { describeRedis, redisUrl, uniquePrefix } from '../../test-utils/redis';
 import { send } from './mounts';

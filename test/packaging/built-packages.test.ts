@@ -52,7 +52,12 @@ const PACKAGES: Array<{ dir: string; name: string; entry?: string; exports: stri
   {
     dir: 'redis',
     name: '@vectorcache/auth-redis',
-    exports: ['RedisKeyStore', 'recommendedClusterOptions', 'recommendedRedisOptions'],
+    exports: [
+      'RedisKeyStore',
+      'connectionFailureReason',
+      'recommendedClusterOptions',
+      'recommendedRedisOptions',
+    ],
   },
 ];
 

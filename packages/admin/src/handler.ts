@@ -8,14 +8,13 @@ import {
 } from '@vectorcache/auth-core';
 import {
   createKeyManagerFor,
-  projectIdFromEnv,
   readAuthorizationHeader,
   verifierStore,
   verifyNow,
   invalidOption,
-  positiveInteger,
-  withTimeout,
+  numberOption,
 } from '@vectorcache/auth-core/adapter';
+import { projectIdFromEnv, withTimeout } from '@vectorcache/auth-core';
 import { AdminError, detail, fromAuthFailure } from './answers';
 import { hasBody, readJsonObject } from './body';
 import { dashboardAnswer } from './dashboard';
@@ -76,7 +75,13 @@ function answerFor(err: unknown): HttpAnswer {
  */
 export function createAdminHandler(options?: AdminOptions): AdminHandler {
   const o = checkOptions(options);
-  const storeTimeoutMs = positiveInteger(o.storeTimeoutMs, 2000, 'storeTimeoutMs', 'milliseconds');
+  const storeTimeoutMs = numberOption(
+    o.storeTimeoutMs,
+    2000,
+    'storeTimeoutMs',
+    'integer',
+    'milliseconds',
+  );
   const projectId = o.projectId ?? projectIdFromEnv();
   const ownsVerifier = o.verifier === undefined;
   const verifier: Verifier =

@@ -7,12 +7,9 @@ import {
   type Principal,
   type Verifier,
 } from '@vectorcache/auth-core';
-import {
-  missingScopes,
-  publicRecord,
-  rankUsageKeys,
-  toUsagePoints,
-} from '@vectorcache/auth-core/adapter';
+import { missingScopes, publicRecord } from '@vectorcache/auth-core';
+import { rankUsageKeys } from './usage-ranking';
+import { toUsagePoints } from '@vectorcache/auth-core/adapter';
 import { AdminError, json } from './answers';
 import {
   auditLimit,

@@ -6,9 +6,8 @@ import {
   pepperFromEnv,
   publicRecord,
   redactApiKeys,
-  resolveUsageRange,
-  toUsagePoints,
-} from '@vectorcache/auth-core/adapter';
+} from '@vectorcache/auth-core';
+import { resolveUsageRange, toUsagePoints } from '@vectorcache/auth-core/adapter';
 import type {
   ApiKeyRecord,
   AuditEntry,

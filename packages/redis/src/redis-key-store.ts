@@ -1,5 +1,5 @@
 import { VectorcacheAuthError } from '@vectorcache/auth-core';
-import { connectionFailureReason } from '@vectorcache/auth-core/adapter';
+import { connectionFailureReason } from './connection-failure';
 import type {
   AuditEntry,
   KeyRecordPatch,
