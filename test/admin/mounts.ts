@@ -99,8 +99,10 @@ export async function startMount(name: MountName, source: MountSource): Promise<
     });
     const app = new Koa();
     app.on('error', (err) => errors.push(err));
-    if (name === 'koa+bodyparser') app.use(bodyParser());
+    // The mount goes first, as its README says: it reads its own bodies, and the parser serves
+    // the app's other routes.
     app.use(admin);
+    if (name === 'koa+bodyparser') app.use(bodyParser());
     app.use((ctx) => {
       if (ctx.path === '/app') ctx.body = { app: true };
     });
