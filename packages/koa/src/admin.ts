@@ -2,7 +2,8 @@ import { createAdminHandler, type AdminBody, type AdminRequest } from '@vectorca
 import { checkPrefix, streamBody, underPrefix } from '@vectorcache/auth-admin/adapter';
 import type { Next } from 'koa';
 import { writeAnswer } from './middleware';
-import type { KoaAdminOptions, KoaAuthContext, VectorcacheAdminMiddleware } from './types';
+import type { KoaAdminOptions, VectorcacheAdminMiddleware } from './admin-types';
+import type { KoaAuthContext } from './types';
 
 /** The body as Koa has it: the raw text a body parser kept, what it parsed, or unread. */
 function bodyOf(ctx: KoaAuthContext): AdminBody {
@@ -64,3 +65,6 @@ export function vectorcacheAdmin(options: KoaAdminOptions = {}): VectorcacheAdmi
     close: () => admin.close(),
   });
 }
+
+export type { KoaAdminOptions, VectorcacheAdminMiddleware } from './admin-types';
+export type { AdminOptions } from '@vectorcache/auth-admin';

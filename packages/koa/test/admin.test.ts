@@ -2,7 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import { MemoryKeyStore } from '@vectorcache/auth-core';
 import Koa from 'koa';
 import request from 'supertest';
-import { vectorcacheAdmin } from '../src';
+import { vectorcacheAdmin } from '../src/admin';
 
 const INVALID = '{"detail":"Invalid or missing API key"}';
 
