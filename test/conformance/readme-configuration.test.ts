@@ -30,3 +30,33 @@ describe('one configuration table', () => {
     },
   );
 });
+
+describe('the generated API reference', () => {
+  it.each([
+    'README.md',
+    ...['core', 'express', 'koa', 'fastify', 'hono', 'admin', 'redis', 'cli'].map(
+      (dir) => `packages/${dir}/README.md`,
+    ),
+  ])('%s links to it', (path) => {
+    expect(read(path)).toMatch(/\]\((\.\.\/\.\.\/)?docs\/api\/index\.html\)/);
+  });
+
+  it('is built by `pnpm run docs` from every public entry point', () => {
+    const config = JSON.parse(read('typedoc.json')) as { entryPoints: string[]; out: string };
+    const manifest = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    expect(manifest.scripts.docs).toBe('typedoc');
+    expect(config.out).toBe('docs/api');
+    expect(read('.gitignore')).toMatch(/^docs\/api\/$/m);
+    const entries: string[] = [];
+    for (const dir of ['core', 'express', 'koa', 'fastify', 'hono', 'admin', 'redis', 'cli']) {
+      const pkg = JSON.parse(read(join('packages', dir, 'package.json'))) as {
+        exports: Record<string, unknown>;
+      };
+      for (const subpath of Object.keys(pkg.exports).filter((key) => key !== './package.json')) {
+        const file = subpath === '.' ? 'index' : subpath.slice(2);
+        entries.push(`packages/${dir}/src/${file}.ts`);
+      }
+    }
+    expect([...config.entryPoints].sort()).toEqual(entries.sort());
+  });
+});
