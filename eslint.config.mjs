@@ -14,6 +14,7 @@ export default tseslint.config(
       '**/*.d.ts',
       '.stryker-tmp/**',
       'reports/**',
+      'docs/api/**',
     ],
   },
   js.configs.recommended,

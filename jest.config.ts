@@ -11,6 +11,7 @@ export const shared = {
   moduleNameMapper: {
     '^@vectorcache/auth-core/adapter$': '<rootDir>/packages/core/src/adapter.ts',
     '^@vectorcache/auth-admin/adapter$': '<rootDir>/packages/admin/src/adapter.ts',
+    '^@vectorcache/auth-(express|koa|fastify|hono)/admin$': '<rootDir>/packages/$1/src/admin.ts',
     '^@vectorcache/auth-(core|express|koa|fastify|hono|redis|postgres|cli|admin)$':
       '<rootDir>/packages/$1/src/index.ts',
   },

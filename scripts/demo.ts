@@ -16,7 +16,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { createKeyManager, hashApiKey, isApiKeyFormat, storeFromEnv } from '@vectorcache/auth-core';
-import { pepperFromEnv } from '@vectorcache/auth-core/adapter';
+import { pepperFromEnv } from '@vectorcache/auth-core';
 import { createApp } from '../examples/express-server/src/app';
 import { stopWhenParentExits } from '../examples/shared/serve';
 

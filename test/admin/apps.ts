@@ -7,9 +7,13 @@ import {
   type Verifier,
 } from '@vectorcache/auth-core';
 import * as expressAdapter from '@vectorcache/auth-express';
+import * as expressAdmin from '@vectorcache/auth-express/admin';
 import * as fastifyAdapter from '@vectorcache/auth-fastify';
+import * as fastifyAdmin from '@vectorcache/auth-fastify/admin';
 import * as honoAdapter from '@vectorcache/auth-hono';
+import * as honoAdmin from '@vectorcache/auth-hono/admin';
 import * as koaAdapter from '@vectorcache/auth-koa';
+import * as koaAdmin from '@vectorcache/auth-koa/admin';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import express from 'express';
@@ -49,7 +53,7 @@ export async function startService(framework: Framework, store: KeyStore): Promi
   let port: number;
   if (framework === 'express') {
     const app = express();
-    app.use('/admin', expressAdapter.vectorcacheAdmin({ verifier }));
+    app.use('/admin', expressAdmin.vectorcacheAdmin({ verifier }));
     app.use(expressAdapter.vectorcacheAuth({ verifier }));
     app.get('/read', expressAdapter.requireScopes('cache:read'), (_req, res) => void res.json({}));
     app.get(
@@ -62,7 +66,7 @@ export async function startService(framework: Framework, store: KeyStore): Promi
     stop = () => new Promise((resolve) => server.close(() => resolve()));
   } else if (framework === 'koa') {
     const app = new Koa();
-    app.use(koaAdapter.vectorcacheAdmin({ verifier, prefix: '/admin' }));
+    app.use(koaAdmin.vectorcacheAdmin({ verifier, prefix: '/admin' }));
     app.use(koaAdapter.vectorcacheAuth({ verifier }));
     const read = koaAdapter.requireScopes('cache:read');
     const write = koaAdapter.requireScopes('cache:write');
@@ -78,7 +82,7 @@ export async function startService(framework: Framework, store: KeyStore): Promi
     stop = () => new Promise((resolve) => server.close(() => resolve()));
   } else if (framework === 'hono') {
     const app = new Hono();
-    app.route('/admin', honoAdapter.vectorcacheAdmin({ verifier }));
+    app.route('/admin', honoAdmin.vectorcacheAdmin({ verifier }));
     app.use(honoAdapter.vectorcacheAuth({ verifier, skip: (c) => isAdmin(c.req.path) }));
     app.get('/read', honoAdapter.requireScopes('cache:read'), (c) => c.json({}));
     app.get('/write', honoAdapter.requireScopes('cache:write'), (c) => c.json({}));
@@ -87,7 +91,7 @@ export async function startService(framework: Framework, store: KeyStore): Promi
     stop = () => new Promise((resolve) => server.close(() => resolve()));
   } else {
     const app = Fastify();
-    await app.register(fastifyAdapter.vectorcacheAdmin, { verifier, prefix: '/admin' });
+    await app.register(fastifyAdmin.vectorcacheAdmin, { verifier, prefix: '/admin' });
     await app.register(fastifyAdapter.vectorcacheAuth, {
       verifier,
       skip: (request) => isAdmin(request.url.split('?')[0]!),

@@ -1,10 +1,10 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KeyStore, Verifier } from '@vectorcache/auth-core';
-import * as expressAdapter from '@vectorcache/auth-express';
-import * as fastifyAdapter from '@vectorcache/auth-fastify';
-import * as honoAdapter from '@vectorcache/auth-hono';
-import * as koaAdapter from '@vectorcache/auth-koa';
+import * as expressAdmin from '@vectorcache/auth-express/admin';
+import * as fastifyAdmin from '@vectorcache/auth-fastify/admin';
+import * as honoAdmin from '@vectorcache/auth-hono/admin';
+import * as koaAdmin from '@vectorcache/auth-koa/admin';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bodyParser } from '@koa/bodyparser';
@@ -80,7 +80,7 @@ async function serve(
 export async function startMount(name: MountName, source: MountSource): Promise<Mount> {
   const errors: unknown[] = [];
   if (name === 'express' || name === 'express+json') {
-    const admin = expressAdapter.vectorcacheAdmin({ ...source, storeTimeoutMs: 1000 });
+    const admin = expressAdmin.vectorcacheAdmin({ ...source, storeTimeoutMs: 1000 });
     const app = express();
     if (name === 'express+json') app.use(express.json());
     app.use('/admin', admin);
@@ -92,22 +92,24 @@ export async function startMount(name: MountName, source: MountSource): Promise<
     return serve(name, createServer(app), errors, admin);
   }
   if (name === 'koa' || name === 'koa+bodyparser') {
-    const admin = koaAdapter.vectorcacheAdmin({
+    const admin = koaAdmin.vectorcacheAdmin({
       ...source,
       prefix: '/admin',
       storeTimeoutMs: 1000,
     });
     const app = new Koa();
     app.on('error', (err) => errors.push(err));
-    if (name === 'koa+bodyparser') app.use(bodyParser());
+    // The mount goes first, as its README says: it reads its own bodies, and the parser serves
+    // the app's other routes.
     app.use(admin);
+    if (name === 'koa+bodyparser') app.use(bodyParser());
     app.use((ctx) => {
       if (ctx.path === '/app') ctx.body = { app: true };
     });
     return serve(name, createServer(app.callback()), errors, admin);
   }
   if (name === 'hono' || name === 'hono+json') {
-    const admin = honoAdapter.vectorcacheAdmin({ ...source, storeTimeoutMs: 1000 });
+    const admin = honoAdmin.vectorcacheAdmin({ ...source, storeTimeoutMs: 1000 });
     const app = new Hono();
     app.onError((err, c) => {
       errors.push(err);
@@ -144,7 +146,7 @@ export async function startMount(name: MountName, source: MountSource): Promise<
       },
     );
   }
-  await app.register(fastifyAdapter.vectorcacheAdmin, {
+  await app.register(fastifyAdmin.vectorcacheAdmin, {
     ...source,
     prefix: '/admin',
     storeTimeoutMs: 1000,

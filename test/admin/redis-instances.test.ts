@@ -2,7 +2,7 @@
  * Two service instances sharing one Redis (each with its own connections and change feed): what
  * the management API does on one holds on the other as fast as a revocation.
  */
-import { USAGE_OUTCOMES } from '@vectorcache/auth-core/adapter';
+import { USAGE_OUTCOMES } from '@vectorcache/auth-core';
 import { RedisKeyStore } from '@vectorcache/auth-redis';
 import { describeRedis, redisUrl, uniquePrefix } from '../../test-utils/redis';
 import { waitFor } from '../../test-utils/wait';

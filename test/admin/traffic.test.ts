@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MemoryKeyStore, SqliteKeyStore, type KeyStore } from '@vectorcache/auth-core';
-import { USAGE_OUTCOMES } from '@vectorcache/auth-core/adapter';
+import { USAGE_OUTCOMES } from '@vectorcache/auth-core';
 import { PostgresKeyStore } from '@vectorcache/auth-postgres';
 import { RedisKeyStore } from '@vectorcache/auth-redis';
 import { createTestDatabase, describePostgres, type TestDatabase } from '../../test-utils/postgres';

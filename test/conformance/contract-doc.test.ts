@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AuthFailure } from '@vectorcache/auth-core';
-import { failureFor, insufficientScope, tooManyAttempts } from '@vectorcache/auth-core/adapter';
+import {
+  failureFor,
+  insufficientScope,
+  tooManyAttempts,
+} from '../../packages/core/src/http/answers';
 
 /**
  * docs/contract.md is what code and tests cite as "the documented answer": every answer core

@@ -7,7 +7,7 @@
  * process down with ERR_INVALID_CHAR) is seen as one.
  */
 import { generateApiKey } from '@vectorcache/auth-core';
-import { failureFor } from '@vectorcache/auth-core/adapter';
+import { failureFor } from '../../packages/core/src/http/answers';
 import { startProcess, tsxArgs, REPO_ROOT, type StartedProcess } from '../../test-utils/processes';
 import { rawRequest, type RawHeader, type RawResponse } from './raw-client';
 import { ADAPTERS, type AdapterName } from './servers';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -12,17 +12,38 @@ const PACKAGES: Array<{ dir: string; name: string; entry?: string; exports: stri
   {
     dir: 'express',
     name: '@vectorcache/auth-express',
-    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAdmin', 'vectorcacheAuth'],
+    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAuth'],
+  },
+  {
+    // The management API, an opt-in import: @vectorcache/auth-admin is an optional peer.
+    dir: 'express',
+    name: '@vectorcache/auth-express/admin',
+    entry: 'admin',
+    exports: ['vectorcacheAdmin'],
   },
   {
     dir: 'koa',
     name: '@vectorcache/auth-koa',
-    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAdmin', 'vectorcacheAuth'],
+    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAuth'],
+  },
+  {
+    // The management API, an opt-in import: @vectorcache/auth-admin is an optional peer.
+    dir: 'koa',
+    name: '@vectorcache/auth-koa/admin',
+    entry: 'admin',
+    exports: ['vectorcacheAdmin'],
   },
   {
     dir: 'fastify',
     name: '@vectorcache/auth-fastify',
-    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAdmin', 'vectorcacheAuth'],
+    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAuth'],
+  },
+  {
+    // The management API, an opt-in import: @vectorcache/auth-admin is an optional peer.
+    dir: 'fastify',
+    name: '@vectorcache/auth-fastify/admin',
+    entry: 'admin',
+    exports: ['vectorcacheAdmin'],
   },
   {
     dir: 'admin',
@@ -47,12 +68,24 @@ const PACKAGES: Array<{ dir: string; name: string; entry?: string; exports: stri
   {
     dir: 'hono',
     name: '@vectorcache/auth-hono',
-    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAdmin', 'vectorcacheAuth'],
+    exports: ['requireScopes', 'tokenExchange', 'vectorcacheAuth'],
+  },
+  {
+    // The management API, an opt-in import: @vectorcache/auth-admin is an optional peer.
+    dir: 'hono',
+    name: '@vectorcache/auth-hono/admin',
+    entry: 'admin',
+    exports: ['vectorcacheAdmin'],
   },
   {
     dir: 'redis',
     name: '@vectorcache/auth-redis',
-    exports: ['RedisKeyStore', 'recommendedClusterOptions', 'recommendedRedisOptions'],
+    exports: [
+      'RedisKeyStore',
+      'connectionFailureReason',
+      'recommendedClusterOptions',
+      'recommendedRedisOptions',
+    ],
   },
   {
     dir: 'postgres',
@@ -89,6 +122,53 @@ describe.each(PACKAGES)('$name, built', ({ dir, name, entry = 'index', exports }
     });
     const expected = exports.map((e) => `${e}:function`);
     expect(JSON.parse(out)).toEqual({ cjs: expected, esm: expected });
+  });
+});
+
+const ADAPTERS = ['express', 'koa', 'fastify', 'hono'];
+
+describe.each(ADAPTERS)('@vectorcache/auth-%s without the management API', (dir) => {
+  const packageDir = join(__dirname, '..', '..', 'packages', dir);
+
+  it('declares @vectorcache/auth-admin as an optional peer, not a dependency', () => {
+    const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+    };
+    expect(manifest.dependencies?.['@vectorcache/auth-admin']).toBeUndefined();
+    expect(manifest.peerDependencies?.['@vectorcache/auth-admin']).toBeDefined();
+    expect(manifest.peerDependenciesMeta?.['@vectorcache/auth-admin']).toEqual({ optional: true });
+  });
+
+  it('loads no module of @vectorcache/auth-admin from its main entry (require and import)', () => {
+    const name = `@vectorcache/auth-${dir}`;
+    const code = `
+      import { createRequire } from 'node:module';
+      import { readFileSync } from 'node:fs';
+      const require = createRequire(process.cwd() + '/');
+      require('${name}');
+      const cjs = Object.keys(require.cache).filter((file) => /[\\/](admin|auth-admin)[\\/]/.test(file));
+      // ESM: the main entry's file and the chunks it imports name no admin module.
+      const seen = new Set();
+      const walk = (file) => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        const text = readFileSync(file, 'utf8');
+        for (const [, spec] of text.matchAll(/from\\s*["']([^"']+)["']/g)) {
+          if (spec.startsWith('.')) walk(new URL(spec, 'file://' + file).pathname);
+          else seen.add(spec);
+        }
+      };
+      walk(require.resolve('${name}').replace(/\\.js$/, '.mjs'));
+      const esm = [...seen].filter((spec) => spec.includes('auth-admin'));
+      console.log(JSON.stringify({ cjs, esm }));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+      cwd: packageDir,
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(out)).toEqual({ cjs: [], esm: [] });
   });
 });
 

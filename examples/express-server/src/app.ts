@@ -1,9 +1,5 @@
-import {
-  requireScopes,
-  vectorcacheAdmin,
-  vectorcacheAuth,
-  type ExpressAuthOptions,
-} from '@vectorcache/auth-express';
+import { requireScopes, vectorcacheAuth, type ExpressAuthOptions } from '@vectorcache/auth-express';
+import { vectorcacheAdmin } from '@vectorcache/auth-express/admin';
 import type { Verifier } from '@vectorcache/auth-core';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { errorAnswer, NOT_FOUND } from '../../shared/answers';

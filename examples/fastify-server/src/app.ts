@@ -1,9 +1,5 @@
-import {
-  requireScopes,
-  vectorcacheAdmin,
-  vectorcacheAuth,
-  type FastifyAuthOptions,
-} from '@vectorcache/auth-fastify';
+import { requireScopes, vectorcacheAuth, type FastifyAuthOptions } from '@vectorcache/auth-fastify';
+import { vectorcacheAdmin } from '@vectorcache/auth-fastify/admin';
 import { createVerifierFromEnv } from '@vectorcache/auth-core';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { errorAnswer, NOT_FOUND } from '../../shared/answers';

@@ -1,9 +1,5 @@
-import {
-  requireScopes,
-  vectorcacheAdmin,
-  vectorcacheAuth,
-  type HonoAuthOptions,
-} from '@vectorcache/auth-hono';
+import { requireScopes, vectorcacheAuth, type HonoAuthOptions } from '@vectorcache/auth-hono';
+import { vectorcacheAdmin } from '@vectorcache/auth-hono/admin';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { INTERNAL_ERROR, INVALID_JSON, NOT_FOUND, readJson, TOO_LARGE } from '../../shared/answers';

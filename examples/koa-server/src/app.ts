@@ -2,11 +2,11 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import {
   requireScopes,
-  vectorcacheAdmin,
   vectorcacheAuth,
   type KoaAuthContext,
   type KoaAuthOptions,
 } from '@vectorcache/auth-koa';
+import { vectorcacheAdmin } from '@vectorcache/auth-koa/admin';
 import Koa from 'koa';
 import { errorAnswer, NOT_FOUND } from '../../shared/answers';
 import { createPromptCache, textField } from '../../shared/prompt-cache';

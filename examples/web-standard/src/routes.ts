@@ -1,5 +1,9 @@
-import { createVerifierFromEnv, type Verifier } from '@vectorcache/auth-core';
-import { authenticateRequest, projectIdFromEnv } from '@vectorcache/auth-core/adapter';
+import {
+  authenticateRequest,
+  createVerifierFromEnv,
+  projectIdFromEnv,
+  type Verifier,
+} from '@vectorcache/auth-core';
 import { createAdminHandler } from '@vectorcache/auth-admin';
 import { underPrefix, webAdminRequest } from '@vectorcache/auth-admin/adapter';
 import { toWebResponse } from '@vectorcache/auth-core/adapter';

@@ -1,4 +1,5 @@
-import { redactApiKeys, type HttpAnswer } from '@vectorcache/auth-core/adapter';
+import { redactApiKeys } from '@vectorcache/auth-core';
+import { type HttpAnswer } from '@vectorcache/auth-core/adapter';
 
 /** Every answer of the management API is JSON that no cache may keep. */
 const BASE_HEADERS = Object.freeze({

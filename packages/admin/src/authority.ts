@@ -1,4 +1,4 @@
-import { missingScopes } from '@vectorcache/auth-core/adapter';
+import { missingScopes } from '@vectorcache/auth-core';
 import type { Principal, StoredKeyRecord } from '@vectorcache/auth-core';
 import { AdminError } from './answers';
 

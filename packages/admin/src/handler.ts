@@ -8,16 +8,18 @@ import {
 } from '@vectorcache/auth-core';
 import {
   createKeyManagerFor,
-  projectIdFromEnv,
-  resolveRotationPeriod,
-  rotationPeriodFromEnv,
   readAuthorizationHeader,
   verifierStore,
   verifyNow,
   invalidOption,
-  positiveInteger,
-  withTimeout,
+  numberOption,
 } from '@vectorcache/auth-core/adapter';
+import {
+  projectIdFromEnv,
+  resolveRotationPeriod,
+  rotationPeriodFromEnv,
+  withTimeout,
+} from '@vectorcache/auth-core';
 import {
   AdminError,
   ALREADY_ROTATED,
@@ -89,7 +91,13 @@ function answerFor(err: unknown): HttpAnswer {
  */
 export function createAdminHandler(options?: AdminOptions): AdminHandler {
   const o = checkOptions(options);
-  const storeTimeoutMs = positiveInteger(o.storeTimeoutMs, 2000, 'storeTimeoutMs', 'milliseconds');
+  const storeTimeoutMs = numberOption(
+    o.storeTimeoutMs,
+    2000,
+    'storeTimeoutMs',
+    'integer',
+    'milliseconds',
+  );
   const projectId = o.projectId ?? projectIdFromEnv();
   // Checked before a verifier is built, so a bad period leaves nothing running.
   const rotationPeriod = resolveRotationPeriod(o.rotationPeriod ?? rotationPeriodFromEnv());

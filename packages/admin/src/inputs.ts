@@ -1,21 +1,26 @@
 import {
+  parseDuration,
+  validateEnvironment,
+  validateKeyName,
+  validateMeta,
+  validateOwnerId,
   validateScopes,
   VectorcacheAuthError,
   type KeyListFilter,
   type KeyMeta,
   type KeyStatus,
 } from '@vectorcache/auth-core';
-import {
-  parseDuration,
-  parseIsoDate,
-  resolveUsageRange,
-  validateEnvironment,
-  validateKeyName,
-  validateMeta,
-  validateOwnerId,
-  type UsageRange,
-} from '@vectorcache/auth-core/adapter';
+import { resolveUsageRange, type UsageRange } from '@vectorcache/auth-core/adapter';
 import { AdminError, quote } from './answers';
+
+/** An ISO-8601 date or date-time (a zone required with a time), as `expiresAt` must be. */
+const ISO_DATE =
+  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/** Epoch ms of an ISO-8601 date or date-time, or NaN. */
+function isoDate(text: string): number {
+  return ISO_DATE.test(text) ? Date.parse(text) : NaN;
+}
 
 /** Runs a core validator; its error (which quotes the bad value) becomes a 400. */
 function valid<T>(check: () => T): T {
@@ -98,7 +103,7 @@ export function createInput(body: Record<string, unknown>, now: number): CreateI
     const ms = valid(() => parseDuration(body.expiresIn, 'expiresIn', false));
     input.expiresAt = new Date(now + ms).toISOString();
   } else if (body.expiresAt !== undefined && body.expiresAt !== null) {
-    const at = typeof body.expiresAt === 'string' ? parseIsoDate(body.expiresAt) : NaN;
+    const at = typeof body.expiresAt === 'string' ? isoDate(body.expiresAt) : NaN;
     if (!(at > now)) {
       throw new AdminError(
         400,

@@ -3,7 +3,7 @@
  * and check every answer they receive against it, so it cannot drift from the code.
  */
 
-import { USAGE_OUTCOMES } from '@vectorcache/auth-core/adapter';
+import { USAGE_OUTCOMES } from '@vectorcache/auth-core';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const nullableDate = { type: ['string', 'null'], format: 'date-time' };

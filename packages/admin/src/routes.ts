@@ -7,7 +7,9 @@ import {
   type Principal,
   type Verifier,
 } from '@vectorcache/auth-core';
-import { publicRecord, rankUsageKeys, toUsagePoints } from '@vectorcache/auth-core/adapter';
+import { publicRecord } from '@vectorcache/auth-core';
+import { rankUsageKeys } from './usage-ranking';
+import { toUsagePoints } from '@vectorcache/auth-core/adapter';
 import { AdminError, ALREADY_ROTATED, json, NOT_ACTIVE } from './answers';
 import {
   auditLimit,

@@ -1,5 +1,4 @@
-import { VectorcacheAuthError } from '@vectorcache/auth-core';
-import { parseDuration as parseAnyDuration } from '@vectorcache/auth-core/adapter';
+import { VectorcacheAuthError, parseDuration as parseAnyDuration } from '@vectorcache/auth-core';
 import { CliUsageError } from './errors';
 
 /**

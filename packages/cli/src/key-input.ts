@@ -1,13 +1,15 @@
-import { hashApiKey, keyPrefix, validateScopes } from '@vectorcache/auth-core';
 import {
+  hashApiKey,
+  keyPrefix,
   KNOWN_SCOPES,
-  keyFromPaste,
   looksLikeApiKey,
   pepperFromEnv,
   scopesOutside,
-} from '@vectorcache/auth-core/adapter';
-import type { KeyStore } from '@vectorcache/auth-core';
+  validateScopes,
+  type KeyStore,
+} from '@vectorcache/auth-core';
 import { CliUsageError } from './errors';
+import { keyFromPaste } from './pasted-key';
 import { displayPrefix } from './format';
 
 /** The key a command acts on: its id, and whether it was found by a key pasted in its place. */

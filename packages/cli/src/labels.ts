@@ -1,4 +1,4 @@
-import { redactApiKeys } from '@vectorcache/auth-core/adapter';
+import { redactApiKeys } from '@vectorcache/auth-core';
 import type { KeyMeta, UpdateKeyInput } from '@vectorcache/auth-core';
 import { CliUsageError } from './errors';
 

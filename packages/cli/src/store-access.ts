@@ -3,12 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { describeStore, storeFromEnv, VectorcacheAuthError } from '@vectorcache/auth-core';
 import type { KeyStore } from '@vectorcache/auth-core';
-import {
-  DEFAULT_KEYS_FILE,
-  connectionFailureReason,
-  withTimeout,
-  type RedisKeyStoreConstructor,
-} from '@vectorcache/auth-core/adapter';
+import { connectionFailureReason, DEFAULT_KEYS_FILE, withTimeout } from '@vectorcache/auth-core';
+import { type RedisKeyStoreConstructor } from '@vectorcache/auth-core/adapter';
 import { CliUsageError } from './errors';
 
 /** What every command gets: its environment, output and clock. */

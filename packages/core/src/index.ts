@@ -1,7 +1,23 @@
 // What applications call. What adapters, the management API and the CLI are built from lives at
 // `@vectorcache/auth-core/adapter` (src/adapter.ts).
-export { generateApiKey, hashApiKey, isApiKeyFormat, keyPrefix } from './keys/key-format';
-export { DEFAULT_SCOPES, scopeGranted, validateScopes } from './scopes';
+export {
+  generateApiKey,
+  hashApiKey,
+  isApiKeyFormat,
+  keyPrefix,
+  looksLikeApiKey,
+  redactApiKeys,
+} from './keys/key-format';
+export { validateKeyName } from './keys/key-input';
+export { publicRecord } from './keys/records';
+export {
+  DEFAULT_SCOPES,
+  KNOWN_SCOPES,
+  missingScopes,
+  scopeGranted,
+  scopesOutside,
+  validateScopes,
+} from './scopes';
 export { VectorcacheAuthError } from './errors';
 export type { VectorcacheAuthErrorCode } from './errors';
 export type { AttemptLimitOptions } from './verify/verifier-types';
@@ -18,7 +34,28 @@ export { isDecisionEvent } from './verify/observe';
 export { createTokenIssuer } from './jwt/token-issuer';
 export type { IssuedToken, TokenIssuer, TokenIssuerOptions } from './jwt/token-issuer';
 export type { JwtAlgorithm, JwtOptions } from './jwt/jwt-keys';
-export { createVerifierFromEnv, describeStore, storeFromEnv } from './config/env';
+export {
+  DEFAULT_KEYS_FILE,
+  allowedScopesFromEnv,
+  createVerifierFromEnv,
+  describeStore,
+  pepperFromEnv,
+  projectIdFromEnv,
+  rotationPeriodFromEnv,
+  storeFromEnv,
+} from './config/env';
+export {
+  resolveRotationPeriod,
+  validateEnvironment,
+  validateMeta,
+  validateOwnerId,
+} from './keys/key-metadata';
+export { replaceRefused } from './stores/replacing';
+export { connectionFailureReason } from './config/connection-failure';
+export { parseDuration } from './config/duration';
+export { withTimeout } from './timeout';
+export { USAGE_OUTCOMES } from './usage/usage-totals';
+export { authenticateRequest } from './http/web-request';
 export type {
   ApiKeyRecord,
   AuditAction,

@@ -1,9 +1,5 @@
 import { storeFromEnv, type RedisKeyStoreConstructor } from '../src/config/env';
-import {
-  connectionFailureReason,
-  parseClusterNodes,
-  redisConnectionFromEnv,
-} from '../src/config/redis-env';
+import { parseClusterNodes, redisConnectionFromEnv } from '../src/config/redis-env';
 import { MemoryKeyStore } from '../src/stores/memory-store';
 
 describe('Redis from the environment', () => {
@@ -77,30 +73,5 @@ describe('Redis from the environment', () => {
       { cluster: [{ host: '127.0.0.1', port: 7000 }] },
       { keyPrefix: 'vc:prod:' },
     ]);
-  });
-});
-
-describe('connectionFailureReason', () => {
-  it('says why a connection failed in words, never quoting the driver', () => {
-    const cases: Array<[unknown, string | undefined]> = [
-      [
-        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6390'), { code: 'ECONNREFUSED' }),
-        'connection refused',
-      ],
-      [
-        new Error("Stream isn't writeable and enableOfflineQueue options is false"),
-        'connection closed',
-      ],
-      [new Error('getaddrinfo ENOTFOUND redis.internal'), 'host not found'],
-      [
-        new Error('WRONGPASS invalid username-password pair or user is disabled.'),
-        'authentication failed',
-      ],
-      [new Error('connect ETIMEDOUT'), 'connection timed out'],
-      [new Error('Failed to refresh slots cache.'), 'no cluster node answered'],
-      [new Error('ERR unknown command'), undefined],
-      ['ECONNREFUSED', undefined],
-    ];
-    for (const [error, reason] of cases) expect(connectionFailureReason(error)).toBe(reason);
   });
 });

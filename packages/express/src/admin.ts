@@ -49,3 +49,6 @@ export function vectorcacheAdmin(options?: AdminOptions): VectorcacheAdminMiddle
     close: () => admin.close(),
   });
 }
+
+export type { VectorcacheAdminMiddleware } from './types';
+export type { AdminOptions } from '@vectorcache/auth-admin';

@@ -1,9 +1,3 @@
 export { requireScopes, tokenExchange, vectorcacheAuth } from './middleware';
-export { vectorcacheAdmin } from './admin';
-export type {
-  ExpressAuthOptions,
-  VectorcacheAdminMiddleware,
-  VectorcacheMiddleware,
-} from './types';
-export type { AdminOptions } from '@vectorcache/auth-admin';
+export type { ExpressAuthOptions, VectorcacheMiddleware } from './types';
 export type { Principal } from '@vectorcache/auth-core';

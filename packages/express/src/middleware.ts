@@ -1,4 +1,4 @@
-import { type Principal, type TokenIssuer } from '@vectorcache/auth-core';
+import { type TokenIssuer } from '@vectorcache/auth-core';
 import {
   createAuthHandler,
   createScopeGuard,
@@ -25,37 +25,13 @@ export function writeAnswer(res: Response, denial: HttpAnswer): void {
   res.end(denial.body);
 }
 
-// Adding a property to Express's `req` changes its shape on every request, which measured
-// dearer than the whole verification. So `vectorcache` is an accessor defined once on the app's
-// request prototype, backed by a WeakMap: requests keep their shape, and nothing leaks.
-const principals = new WeakMap<object, Principal>();
-let preparedPrototype: object | null = null;
-
-function preparePrototype(req: Request): void {
-  const proto = Object.getPrototypeOf(req) as object | null;
-  if (proto === preparedPrototype || proto === null) return;
-  preparedPrototype = proto;
-  if (Object.getOwnPropertyDescriptor(proto, 'vectorcache')) return;
-  Object.defineProperty(proto, 'vectorcache', {
-    configurable: true,
-    enumerable: false,
-    get(this: object): Principal | undefined {
-      return principals.get(this);
-    },
-    set(this: object, value: Principal | undefined) {
-      if (value === undefined) principals.delete(this);
-      else principals.set(this, value);
-    },
-  });
-}
+// The principal is a plain own property of the request, set the ordinary way: nothing is defined
+// on Express's request prototype, so no other app or library sees it changed.
 
 /** Applies an outcome: the refusal is written, otherwise the chain goes on. */
 function apply(outcome: AuthOutcome, req: Request, res: Response, next: NextFunction): void {
   if (outcome.action === 'deny') return writeAnswer(res, outcome);
-  if (outcome.action === 'allow') {
-    preparePrototype(req);
-    req.vectorcache = outcome.principal;
-  }
+  if (outcome.action === 'allow') req.vectorcache = outcome.principal;
   next();
 }
 
@@ -79,7 +55,6 @@ export function vectorcacheAuth(options?: ExpressAuthOptions): VectorcacheMiddle
   function vectorcacheAuthMiddleware(req: Request, res: Response, next: NextFunction): void {
     const principal = handler.allowCached(readAuthorizationHeader(req));
     if (principal !== undefined) {
-      preparePrototype(req);
       req.vectorcache = principal;
       return next();
     }

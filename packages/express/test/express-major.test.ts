@@ -30,3 +30,33 @@ it(`runs on Express ${expected} in this project, and the middleware accepts a ke
     await auth.close();
   }
 });
+
+it("puts the principal on the request itself, leaving Express's request prototype as it was", async () => {
+  const store = new MemoryKeyStore();
+  const { key } = await createKeyManager({ store }).create({ projectId: 'p', name: 'own' });
+  const auth = vectorcacheAuth({ store, projectId: 'p' });
+  const app = express();
+  app.use(auth);
+  app.get('/where', (req, res) =>
+    res.json({
+      own: Object.prototype.hasOwnProperty.call(req, 'vectorcache'),
+      onPrototype: 'vectorcache' in Object.getPrototypeOf(req),
+      onExpressRequest: 'vectorcache' in express.request,
+      project: req.vectorcache?.projectId,
+    }),
+  );
+  try {
+    // Twice: the first answer comes from the store, the second from the verified-key cache.
+    for (let i = 0; i < 2; i += 1) {
+      const answer = await request(app).get('/where').set('Authorization', `Bearer ${key}`);
+      expect(answer.body).toEqual({
+        own: true,
+        onPrototype: false,
+        onExpressRequest: false,
+        project: 'p',
+      });
+    }
+  } finally {
+    await auth.close();
+  }
+});

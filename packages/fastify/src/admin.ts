@@ -46,3 +46,5 @@ async function vectorcacheAdminPlugin(
  * ```
  */
 export const vectorcacheAdmin = vectorcacheAdminPlugin;
+
+export type { AdminOptions } from '@vectorcache/auth-admin';

@@ -1,7 +1,8 @@
 // Compiled by `pnpm typecheck`, never run: proves `request.vectorcache` is typed without casts.
 import type { Principal } from '@vectorcache/auth-core';
 import Fastify from 'fastify';
-import { requireScopes, vectorcacheAdmin, vectorcacheAuth, type FastifyAuthOptions } from '../src';
+import { requireScopes, vectorcacheAuth, type FastifyAuthOptions } from '../src';
+import { vectorcacheAdmin } from '../src/admin';
 
 type Equal<A, B> =
   (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

@@ -36,3 +36,6 @@ export function vectorcacheAdmin(options?: AdminOptions): VectorcacheAdminApp {
   app.all('/*', vectorcacheAdminRoute);
   return Object.assign(app, { verifier: admin.verifier, close: () => admin.close() });
 }
+
+export type { VectorcacheAdminApp } from './types';
+export type { AdminOptions } from '@vectorcache/auth-admin';

@@ -1,5 +1,3 @@
 export { requireScopes, tokenExchange, vectorcacheAuth } from './middleware';
-export { vectorcacheAdmin } from './admin';
-export type { HonoAuthOptions, VectorcacheAdminApp, VectorcacheMiddleware } from './types';
-export type { AdminOptions } from '@vectorcache/auth-admin';
+export type { HonoAuthOptions, VectorcacheMiddleware } from './types';
 export type { Principal } from '@vectorcache/auth-core';

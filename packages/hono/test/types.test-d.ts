@@ -3,11 +3,11 @@ import type { Principal, Verifier } from '@vectorcache/auth-core';
 import { Hono, type MiddlewareHandler } from 'hono';
 import {
   requireScopes,
-  vectorcacheAdmin,
   vectorcacheAuth,
   type HonoAuthOptions,
   type VectorcacheMiddleware,
 } from '../src';
+import { vectorcacheAdmin } from '../src/admin';
 
 type Equal<A, B> =
   (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

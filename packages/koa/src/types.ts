@@ -1,4 +1,3 @@
-import type { AdminOptions } from '@vectorcache/auth-admin';
 import type { Principal, Verifier } from '@vectorcache/auth-core';
 import type { AuthOptions } from '@vectorcache/auth-core/adapter';
 import type { Middleware, ParameterizedContext } from 'koa';
@@ -27,19 +26,5 @@ export interface VectorcacheMiddleware extends Middleware {
    * Flushes pending usage and releases the store, when the middleware built them; a verifier or
    * store passed in options is left open for its owner.
    */
-  close(): Promise<void>;
-}
-
-/** Options of {@link vectorcacheAdmin}: the admin's options and the path it is mounted at. */
-export interface KoaAdminOptions extends AdminOptions {
-  /** The mount path, e.g. `/admin`; every request under it is the API's. @default '' (the root) */
-  prefix?: string;
-}
-
-/** The middleware returned by `vectorcacheAdmin()`. */
-export interface VectorcacheAdminMiddleware extends Middleware {
-  /** The verifier authenticating the calls. */
-  readonly verifier: Verifier;
-  /** Flushes usage and releases the store, when this mount built them. */
   close(): Promise<void>;
 }

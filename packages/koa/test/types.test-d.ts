@@ -4,11 +4,11 @@ import Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import {
   requireScopes,
-  vectorcacheAdmin,
   vectorcacheAuth,
   type KoaAuthOptions,
   type VectorcacheMiddleware,
 } from '../src';
+import { vectorcacheAdmin } from '../src/admin';
 
 type Equal<A, B> =
   (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

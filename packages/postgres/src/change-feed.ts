@@ -1,5 +1,5 @@
 import { Client, type ClientConfig } from 'pg';
-import { withTimeout } from '@vectorcache/auth-core/adapter';
+import { withTimeout } from '@vectorcache/auth-core';
 import type { StoreChange, StoreChangeListener } from '@vectorcache/auth-core';
 import { quoteIdentifier } from './options';
 

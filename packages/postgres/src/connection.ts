@@ -1,6 +1,6 @@
 import { DatabaseError, Pool, type ClientConfig, type PoolClient } from 'pg';
 import { VectorcacheAuthError } from '@vectorcache/auth-core';
-import { connectionFailureReason, withTimeout } from '@vectorcache/auth-core/adapter';
+import { connectionFailureReason, withTimeout } from '@vectorcache/auth-core';
 import type { ResolvedOptions } from './options';
 import type { PostgresConnection } from './types';
 

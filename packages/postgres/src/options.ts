@@ -1,4 +1,4 @@
-import { invalidOption, positiveInteger, positiveNumber } from '@vectorcache/auth-core/adapter';
+import { invalidOption, numberOption } from '@vectorcache/auth-core/adapter';
 import type { PostgresConnection, PostgresKeyStoreOptions } from './types';
 
 /** Options with every default filled in. */
@@ -24,7 +24,7 @@ export interface ResolvedOptions {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
 
 function positive(value: unknown, name: string, fallback: number, unit = 'milliseconds'): number {
-  return positiveNumber(value, fallback, `PostgresKeyStore option "${name}"`, unit);
+  return numberOption(value, fallback, `PostgresKeyStore option "${name}"`, 'positive', unit);
 }
 
 /** Checks the constructor arguments once and fills in the defaults. */
@@ -78,20 +78,22 @@ export function validateOptions(
     connectTimeoutMs: positive(options.connectTimeoutMs, 'connectTimeoutMs', 1000),
     migrationTimeoutMs: positive(options.migrationTimeoutMs, 'migrationTimeoutMs', 10_000),
     heartbeatIntervalMs: positive(options.heartbeatIntervalMs, 'heartbeatIntervalMs', 250),
-    poolSize: positiveInteger(
+    poolSize: numberOption(
       options.poolSize,
       10,
       'PostgresKeyStore option "poolSize"',
+      'integer',
       'connections',
     ),
     closePool: options.closePool === true,
     onError: options.onError ?? (() => undefined),
     hourlyDays: positive(retention.hourlyDays, 'retention.hourlyDays', 35, 'days'),
     dailyDays: positive(retention.dailyDays, 'retention.dailyDays', 400, 'days'),
-    auditLimit: positiveInteger(
+    auditLimit: numberOption(
       options.auditLimit,
       10_000,
       'PostgresKeyStore option "auditLimit"',
+      'integer',
       'entries',
     ),
   };

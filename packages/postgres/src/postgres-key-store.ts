@@ -1,6 +1,6 @@
 import { DatabaseError, type Pool, type PoolClient, type QueryResultRow } from 'pg';
 import { VectorcacheAuthError } from '@vectorcache/auth-core';
-import { replaceRefused, withTimeout } from '@vectorcache/auth-core/adapter';
+import { replaceRefused, withTimeout } from '@vectorcache/auth-core';
 import type {
   AuditEntry,
   KeyRecordPatch,

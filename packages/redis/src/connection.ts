@@ -1,7 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { RedisConnection } from './types';
-import { withTimeout } from '@vectorcache/auth-core/adapter';
+import { withTimeout } from '@vectorcache/auth-core';
 
 /** Durations that shape the recommended ioredis settings. */
 export interface RedisTimeouts {

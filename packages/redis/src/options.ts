@@ -1,9 +1,4 @@
-import {
-  invalidOption,
-  positiveInteger,
-  positiveNumber,
-  resolveRetention,
-} from '@vectorcache/auth-core/adapter';
+import { invalidOption, numberOption, resolveRetention } from '@vectorcache/auth-core/adapter';
 import type { ClusterNode, RedisConnection, RedisKeyStoreOptions } from './types';
 
 /** Options with every default filled in. */
@@ -27,7 +22,7 @@ export interface ResolvedOptions {
 
 /** A positive number option of the store, or its default. */
 function positive(value: unknown, name: string, fallback: number, unit = 'milliseconds'): number {
-  return positiveNumber(value, fallback, `RedisKeyStore option "${name}"`, unit);
+  return numberOption(value, fallback, `RedisKeyStore option "${name}"`, 'positive', unit);
 }
 
 /** `host:port` of a seed node, for messages (never anything else the caller put in it). */
@@ -109,10 +104,11 @@ export function validateOptions(
     durableReplicas:
       options.durableReplicas === undefined || options.durableReplicas === 0
         ? options.durableReplicas
-        : positiveInteger(
+        : numberOption(
             options.durableReplicas,
             1,
             'RedisKeyStore option "durableReplicas"',
+            'integer',
             'replicas',
           ),
     durableWaitMs: positive(options.durableWaitMs, 'durableWaitMs', 250),
@@ -120,18 +116,20 @@ export function validateOptions(
     heartbeatIntervalMs: positive(options.heartbeatIntervalMs, 'heartbeatIntervalMs', 250),
     heartbeatTimeoutMs: positive(options.heartbeatTimeoutMs, 'heartbeatTimeoutMs', 1000),
     closeClient: options.closeClient === true,
-    idCacheMax: positiveInteger(
+    idCacheMax: numberOption(
       options.idCacheMax,
       10_000,
       'RedisKeyStore option "idCacheMax"',
+      'integer',
       'entries',
     ),
     onError: options.onError ?? (() => undefined),
     ...resolveRetention(retention),
-    auditLimit: positiveInteger(
+    auditLimit: numberOption(
       options.auditLimit,
       10_000,
       'RedisKeyStore option "auditLimit"',
+      'integer',
       'entries',
     ),
   };

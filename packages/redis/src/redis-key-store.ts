@@ -1,5 +1,8 @@
-import { VectorcacheAuthError } from '@vectorcache/auth-core';
-import { connectionFailureReason, replaceRefused } from '@vectorcache/auth-core/adapter';
+import {
+  connectionFailureReason,
+  replaceRefused,
+  VectorcacheAuthError,
+} from '@vectorcache/auth-core';
 import type {
   AuditEntry,
   KeyRecordPatch,

@@ -79,7 +79,6 @@ export function keyPrefix(key: string): string {
 /** Key-like text: `vc_` and 16 or more hex characters, in any case (a key, or most of one). */
 const KEY_LIKE = /vc_[0-9a-f]{16,}/i;
 const KEY_LIKE_ALL = /vc_[0-9a-f]{16,}/gi;
-const PASTED_KEY = /^vc_[0-9a-f]{32}$/i;
 
 /**
  * Whether `value` holds something shaped like an API key: `vc_` and 16 or more hex characters, in
@@ -98,16 +97,6 @@ export function looksLikeApiKey(value: unknown): boolean {
  */
 export function redactApiKeys(text: string): string {
   return text.replace(KEY_LIKE_ALL, 'vc_[redacted]');
-}
-
-/**
- * The key an operator meant by a pasted value: `vc_` + 32 hex in any case, surrounding
- * whitespace ignored, returned in key format (lower case); otherwise `undefined`.
- * @example keyFromPaste(' VC_0123456789ABCDEF0123456789ABCDEF ') // 'vc_0123456789abcdef0123456789abcdef'
- */
-export function keyFromPaste(value: string): string | undefined {
-  const text = value.trim();
-  return text.length === API_KEY_LENGTH && PASTED_KEY.test(text) ? text.toLowerCase() : undefined;
 }
 
 /** A new record id: `key_` + 24 hex characters (not secret). */
