@@ -21,6 +21,7 @@ const PUBLIC = {
     'USAGE_OUTCOMES',
     'VectorcacheAuthError',
     'allowedScopesFromEnv',
+    'connectionFailureReason',
     'authenticateRequest',
     'createKeyManager',
     'createTokenIssuer',
