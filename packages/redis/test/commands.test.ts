@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { createKeyManager, createVerifier, type UsageEntry } from '@vectorcache/auth-core';
 import { RedisKeyStore } from '@vectorcache/auth-redis';
 import { pollUntil } from './helpers';
+import { waitFor } from '../../../test-utils/wait';
 import { REDIS_TARGETS, type StartedTarget } from './targets';
 
 /** `INFO commandstats` summed over `servers`, as command -> calls. */
@@ -64,6 +65,15 @@ for (const target of REDIS_TARGETS) {
       // Flushing is driven by hand (a long interval), so the count does not depend on timing.
       const verifier = createVerifier({ store, usage: { flushIntervalMs: 60_000 } });
       try {
+        // The change feed's first subscription clears the caches when it is confirmed: counted
+        // from then on, so a slow start (a loaded machine) cannot re-read the cold keys.
+        // (Its "still connecting" is delivered a microtask after the verifier subscribes.)
+        await new Promise((resolve) => setImmediate(resolve));
+        await waitFor(
+          'the change feed',
+          () => (verifier.stats().feed === 'up' ? true : undefined),
+          10_000,
+        );
         const before = await commandCalls(servers);
         for (const { key } of issued) {
           expect((await verifier.verify(`Bearer ${key}`)).ok).toBe(true);
