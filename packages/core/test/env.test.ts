@@ -13,6 +13,7 @@ import { MemoryKeyStore } from '../src/stores/memory-store';
 import { createKeyManager, createKeyManagerFor } from '../src/keys/key-manager';
 import { verifierStore } from '../src/verify/core-verifier';
 import { SqliteKeyStore } from '../src/stores/sqlite-store';
+import { stderrOf } from '../../../test-utils/stderr';
 
 describe('zero configuration', () => {
   let dir: string;
@@ -181,11 +182,6 @@ describe('zero configuration', () => {
 describe('a server on a key database that does not exist yet', () => {
   it('says so once on stderr, with the absolute path and why keys made elsewhere are refused', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vc-env-'));
-    const written: string[] = [];
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      written.push(String(chunk));
-      return true;
-    });
     try {
       const fresh = join(dir, 'elsewhere', '.vectorcache', 'keys.db');
       const existing = join(dir, 'here.db');
@@ -193,20 +189,18 @@ describe('a server on a key database that does not exist yet', () => {
       await createKeyManager({ store: seed }).create({ projectId: 'p', name: 'seed' });
       await seed.close();
 
-      for (const path of [fresh, fresh, existing, existing]) {
-        const verifier = createVerifierFromEnv({ env: { VECTORCACHE_KEYS_FILE: path } });
-        await verifier.verify(undefined);
-        await verifier.close();
-      }
-      const lines = written
-        .join('')
-        .split('\n')
-        .filter((line) => line !== '');
+      const written = await stderrOf(async () => {
+        for (const path of [fresh, fresh, existing, existing]) {
+          const verifier = createVerifierFromEnv({ env: { VECTORCACHE_KEYS_FILE: path } });
+          await verifier.verify(undefined);
+          await verifier.close();
+        }
+      });
+      const lines = written.split('\n').filter((line) => line !== '');
       expect(lines).toEqual([expect.stringContaining(`no key database at ${fresh} yet`)]);
       expect(lines[0]).toContain('keys made in another folder');
       expect(lines[0]).toContain('VECTORCACHE_KEYS_FILE');
     } finally {
-      spy.mockRestore();
       await rm(dir, { recursive: true, force: true });
     }
   });
